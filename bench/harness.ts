@@ -1,0 +1,197 @@
+// Benchmark plumbing: a local stack + `wrangler dev`, load from autocannon, round trips from the
+// stack's counters and the Worker's own Server-Timing split. Prints tables; never asserts time.
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { stackOptionsFromEnv, startStack, type Stack } from '../dev/stack.ts';
+import { startWranglerDev, type WranglerDev } from '../dev/wrangler-dev.ts';
+import { workerVarsFor } from '../dev/worker-vars.ts';
+
+export interface Target {
+  stack: Stack;
+  worker: WranglerDev;
+  close(): Promise<void>;
+}
+
+export async function startTarget(port = Number(process.env.BENCH_PORT ?? 8788)): Promise<Target> {
+  const stack = await startStack({ ...stackOptionsFromEnv() });
+  const issuer = `http://127.0.0.1:${port}`;
+  const kek = `bench:${randomBytes(32).toString('base64url')}`;
+  const worker = await startWranglerDev({
+    port,
+    quiet: true,
+    vars: workerVarsFor(stack, issuer, { KEY_ENCRYPTION_KEY: kek }),
+  });
+  return {
+    stack,
+    worker,
+    async close() {
+      await worker.stop();
+      await stack.close();
+    },
+  };
+}
+
+export interface Scenario {
+  name: string;
+  method?: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** A fresh request for each sequential sample (tokens that can be used only once). */
+  sample?: () => Promise<{ headers?: Record<string, string>; body?: string }>;
+  /** Extra autocannon options: a fixed amount, per-request setup, ... */
+  load?: Partial<autocannon.Options>;
+  /**
+   * Instead of autocannon: a closed loop where each connection keeps its own state between
+   * requests (autocannon resets its per-connection context after every pass over its request
+   * list, so it cannot follow a refresh-token rotation chain).
+   */
+  chain?: () => (state: Record<string, string>) => Promise<Response>;
+}
+
+interface LoadSummary {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0) : 0;
+
+async function closedLoop(
+  makeStep: () => (state: Record<string, string>) => Promise<Response>,
+  options: { duration: number; connections: number },
+): Promise<LoadSummary> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const started = performance.now();
+  const deadline = started + options.duration * 1000;
+  await Promise.all(
+    Array.from({ length: options.connections }, async () => {
+      const step = makeStep();
+      const state: Record<string, string> = {};
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const res = await step(state);
+        latencies.push(performance.now() - t0);
+        if (res.status < 200 || res.status >= 300) non2xx += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: latencies.length / seconds,
+    p50: Math.round(percentile(latencies, 0.5)),
+    p99: Math.round(percentile(latencies, 0.99)),
+    non2xx,
+  };
+}
+
+async function autocannonLoad(
+  scenario: Scenario,
+  url: string,
+  options: { duration: number; connections: number },
+): Promise<LoadSummary> {
+  const load = await autocannon({
+    url,
+    method: scenario.method ?? 'GET',
+    headers: scenario.headers,
+    body: scenario.body,
+    connections: options.connections,
+    duration: options.duration,
+    ...scenario.load,
+  });
+  return {
+    rps: load.requests.average,
+    p50: load.latency.p50,
+    p99: load.latency.p99,
+    non2xx: load.non2xx,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? (sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) : 0;
+};
+
+/** Parses `db;dur=1.2;desc="1 calls", total;dur=3.4` into { db: 1.2, total: 3.4 }. */
+export function parseServerTiming(header: string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of (header ?? '').split(',')) {
+    const [name, ...params] = entry.trim().split(';');
+    const dur = params.find((p) => p.startsWith('dur='));
+    if (name && dur) out[name] = Number(dur.slice(4));
+  }
+  return out;
+}
+
+export interface ScenarioResult extends LoadSummary {
+  name: string;
+  sqlTrips: number;
+  redisTrips: number;
+  timing: Record<string, number>;
+}
+
+export async function runScenario(
+  target: Target,
+  scenario: Scenario,
+  options: { duration: number; connections: number; samples: number },
+): Promise<ScenarioResult> {
+  const url = `${target.worker.url}${scenario.path}`;
+  const init = { method: scenario.method ?? 'GET', headers: scenario.headers, body: scenario.body };
+  // Sequential samples: round trips of one request, and the median Server-Timing split.
+  const timings: Record<string, number[]> = {};
+  let trips = { sql: { roundTrips: 0 }, redis: { roundTrips: 0 } };
+  for (let i = 0; i < options.samples; i++) {
+    const requestId = `bench-${randomBytes(8).toString('hex')}`;
+    const fresh = scenario.sample ? await scenario.sample() : {};
+    const res = await fetch(url, {
+      ...init,
+      body: fresh.body ?? init.body,
+      headers: { ...init.headers, ...fresh.headers, 'X-Request-Id': requestId },
+    });
+    await res.arrayBuffer();
+    for (const [metric, ms] of Object.entries(
+      parseServerTiming(res.headers.get('Server-Timing')),
+    )) {
+      (timings[metric] ??= []).push(ms);
+    }
+    if (i === options.samples - 1) {
+      const stats = await fetch(`${target.stack.url}/__stats?request_id=${requestId}`);
+      trips = (await stats.json()) as typeof trips;
+    }
+  }
+  const load = scenario.chain
+    ? await closedLoop(scenario.chain, options)
+    : await autocannonLoad(scenario, url, options);
+  return {
+    name: scenario.name,
+    ...load,
+    sqlTrips: trips.sql.roundTrips,
+    redisTrips: trips.redis.roundTrips,
+    timing: Object.fromEntries(Object.entries(timings).map(([m, v]) => [m, median(v)])),
+  };
+}
+
+export function printTable(results: ScenarioResult[]): void {
+  const header =
+    '| endpoint | req/s | p50 ms | p99 ms | SQL trips | Redis trips | worker total ms | db ms | redis ms | non-2xx |';
+  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const rows = results.map((r) =>
+    [
+      r.name,
+      r.rps.toFixed(0),
+      r.p50.toFixed(1),
+      r.p99.toFixed(1),
+      r.sqlTrips,
+      r.redisTrips,
+      (r.timing.total ?? 0).toFixed(2),
+      (r.timing.db ?? 0).toFixed(2),
+      (r.timing.redis ?? 0).toFixed(2),
+      r.non2xx,
+    ].join(' | '),
+  );
+  console.log([header, rule, ...rows.map((row) => `| ${row} |`)].join('\n'));
+}

@@ -1,0 +1,20 @@
+// The Worker variables that point it at a running local stack: used by `npm run dev`, the
+// benchmarks and the Node-side end-to-end tests that start `wrangler dev` themselves.
+import type { DevSecrets } from './dev-secrets.ts';
+import type { Stack } from './stack.ts';
+
+export function workerVarsFor(
+  stack: Pick<Stack, 'url' | 'token'>,
+  issuer: string,
+  secrets: DevSecrets,
+): Record<string, string> {
+  return {
+    // The bridge ignores the connection string's host; the Neon client only needs it well-formed.
+    DATABASE_URL: 'postgres://edge:edge@127.0.0.1:5432/edge_auth',
+    NEON_FETCH_ENDPOINT: `${stack.url}/sql`,
+    UPSTASH_REDIS_REST_URL: stack.url,
+    UPSTASH_REDIS_REST_TOKEN: stack.token,
+    ISSUER: issuer,
+    KEY_ENCRYPTION_KEY: secrets.KEY_ENCRYPTION_KEY,
+  };
+}

@@ -1,0 +1,37 @@
+// App assembly: middleware order, route mounting, error handling. Built once per isolate.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import { AuthError } from './errors.ts';
+import type { AppEnv } from './http/context.ts';
+import { renderError } from './http/error-response.ts';
+import { requestContext } from './http/request-context.ts';
+import { validationHook } from './http/validation.ts';
+import { mountDocs } from './routes/docs.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { wellKnownRoutes } from './routes/well-known.ts';
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  app.use(requestContext());
+
+  app.route('/', healthRoutes);
+  app.route('/', wellKnownRoutes);
+  app.route('/api/v1/auth', authRoutes);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  mountDocs(app);
+
+  app.notFound(() => {
+    throw new AuthError('not_found');
+  });
+  app.onError(renderError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,61 @@
+// Sessions and refresh tokens, in the domain's words. Redis holds them (src/store/sessions.ts);
+// every operation here is one round trip.
+
+export interface SessionClaims {
+  sid: string;
+  uid: string;
+  email: string;
+  roles: string[];
+  scope: string;
+}
+
+export interface NewSession extends SessionClaims {
+  createdAt: Date;
+  /** Absolute end of the session, however often it is refreshed. */
+  absoluteExpiry: Date;
+  ip: string;
+  userAgent: string;
+}
+
+export interface SessionInfo {
+  sid: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  ip: string;
+  userAgent: string;
+}
+
+export type Rotation =
+  | { kind: 'rotated'; session: SessionClaims; refreshTtlSeconds: number }
+  | { kind: 'reused'; uid: string; sid: string }
+  | { kind: 'invalid' };
+
+export interface SessionStore {
+  /** Records the session and its first refresh token; returns sessions evicted by the cap. */
+  create(
+    session: NewSession,
+    refreshHash: string,
+    ttlSeconds: number,
+    cap: number,
+  ): Promise<string[]>;
+  rotate(
+    oldHash: string,
+    newHash: string,
+    now: Date,
+    graceSeconds: number,
+    ttlSeconds: number,
+  ): Promise<Rotation>;
+  /**
+   * Blacklists the access token until `exp` and ends its session; false (and no change) when
+   * the token was already blacklisted or its session already gone.
+   */
+  logout(
+    sid: string,
+    jti: string,
+    exp: number,
+    presentedRefreshHash: string | undefined,
+  ): Promise<boolean>;
+  /** Whether the access token is blacklisted and its session alive: one round trip. */
+  check(sid: string, jti: string): Promise<{ blacklisted: boolean; sessionAlive: boolean }>;
+  revoke(sids: string[]): Promise<number>;
+}

@@ -1,0 +1,167 @@
+// Issuing, refreshing and ending sessions: the token lifecycle behind /login, /refresh and
+// /logout. Each operation's store budget: login 1 SQL + 1 Redis, refresh 1 Redis (the claims a
+// refresh needs live in the session record), logout 1 Redis.
+import type { Config } from '../config/index.ts';
+import { scopesOf } from '../config/roles.ts';
+import { AuthError } from '../errors.ts';
+import {
+  type AccessTokenClaims,
+  signAccessToken,
+  type VerifiedAccessToken,
+} from './access-token.ts';
+import type { KeyContext } from './keys/service.ts';
+import {
+  hashRefreshToken,
+  looksLikeRefreshToken,
+  newRefreshToken,
+  successorOf,
+} from './refresh-token.ts';
+import type { SessionClaims, SessionStore } from './sessions.ts';
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+}
+
+export interface TokenDeps {
+  config: Config;
+  sessions: SessionStore;
+  keys: KeyContext;
+}
+
+export const tokenSettings = (config: Config) => ({
+  issuer: config.issuer,
+  audiences: config.audiences,
+  ttl: config.accessTokenTtl,
+  clockSkew: config.clockSkew,
+});
+
+const claimsOf = (session: SessionClaims): AccessTokenClaims => ({
+  sub: session.uid,
+  sid: session.sid,
+  scope: session.scope,
+  roles: session.roles,
+  email: session.email,
+});
+
+/** The secret behind refresh-token successors (src/auth/refresh-token.ts). */
+const successorSecret = (config: Config) => {
+  const kek = config.keys.keks[0];
+  if (!kek) throw new Error('no key-encryption key configured');
+  return kek.raw;
+};
+
+/** Records a new session and signs its first tokens. Both succeed or nothing is returned. */
+export async function startSession(
+  deps: TokenDeps,
+  user: { id: string; email: string; roles: string[] },
+  client: ClientInfo,
+  now: Date,
+): Promise<TokenPair> {
+  const { config } = deps;
+  const session = {
+    sid: crypto.randomUUID(),
+    uid: user.id,
+    email: user.email,
+    roles: user.roles,
+    scope: scopesOf(user.roles, config.roleScopes),
+  };
+  const refreshToken = newRefreshToken();
+  const [, access] = await Promise.all([
+    hashRefreshToken(refreshToken).then((hash) =>
+      deps.sessions.create(
+        {
+          ...session,
+          createdAt: now,
+          absoluteExpiry: new Date(now.getTime() + config.sessionMaxLifetime * 1000),
+          ip: client.ip,
+          userAgent: client.userAgent,
+        },
+        hash,
+        config.refreshTokenTtl,
+        config.sessionCap,
+      ),
+    ),
+    signAccessToken(deps.keys, tokenSettings(config), claimsOf(session), now),
+  ]);
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: config.accessTokenTtl,
+    refresh_token: refreshToken,
+    refresh_expires_in: Math.min(config.refreshTokenTtl, config.sessionMaxLifetime),
+  };
+}
+
+export type RefreshOutcome =
+  | { kind: 'refreshed'; tokens: TokenPair; session: SessionClaims }
+  | { kind: 'reused'; uid: string; sid: string };
+
+/**
+ * Rotates the refresh token (atomically, one round trip) and signs a new access token from
+ * the session record. Reuse after the grace window revokes the session.
+ */
+export async function refreshSession(
+  deps: TokenDeps,
+  presented: string,
+  now: Date,
+): Promise<RefreshOutcome> {
+  const { config } = deps;
+  if (!looksLikeRefreshToken(presented)) throw new AuthError('invalid_grant');
+  const successor = await successorOf(presented, successorSecret(config));
+  const [oldHash, newHash] = await Promise.all([
+    hashRefreshToken(presented),
+    hashRefreshToken(successor),
+  ]);
+  const rotation = await deps.sessions.rotate(
+    oldHash,
+    newHash,
+    now,
+    config.refreshReuseGrace,
+    config.refreshTokenTtl,
+  );
+  if (rotation.kind === 'invalid') throw new AuthError('invalid_grant');
+  if (rotation.kind === 'reused') return rotation;
+  const access = await signAccessToken(
+    deps.keys,
+    tokenSettings(config),
+    claimsOf(rotation.session),
+    now,
+  );
+  return {
+    kind: 'refreshed',
+    session: rotation.session,
+    tokens: {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: config.accessTokenTtl,
+      refresh_token: successor,
+      refresh_expires_in: rotation.refreshTtlSeconds,
+    },
+  };
+}
+
+/**
+ * Blacklists the access token until it expires and ends its session (and refresh token). The
+ * caller verified the token offline; the revocation check happens here, in the same round trip.
+ */
+export async function endSession(
+  deps: TokenDeps,
+  access: VerifiedAccessToken['payload'],
+  presentedRefresh: string | undefined,
+): Promise<void> {
+  const refreshHash =
+    presentedRefresh && looksLikeRefreshToken(presentedRefresh)
+      ? await hashRefreshToken(presentedRefresh)
+      : undefined;
+  const ended = await deps.sessions.logout(access.sid, access.jti, access.exp, refreshHash);
+  if (!ended) throw new AuthError('invalid_token', 'The session has already ended.');
+}

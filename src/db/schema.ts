@@ -1,0 +1,92 @@
+// The one source of truth for tables. drizzle-kit generates drizzle/*.sql from this file.
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  customType,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Case-insensitive text (the `citext` extension). Emails compare case-insensitively in the
+ * database itself, so a unique index catches `A@x.io` vs `a@x.io` even for rows written by
+ * tools that skip our normalisation (imports, psql).
+ */
+export const citext = customType<{ data: string }>({
+  dataType: () => 'citext',
+});
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: citext('email').notNull().unique('users_email_unique'),
+  /** PHC string: `$argon2id$...`, or `$2b$...` for users imported from the old service. */
+  passwordHash: text('password_hash').notNull(),
+  name: text('name'),
+  roles: text('roles')
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
+  emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  ...timestamps,
+});
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+
+/**
+ * Lifecycle of a signing key; see src/auth/keys/lifecycle.ts. The timestamps are the truth
+ * (a late cron never makes a key sign early or vanish early); `state` is kept in step by the
+ * cron for people reading the table.
+ */
+export const signingKeyStates = ['next', 'current', 'retired', 'expired', 'revoked'] as const;
+export type SigningKeyState = (typeof signingKeyStates)[number];
+
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    /** Keys belong to an issuer, so deployments (or tenants) can share one database. */
+    issuer: text('issuer').notNull(),
+    /**
+     * 1, 2, 3... per issuer. Unique, so when two isolates (or two cron runs) race to create the
+     * same next key, one insert wins and the other does nothing (optimistic concurrency).
+     */
+    generation: integer('generation').notNull(),
+    alg: text('alg').notNull().default('RS256'),
+    modulusBits: integer('modulus_bits').notNull(),
+    /** Public JWK exactly as published (kty, n, e, kid, alg, use). */
+    publicJwk: jsonb('public_jwk').notNull().$type<Record<string, string>>(),
+    /** base64url(iv || AES-GCM(pkcs8)) under the key-encryption key named by kek_id. */
+    privateKeyEnc: text('private_key_enc').notNull(),
+    kekId: text('kek_id').notNull(),
+    state: text('state', { enum: signingKeyStates }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Appears in the JWKS from this instant (before it may sign: caches must learn it first). */
+    publishFrom: timestamp('publish_from', { withTimezone: true }).notNull(),
+    /** Signs from this instant. */
+    signFrom: timestamp('sign_from', { withTimezone: true }).notNull(),
+    /** Set when a newer key becomes current: this key stops signing. */
+    retireAt: timestamp('retire_at', { withTimezone: true }),
+    /** Removed from the JWKS: every token it signed has expired by then. */
+    expireAt: timestamp('expire_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('signing_keys_issuer_generation').on(t.issuer, t.generation),
+    check('signing_keys_sign_after_publish', sql`${t.signFrom} >= ${t.publishFrom}`),
+  ],
+);
+
+export type SigningKey = typeof signingKeys.$inferSelect;
+export type NewSigningKey = typeof signingKeys.$inferInsert;

@@ -1,0 +1,64 @@
+// requireAuth: the access token must verify offline (signature by kid, RS256, typ at+jwt, iss,
+// aud, exp/nbf/iat with leeway) and then, in ONE Redis round trip, be neither blacklisted nor
+// belong to a revoked session. Failures answer 401 with an RFC 6750 challenge.
+import { createMiddleware } from 'hono/factory';
+import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-token.ts';
+import { keyContext } from '../auth/keys/context.ts';
+import { tokenSettings } from '../auth/token-service.ts';
+import { AuthError } from '../errors.ts';
+import { redisSessionStore } from '../store/sessions.ts';
+import type { AppEnv } from './context.ts';
+import { BEARER_REALM } from './error-response.ts';
+
+export type AuthenticatedToken = VerifiedAccessToken['payload'];
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    auth: AuthenticatedToken;
+  }
+}
+
+/** RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token (scheme case-insensitive). */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+export interface RequireAuthOptions {
+  /**
+   * Skip the blacklist/session check because the handler performs it atomically with its own
+   * change in one round trip (logout). Any other handler must leave this off.
+   */
+  revocationCheckedByHandler?: boolean;
+}
+
+export function requireAuth(options: RequireAuthOptions = {}) {
+  const checkRevocation = options.revocationCheckedByHandler !== true;
+  return createMiddleware<AppEnv>(async function requireAuth(c, next) {
+    const header = c.req.header('Authorization');
+    if (!header) {
+      // RFC 6750 §3.1: with no credentials at all, the challenge carries no error code.
+      throw new AuthError('invalid_token', 'An access token is required.', {
+        headers: { 'WWW-Authenticate': `Bearer realm="${BEARER_REALM}"` },
+      });
+    }
+    const match = BEARER.exec(header);
+    if (!match?.[1]) throw revoked('The Authorization header is not a Bearer token.');
+    const { config, stores } = c.var;
+    const now = new Date();
+    const { payload } = await verifyAccessToken(
+      keyContext(config, stores.db),
+      tokenSettings(config),
+      match[1],
+      now,
+    );
+    if (typeof payload.sid !== 'string') throw revoked('The token is not bound to a session.');
+    if (checkRevocation) {
+      const sessions = redisSessionStore(stores.redis, config.redis.keyPrefix);
+      const state = await sessions.check(payload.sid, payload.jti);
+      if (state.blacklisted) throw revoked('The token has been revoked.');
+      if (!state.sessionAlive) throw revoked('The session has ended.');
+    }
+    c.set('auth', payload);
+    await next();
+  });
+}
+
+const revoked = (description: string) => new AuthError('invalid_token', description);

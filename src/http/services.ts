@@ -1,0 +1,35 @@
+// Builds the domain services for a request from its config and stores. Routes call these;
+// they never touch Redis or SQL themselves.
+import type { Context } from 'hono';
+import type { AccountDeps } from '../auth/accounts.ts';
+import { keyContext } from '../auth/keys/context.ts';
+import type { TokenDeps } from '../auth/token-service.ts';
+import { redisSessionStore } from '../store/sessions.ts';
+import { drizzleUserStore } from '../store/users.ts';
+import type { AppEnv } from './context.ts';
+
+export function tokenDeps(c: Context<AppEnv>): TokenDeps {
+  const { config, stores } = c.var;
+  return {
+    config,
+    sessions: redisSessionStore(stores.redis, config.redis.keyPrefix),
+    keys: keyContext(config, stores.db),
+  };
+}
+
+export function accountDeps(c: Context<AppEnv>): AccountDeps {
+  return {
+    config: c.var.config,
+    users: drizzleUserStore(c.var.stores.db),
+    trace: c.var.trace,
+    defer: (work) => c.executionCtx.waitUntil(work),
+  };
+}
+
+export function clientInfo(c: Context<AppEnv>) {
+  return {
+    // Set by Cloudflare's edge (and by wrangler dev); a client cannot forge it in production.
+    ip: c.req.header('CF-Connecting-IP') ?? '',
+    userAgent: (c.req.header('User-Agent') ?? '').slice(0, 256),
+  };
+}

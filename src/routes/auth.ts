@@ -1,0 +1,165 @@
+// /api/v1/auth: register, login, refresh, logout, me. Thin: parse (zod) -> service -> respond.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { authenticate, register } from '../auth/accounts.ts';
+import { EmailSchema } from '../auth/email.ts';
+import { endSession, refreshSession, startSession } from '../auth/token-service.ts';
+import { AuthError } from '../errors.ts';
+import type { AppEnv } from '../http/context.ts';
+import { jsonBody } from '../http/json-body.ts';
+import { requireAuth } from '../http/require-auth.ts';
+import { accountDeps, clientInfo, tokenDeps } from '../http/services.ts';
+import { drizzleUserStore } from '../store/users.ts';
+import { ErrorResponses, json, TokenPairSchema } from './schemas.ts';
+
+// Passwords are checked for length by the policy (in code points, after NFC), not by zod: a
+// zod max would count UTF-16 units and give a different error code than the policy's.
+const Password = z
+  .string()
+  .min(1)
+  .max(1024)
+  .openapi({ format: 'password', example: 'correct horse battery staple' });
+
+const RegisterBody = z
+  .object({
+    email: EmailSchema,
+    password: Password,
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .openapi('RegisterRequest');
+const LoginBody = z.object({ email: EmailSchema, password: Password }).openapi('LoginRequest');
+const RefreshBody = z
+  .object({ refresh_token: z.string().min(1).max(512) })
+  .openapi('RefreshRequest');
+const LogoutBody = z
+  .object({ refresh_token: z.string().min(1).max(512).optional() })
+  .openapi('LogoutRequest');
+
+const UserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string().nullable(),
+    roles: z.array(z.string()),
+    created_at: z.iso.datetime(),
+  })
+  .openapi('User');
+
+const noStore = { 'Cache-Control': 'no-store' } as const;
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/register',
+  tags: ['Auth'],
+  summary: 'Create an account',
+  middleware: [jsonBody()] as const,
+  request: { body: json(RegisterBody) },
+  responses: {
+    201: {
+      description: 'Created.',
+      ...json(z.object({ user_id: z.uuid(), email: z.string() }).openapi('Registered')),
+    },
+    ...ErrorResponses([400, 409, 413, 415, 503]),
+  },
+});
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/login',
+  tags: ['Auth'],
+  summary: 'Log in with email and password',
+  middleware: [jsonBody()] as const,
+  request: { body: json(LoginBody) },
+  responses: {
+    200: { description: 'A token pair for a new session.', ...json(TokenPairSchema) },
+    ...ErrorResponses([400, 401, 403, 413, 415, 503]),
+  },
+});
+
+const refreshRoute = createRoute({
+  method: 'post',
+  path: '/refresh',
+  tags: ['Auth'],
+  summary: 'Rotate the refresh token and get a new access token',
+  description:
+    'Every refresh rotates the refresh token. Concurrent refreshes with one token inside the grace window all receive the same successor; a rotated token presented after it revokes the session (401 refresh_token_reused).',
+  middleware: [jsonBody()] as const,
+  request: { body: json(RefreshBody) },
+  responses: {
+    200: { description: 'A new token pair.', ...json(TokenPairSchema) },
+    ...ErrorResponses([400, 401, 413, 415, 503]),
+  },
+});
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/logout',
+  tags: ['Auth'],
+  summary: 'End the session of the access token',
+  security: [{ bearerAuth: [] }],
+  middleware: [
+    requireAuth({ revocationCheckedByHandler: true }),
+    jsonBody({ optional: true }),
+  ] as const,
+  request: { body: { ...json(LogoutBody), required: false } },
+  responses: {
+    204: {
+      description:
+        'The access token is blacklisted until it expires; the session and its refresh token are gone.',
+    },
+    ...ErrorResponses([400, 401, 413, 415, 503]),
+  },
+});
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['Auth'],
+  summary: 'The user behind the access token',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireAuth()] as const,
+  responses: {
+    200: { description: 'The user.', ...json(UserSchema) },
+    ...ErrorResponses([401, 503]),
+  },
+});
+
+export const authRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(registerRoute, async (c) => {
+    const user = await register(accountDeps(c), c.req.valid('json'));
+    return c.json({ user_id: user.id, email: user.email }, 201, noStore);
+  })
+  .openapi(loginRoute, async (c) => {
+    const user = await authenticate(accountDeps(c), c.req.valid('json'));
+    const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+    return c.json(tokens, 200, noStore);
+  })
+  .openapi(refreshRoute, async (c) => {
+    const outcome = await refreshSession(
+      tokenDeps(c),
+      c.req.valid('json').refresh_token,
+      new Date(),
+    );
+    if (outcome.kind === 'reused') throw new AuthError('refresh_token_reused');
+    return c.json(outcome.tokens, 200, noStore);
+  })
+  .openapi(logoutRoute, async (c) => {
+    const body = c.req.valid('json') as z.infer<typeof LogoutBody> | undefined;
+    await endSession(tokenDeps(c), c.var.auth, body?.refresh_token);
+    return c.body(null, 204, noStore);
+  })
+  .openapi(meRoute, async (c) => {
+    const user = await drizzleUserStore(c.var.stores.db).findById(c.var.auth.sub);
+    // The session is alive (requireAuth checked) but the user row is gone: treat as revoked.
+    if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
+    return c.json(
+      {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        roles: user.roles,
+        created_at: user.createdAt.toISOString(),
+      },
+      200,
+      noStore,
+    );
+  });

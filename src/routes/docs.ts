@@ -1,0 +1,18 @@
+// The OpenAPI 3.1 document is generated from the same route definitions and zod schemas that
+// validate requests; /docs renders it with Scalar.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { AppEnv } from '../http/context.ts';
+
+export function mountDocs(app: OpenAPIHono<AppEnv>): void {
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'edge-auth',
+      version: '0.1.0',
+      description: 'Authentication at the edge: tokens, sessions, JWKS.',
+    },
+    servers: [{ url: c.var.config.issuer }],
+  }));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edge-auth API' }));
+}

@@ -1,0 +1,47 @@
+// Schemas and helpers shared by route definitions.
+import { z } from '@hono/zod-openapi';
+import { ERRORS } from '../errors.ts';
+
+export const json = <T extends z.ZodType>(schema: T) => ({
+  content: { 'application/json': { schema } },
+});
+
+export const ErrorSchema = z
+  .object({
+    error: z.enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...(keyof typeof ERRORS)[]]),
+    error_description: z.string(),
+  })
+  .openapi('Error');
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed request or a field failed validation (the description names it).',
+  401: 'Missing, invalid, expired or revoked credentials.',
+  403: 'Not allowed.',
+  409: 'Conflict.',
+  413: 'Body larger than 16 KiB.',
+  415: 'Body is not application/json.',
+  429: 'Rate limited.',
+  503: 'A backing store is unreachable (fail closed).',
+};
+
+/** OpenAPI error responses for the listed statuses, all with the one error shape. */
+export const ErrorResponses = (statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: STATUS_TEXT[status] ?? 'Error.', ...json(ErrorSchema) },
+    ]),
+  );
+
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().openapi({ description: 'Access-token lifetime in seconds.' }),
+    refresh_token: z.string(),
+    refresh_expires_in: z
+      .number()
+      .int()
+      .openapi({ description: 'Refresh-token lifetime in seconds.' }),
+  })
+  .openapi('TokenPair');

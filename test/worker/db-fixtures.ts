@@ -1,0 +1,8 @@
+// Direct database access for test set-up (rows the API cannot create yet: imported users,
+// disabled accounts), through the same Drizzle client the worker uses.
+import { env } from 'cloudflare:workers';
+import { loadConfig } from '../../src/config/index.ts';
+import { createStores } from '../../src/store/index.ts';
+import { RequestTrace } from '../../src/store/trace.ts';
+
+export const testDb = () => createStores(loadConfig(env), new RequestTrace('test-fixture')).db;

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { send } from './helpers.ts';
+
+describe('API documentation', () => {
+  it('serves an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const { response } = await send('/openapi.json');
+    expect(response.status).toBe(200);
+    const doc = await response.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/health']).toHaveProperty('get.responses.503');
+  });
+
+  it('serves the docs page at /docs', async () => {
+    const { response } = await send('/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('/openapi.json');
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const { response } = await send('/nope');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: 'not_found',
+      error_description: 'No such resource.',
+    });
+  });
+});

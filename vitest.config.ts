@@ -1,0 +1,44 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+const TEST_KEK = 'test:8Yb1d4c5bWq2H0tyq3pWmQ3vQy7n9g0aTq1xU5rJk2c';
+
+// Two projects share one local stack (test/global-setup.ts):
+// - worker: the Worker itself, running in real workerd, with env pointing at the stack;
+// - node: conformance tests of the stack's bridges through the real client libraries.
+export default defineConfig({
+  test: {
+    globalSetup: ['test/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const stack = inject('stack');
+            return {
+              main: './src/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  DATABASE_URL: 'postgres://edge:edge@127.0.0.1:5432/edge_auth',
+                  NEON_FETCH_ENDPOINT: `${stack.url}/sql`,
+                  UPSTASH_REDIS_REST_URL: stack.url,
+                  UPSTASH_REDIS_REST_TOKEN: stack.token,
+                  ISSUER: 'http://auth.test',
+                  AUDIENCES: 'http://api.test',
+                  // Test-only KEK (32 zero-ish bytes would do; this one is random and public).
+                  KEY_ENCRYPTION_KEY: TEST_KEK,
+                },
+              },
+            };
+          }),
+        ],
+        test: { name: 'worker', include: ['test/worker/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node' },
+      },
+    ],
+  },
+});
