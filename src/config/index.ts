@@ -2,12 +2,20 @@
 // fails the request with 500 server_misconfigured, and the log line names the variable.
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { parseDurationSeconds } from './duration.ts';
+import { type AbuseBindings, abuseFields, type AbuseConfig, toAbuseConfig } from './abuse.ts';
+import { type AuditBindings, auditFields, type AuditConfig, toAuditConfig } from './audit.ts';
+import {
+  type BrowserBindings,
+  browserFields,
+  type BrowserConfig,
+  toBrowserConfig,
+} from './browser.ts';
+import { DAY, duration, httpUrl, int, list } from './fields.ts';
 import { type KeyEncryptionKey, parseKekList } from './kek-list.ts';
 import { DEFAULT_ROLE_SCOPES, parseRoleScopes, type RoleScopes } from './roles.ts';
 
 /** The Worker's env as wrangler passes it: vars and secrets are strings. */
-export interface Bindings {
+export interface Bindings extends AbuseBindings, BrowserBindings, AuditBindings {
   DATABASE_URL?: string;
   NEON_FETCH_ENDPOINT?: string;
   UPSTASH_REDIS_REST_URL?: string;
@@ -21,7 +29,6 @@ export interface Bindings {
   SESSION_MAX_LIFETIME?: string;
   REFRESH_REUSE_GRACE?: string;
   CLOCK_SKEW?: string;
-  ALLOWED_ORIGINS?: string;
   ARGON2_MEMORY_KIB?: string;
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
@@ -39,44 +46,6 @@ export interface Bindings {
   JWKS_EDGE_TTL?: string;
 }
 
-const duration = (fallback: string, bounds: { min: number; max: number }) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((raw, ctx) => {
-      const seconds = parseDurationSeconds(raw);
-      if (seconds === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${raw}" is not a duration like 15m, 7d, 900` });
-        return z.NEVER;
-      }
-      if (seconds < bounds.min || seconds > bounds.max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be between ${bounds.min}s and ${bounds.max}s, got ${seconds}s`,
-        });
-        return z.NEVER;
-      }
-      return seconds;
-    });
-
-const list = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((raw) =>
-      raw
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    );
-
-const int = (fallback: number, bounds: { min: number; max: number }) =>
-  z.coerce.number().int().min(bounds.min).max(bounds.max).default(fallback);
-
-const httpUrl = z.url({ protocol: /^https?$/ });
-
-const DAY = 86_400;
-
 const schema = z
   .object({
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
@@ -90,12 +59,12 @@ const schema = z
     STORE_TIMEOUT: duration('5s', { min: 1, max: 60 }),
     ISSUER: httpUrl.refine((u) => !u.endsWith('/'), 'must not end with a slash'),
     AUDIENCES: list(''),
-    ACCESS_TOKEN_TTL: duration('15m', { min: 60, max: DAY }),
+    // As short as 5 s so an end-to-end test can watch a token expire; 15 min in production.
+    ACCESS_TOKEN_TTL: duration('15m', { min: 5, max: DAY }),
     REFRESH_TOKEN_TTL: duration('7d', { min: 300, max: 90 * DAY }),
     SESSION_MAX_LIFETIME: duration('30d', { min: 300, max: 365 * DAY }),
     REFRESH_REUSE_GRACE: duration('10s', { min: 0, max: 300 }),
     CLOCK_SKEW: duration('30s', { min: 0, max: 300 }),
-    ALLOWED_ORIGINS: list(''),
     // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
     ARGON2_MEMORY_KIB: int(19_456, { min: 8_192, max: 262_144 }),
     ARGON2_ITERATIONS: int(2, { min: 1, max: 10 }),
@@ -131,6 +100,9 @@ const schema = z
     JWKS_STALE_WHILE_REVALIDATE: duration('5m', { min: 0, max: DAY }),
     JWKS_STALE_IF_ERROR: duration('1h', { min: 0, max: 7 * DAY }),
     JWKS_EDGE_TTL: duration('5m', { min: 0, max: DAY }),
+    ...abuseFields,
+    ...browserFields,
+    ...auditFields,
   })
   .superRefine((env, ctx) => {
     // A consumer may hold a JWKS copy for the edge TTL, then its own max-age, then serve it
@@ -220,7 +192,6 @@ export interface Config {
   sessionMaxLifetime: number;
   refreshReuseGrace: number;
   clockSkew: number;
-  allowedOrigins: string[];
   argon2: Argon2Params;
   /** Role -> the scopes it grants; the role set is configuration, not code. */
   roleScopes: RoleScopes;
@@ -228,6 +199,9 @@ export interface Config {
   sessionCap: number;
   keys: KeyPolicy;
   jwks: JwksCachePolicy;
+  abuse: AbuseConfig;
+  browser: BrowserConfig;
+  audit: AuditConfig;
 }
 
 export interface Argon2Params {
@@ -253,7 +227,6 @@ function toConfig(env: z.output<typeof schema>): Config {
     sessionMaxLifetime: env.SESSION_MAX_LIFETIME,
     refreshReuseGrace: env.REFRESH_REUSE_GRACE,
     clockSkew: env.CLOCK_SKEW,
-    allowedOrigins: env.ALLOWED_ORIGINS,
     argon2: {
       memoryKib: env.ARGON2_MEMORY_KIB,
       iterations: env.ARGON2_ITERATIONS,
@@ -276,6 +249,9 @@ function toConfig(env: z.output<typeof schema>): Config {
       staleIfError: env.JWKS_STALE_IF_ERROR,
       edgeTtl: env.JWKS_EDGE_TTL,
     },
+    abuse: toAbuseConfig(env),
+    browser: toBrowserConfig(env),
+    audit: toAuditConfig(env),
   };
 }
 
