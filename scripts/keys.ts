@@ -1,7 +1,7 @@
 // `npm run keys -- list | rotate | advance | rekey | new-kek`
 // Works against the local stack (default) or a real database (DATABASE_URL, with ISSUER and
 // KEY_ENCRYPTION_KEY set as in the deployed Worker).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { discoveryUrl, jwksUrl } from '../src/auth/keys/context.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
 import {
@@ -10,6 +10,8 @@ import {
   type KeyContext,
   resealKeys,
 } from '../src/auth/keys/service.ts';
+import { auditRow } from '../src/audit/trail.ts';
+import { drizzleAuditStore } from '../src/store/audit-events.ts';
 import { drizzleSigningKeyStore } from '../src/store/signing-keys.ts';
 import { openToolDb } from '../dev/db-client.ts';
 import { purgeByUrl } from './edge-purge.ts';
@@ -40,6 +42,27 @@ const ctx: KeyContext = {
   policy: config.keys,
   store: drizzleSigningKeyStore(handle.db),
 };
+
+/** The audit row of a key change made here (the Worker's cron records its own). */
+async function auditKeyChange(change: {
+  step: string;
+  created_kid?: string | undefined;
+  revoked_kid?: string | undefined;
+  states_updated?: number;
+}): Promise<void> {
+  const details = { source: 'cli' as const, issuer: config.issuer, ...change };
+  const origin = { ip: null, userAgent: 'npm run keys', requestId: `cli-${randomUUID()}` };
+  try {
+    await drizzleAuditStore(handle.db).append([
+      auditRow({ type: 'key_rotated', details }, origin, new Date()),
+    ]);
+  } catch (error) {
+    // The key change itself is done; say loudly that its audit row is missing.
+    console.error(`warning: the key change was made but its audit row was not written: ${error}`);
+    process.exitCode = 1;
+  }
+}
+
 const iso = (date: Date | null) => (date ? date.toISOString().replace('.000Z', 'Z') : '-');
 
 try {
@@ -48,11 +71,20 @@ try {
   if (command === 'rotate') {
     const { kid, revoked } = await emergencyRotate(ctx, now);
     console.log(`new signing key ${kid}; revoked ${revoked ?? '(none)'}`);
+    await auditKeyChange({ step: 'emergency', created_kid: kid, revoked_kid: revoked });
     console.log(
       `isolates pick it up within KEY_CACHE_TTL; ${await purgeByUrl([jwksUrl(config.issuer), discoveryUrl(config.issuer)])}`,
     );
   } else if (command === 'advance') {
-    console.log(JSON.stringify(await advanceKeys(ctx, now)));
+    const result = await advanceKeys(ctx, now);
+    console.log(JSON.stringify(result));
+    if (result.changed) {
+      await auditKeyChange({
+        step: result.step,
+        created_kid: result.createdKid,
+        states_updated: result.statesUpdated,
+      });
+    }
   } else if (command === 'rekey') {
     const { resealed } = await resealKeys(ctx);
     console.log(`re-encrypted ${resealed.length} key(s) under KEK "${config.keys.keks[0]?.id}"`);

@@ -2,10 +2,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import { AuthError } from './errors.ts';
+import { auditTrail } from './http/audit.ts';
 import type { AppEnv } from './http/context.ts';
 import { renderError } from './http/error-response.ts';
 import { requestContext } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { mountDocs } from './routes/docs.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -15,11 +17,14 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  // Before everything that may record an event; flushes after the response is complete.
+  app.use(auditTrail());
   app.use(requestContext());
 
   app.route('/', healthRoutes);
   app.route('/', wellKnownRoutes);
   app.route('/api/v1/auth', authRoutes);
+  app.route('/api/v1/admin', adminRoutes);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

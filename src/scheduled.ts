@@ -1,11 +1,14 @@
-// The Cron Trigger: advances the signing-key lifecycle (and later other housekeeping).
+// The Cron Trigger: advances the signing-key lifecycle and purges expired audit events.
 // Runs hourly; rotation timing comes from KEY_ROTATION_PERIOD, not from the cron expression,
 // so a missed run is simply caught up by the next one.
+import { runAuditRetention } from './audit/purge.ts';
+import { AuditTrail } from './audit/trail.ts';
 import { discoveryUrl, jwksUrl, keyContext } from './auth/keys/context.ts';
 import { advanceKeys } from './auth/keys/service.ts';
-import { type Bindings, loadConfig } from './config/index.ts';
+import { type Bindings, type Config, loadConfig } from './config/index.ts';
 import { purgeEdgeCache } from './http/edge-cache.ts';
-import { createStores } from './store/index.ts';
+import { drizzleAuditStore } from './store/audit-events.ts';
+import { createStores, type Stores } from './store/index.ts';
 import { RequestTrace } from './store/trace.ts';
 
 export async function runScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
@@ -13,11 +16,55 @@ export async function runScheduled(controller: ScheduledController, env: Binding
   const now = new Date(controller.scheduledTime);
   const trace = new RequestTrace(`cron-${now.toISOString()}`);
   const stores = createStores(config, trace);
+  // Independent steps: one failing must neither skip nor hide the other; each is logged.
+  const steps = {
+    'key lifecycle step': () => advanceSigningKeys(controller, config, stores, trace, now),
+    'audit retention purge': () =>
+      runAuditRetention(drizzleAuditStore(stores.db), config.audit, now),
+  };
+  const outcomes = await Promise.allSettled(Object.values(steps).map((step) => step()));
+  const names = Object.keys(steps);
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'fulfilled') return;
+    const cause =
+      outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: `${names[i]} failed`,
+        cron: controller.cron,
+        cause: `${cause.name}: ${cause.message}`,
+      }),
+    );
+  });
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function advanceSigningKeys(
+  controller: ScheduledController,
+  config: Config,
+  stores: Stores,
+  trace: RequestTrace,
+  now: Date,
+): Promise<void> {
   const result = await advanceKeys(keyContext(config, stores.db), now);
   if (result.changed) {
     // Replaces this location's copies at once; other locations refresh within JWKS_EDGE_TTL,
     // which the publish lead time already accounts for.
     await purgeEdgeCache([jwksUrl(config.issuer), discoveryUrl(config.issuer)]);
+    const trail = new AuditTrail({ ip: null, userAgent: null, requestId: trace.requestId });
+    trail.record({
+      type: 'key_rotated',
+      details: {
+        source: 'cron',
+        issuer: config.issuer,
+        step: result.step,
+        created_kid: result.createdKid,
+        states_updated: result.statesUpdated,
+      },
+    });
+    await trail.flush(drizzleAuditStore(stores.db));
   }
   console.log(
     JSON.stringify({ level: 'info', msg: 'key lifecycle step', cron: controller.cron, ...result }),

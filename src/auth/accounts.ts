@@ -1,6 +1,7 @@
 // Registering and logging in. Login costs one SQL read and, for a known user, one password
 // verification; an unknown email costs the same verification against a dummy hash, so the
 // response time does not reveal whether an account exists.
+import type { AuditRecorder } from '../audit/events.ts';
 import type { Config } from '../config/index.ts';
 import { AuthError } from '../errors.ts';
 import type { RequestTrace } from '../store/trace.ts';
@@ -14,6 +15,8 @@ export interface AccountDeps {
   trace: RequestTrace;
   /** Work that must finish but need not delay the response (ctx.waitUntil). */
   defer: (work: Promise<unknown>) => void;
+  /** Login failures are audited here, where the reason is known (the response hides it). */
+  audit: AuditRecorder;
 }
 
 export function assertPasswordAcceptable(password: string): void {
@@ -47,14 +50,25 @@ export async function authenticate(
   const user = await deps.users.findByEmail(input.email);
   if (!user) {
     await deps.trace.time('hash', () => burnPasswordCheck(input.password, params));
+    deps.audit.record({ type: 'login_failure', details: { reason: 'unknown_user' } });
     throw new AuthError('invalid_credentials');
   }
   const { ok, needsRehash } = await deps.trace.time('hash', () =>
     verifyPassword(input.password, user.passwordHash, params),
   );
-  if (!ok) throw new AuthError('invalid_credentials');
+  if (!ok) {
+    deps.audit.record({
+      type: 'login_failure',
+      userId: user.id,
+      details: { reason: 'bad_password' },
+    });
+    throw new AuthError('invalid_credentials');
+  }
   // Only after the password proved ownership: saying "disabled" reveals nothing to a guesser.
-  if (user.disabledAt) throw new AuthError('account_disabled');
+  if (user.disabledAt) {
+    deps.audit.record({ type: 'login_failure', userId: user.id, details: { reason: 'disabled' } });
+    throw new AuthError('account_disabled');
+  }
   if (needsRehash) {
     // Legacy bcrypt, or argon2 below the configured cost: upgrade now that we hold the password.
     // After the response; a failure leaves the old (still valid) hash in place.

@@ -1,8 +1,10 @@
 // The one source of truth for tables. drizzle-kit generates drizzle/*.sql from this file.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   check,
   customType,
+  index,
   integer,
   jsonb,
   pgTable,
@@ -90,3 +92,34 @@ export const signingKeys = pgTable(
 
 export type SigningKey = typeof signingKeys.$inferSelect;
 export type NewSigningKey = typeof signingKeys.$inferInsert;
+
+/**
+ * Security-relevant events (src/audit/). Append-only: a trigger rejects UPDATE; DELETE is the
+ * retention purge's alone. `at` keeps milliseconds so the admin API's keyset cursor, which
+ * carries a JS Date, matches rows exactly. `details` never holds a secret (typed per event).
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    type: text('type').notNull(),
+    userId: uuid('user_id'),
+    sessionId: text('session_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id'),
+    details: jsonb('details')
+      .notNull()
+      .default(sql`'{}'::jsonb`)
+      .$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('audit_events_at').on(t.at, t.id),
+    index('audit_events_user_at').on(t.userId, t.at, t.id),
+    index('audit_events_type_at').on(t.type, t.at, t.id),
+  ],
+);
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type NewAuditEventRow = typeof auditEvents.$inferInsert;

@@ -23,6 +23,7 @@ export function accountDeps(c: Context<AppEnv>): AccountDeps {
     users: drizzleUserStore(c.var.stores.db),
     trace: c.var.trace,
     defer: (work) => c.executionCtx.waitUntil(work),
+    audit: c.var.audit,
   };
 }
 

@@ -4,6 +4,7 @@ import { authenticate, register } from '../auth/accounts.ts';
 import { EmailSchema } from '../auth/email.ts';
 import { endSession, refreshSession, startSession } from '../auth/token-service.ts';
 import { AuthError } from '../errors.ts';
+import { audit, sessionIdOf } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/json-body.ts';
 import { requireAuth } from '../http/require-auth.ts';
@@ -126,11 +127,13 @@ const meRoute = createRoute({
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .openapi(registerRoute, async (c) => {
     const user = await register(accountDeps(c), c.req.valid('json'));
+    audit(c).record({ type: 'register', userId: user.id });
     return c.json({ user_id: user.id, email: user.email }, 201, noStore);
   })
   .openapi(loginRoute, async (c) => {
     const user = await authenticate(accountDeps(c), c.req.valid('json'));
     const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+    audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
     return c.json(tokens, 200, noStore);
   })
   .openapi(refreshRoute, async (c) => {
@@ -139,12 +142,25 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       c.req.valid('json').refresh_token,
       new Date(),
     );
-    if (outcome.kind === 'reused') throw new AuthError('refresh_token_reused');
+    if (outcome.kind === 'reused') {
+      audit(c).record({
+        type: 'refresh_reuse_detected',
+        userId: outcome.uid,
+        sessionId: outcome.sid,
+      });
+      throw new AuthError('refresh_token_reused');
+    }
+    audit(c).record({
+      type: 'refresh',
+      userId: outcome.session.uid,
+      sessionId: outcome.session.sid,
+    });
     return c.json(outcome.tokens, 200, noStore);
   })
   .openapi(logoutRoute, async (c) => {
     const body = c.req.valid('json') as z.infer<typeof LogoutBody> | undefined;
     await endSession(tokenDeps(c), c.var.auth, body?.refresh_token);
+    audit(c).record({ type: 'logout', userId: c.var.auth.sub, sessionId: c.var.auth.sid });
     return c.body(null, 204, noStore);
   })
   .openapi(meRoute, async (c) => {

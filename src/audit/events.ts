@@ -1,0 +1,84 @@
+// The audit log's vocabulary: every event type and the exact shape of its `details`. Details
+// are typed per event so a secret (password, token, hash, key material) has nowhere to go: a
+// caller cannot pass a field that is not declared here, and nothing declared here is secret.
+
+/** Why a login failed. The response is the same 401 for the first two (no account probing). */
+export type LoginFailureReason = 'unknown_user' | 'bad_password' | 'disabled';
+
+/** Filters of an admin read, echoed into its own audit event. */
+export interface AuditQueryFilters {
+  user_id?: string | undefined;
+  type?: string | undefined;
+  since?: string | undefined;
+}
+
+type None = Record<string, never>;
+
+export interface AuditDetails {
+  register: None;
+  login_success: None;
+  login_failure: { reason: LoginFailureReason };
+  refresh: None;
+  /** The session is revoked in the same step; always audited. */
+  refresh_reuse_detected: None;
+  logout: None;
+  logout_all: { sessions: number };
+  password_change: None;
+  password_reset_requested: None;
+  password_reset: None;
+  email_verified: None;
+  session_revoked: { reason: string };
+  key_rotated: {
+    source: 'cron' | 'cli';
+    issuer: string;
+    step: string;
+    created_kid?: string | undefined;
+    revoked_kid?: string | undefined;
+    states_updated?: number | undefined;
+  };
+  /** A limiter refused a request (`limiter`: which one, e.g. "login_ip"). */
+  rate_limited: { limiter: string; retry_after: number };
+  /** Per-account backoff after consecutive failures (credential stuffing). */
+  login_throttled: { failures: number; retry_after: number };
+  admin_audit_read: { filters: AuditQueryFilters; returned: number };
+}
+
+/** Admin actions are `admin_*`; an unlisted one carries a free-form but non-secret summary. */
+export type AdminEventType = `admin_${string}`;
+export type AuditEventType = keyof AuditDetails | AdminEventType;
+
+export type DetailsOf<T extends AuditEventType> = T extends keyof AuditDetails
+  ? AuditDetails[T]
+  : { action: string; target?: string | undefined };
+
+/** What a caller records; details may be left out when the event declares none. */
+export type AuditEvent<T extends AuditEventType = AuditEventType> = {
+  type: T;
+  userId?: string | null | undefined;
+  sessionId?: string | null | undefined;
+} & (None extends DetailsOf<T> ? { details?: DetailsOf<T> } : { details: DetailsOf<T> });
+
+/** The one method the domain needs: src/auth takes this port, not the HTTP-side trail. */
+export interface AuditRecorder {
+  record<T extends AuditEventType>(event: AuditEvent<T>): void;
+}
+
+/** Detail keys that must never reach the log, whatever a future event declares. */
+const SECRET_KEY = /pass|secret|token|hash|cookie|authorization|private|csrf/i;
+
+/**
+ * Defence in depth behind the types: drops any detail whose name looks like a secret (and
+ * says so in the log), so a careless `as` cast cannot smuggle one in.
+ */
+export function scrubDetails(details: object | undefined): Record<string, unknown> {
+  const clean: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details ?? {})) {
+    if (value === undefined) continue;
+    if (SECRET_KEY.test(key)) {
+      console.error(JSON.stringify({ level: 'error', msg: 'audit detail dropped', key }));
+      continue;
+    }
+    clean[key] = value;
+  }
+  return clean;
+}

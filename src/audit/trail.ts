@@ -1,0 +1,109 @@
+// One request's audit trail: events are collected while the request runs, then logged (one
+// JSON line each, for Workers Logs / Logpush) and written in ONE batched INSERT after the
+// response has gone (ctx.waitUntil), so auditing adds no latency and no round trip to the
+// request's critical path. No Hono types here: the HTTP side lives in src/http/audit.ts.
+import type { NewAuditEventRow } from '../db/schema.ts';
+import {
+  type AuditEvent,
+  type AuditEventType,
+  type AuditRecorder,
+  scrubDetails,
+} from './events.ts';
+
+/** Where the rows go: one call, one statement, one round trip. */
+export interface AuditSink {
+  append(rows: NewAuditEventRow[]): Promise<void>;
+}
+
+/** Who made the request the events belong to. */
+export interface AuditOrigin {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Hard cap per request, so a bug in a loop cannot grow one INSERT without bound. */
+const MAX_EVENTS = 50;
+
+export class AuditTrail implements AuditRecorder {
+  private readonly pending: NewAuditEventRow[] = [];
+
+  constructor(private readonly origin: AuditOrigin) {}
+
+  record<T extends AuditEventType>(event: AuditEvent<T>): void {
+    if (this.pending.length >= MAX_EVENTS) return;
+    this.pending.push(auditRow(event, this.origin, new Date()));
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Logs every pending event and writes them all in one INSERT. Never throws: a failed write
+   * is logged (the log lines above it still hold the events) and the response is long gone.
+   */
+  async flush(sink: AuditSink): Promise<void> {
+    const rows = this.pending.splice(0);
+    if (rows.length === 0) return;
+    for (const row of rows) console.log(auditLogLine(row));
+    try {
+      await sink.append(rows);
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'audit write failed',
+          request_id: this.origin.requestId,
+          types: rows.map((row) => row.type),
+          cause: describe(error),
+        }),
+      );
+    }
+  }
+}
+
+/** The row of one event: typed details, scrubbed once more; empty origin fields become NULL. */
+export function auditRow<T extends AuditEventType>(
+  event: AuditEvent<T>,
+  origin: AuditOrigin,
+  at: Date,
+): NewAuditEventRow {
+  return {
+    at,
+    type: event.type,
+    // user_id is a uuid column: anything else would fail the whole batch, so it becomes NULL.
+    userId: event.userId && UUID.test(event.userId) ? event.userId : null,
+    sessionId: event.sessionId || null,
+    ip: origin.ip || null,
+    userAgent: origin.userAgent || null,
+    requestId: origin.requestId || null,
+    details: scrubDetails(event.details),
+  };
+}
+
+/** The one JSON log line of an event; same fields as the row. */
+export function auditLogLine(row: NewAuditEventRow): string {
+  return JSON.stringify({
+    level: 'info',
+    msg: 'audit',
+    at: (row.at ?? new Date()).toISOString(),
+    type: row.type,
+    user_id: row.userId ?? null,
+    session_id: row.sessionId ?? null,
+    ip: row.ip ?? null,
+    user_agent: row.userAgent ?? null,
+    request_id: row.requestId ?? null,
+    details: row.details ?? {},
+  });
+}
+
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e instanceof Error && parts.length < 3; e = e.cause) {
+    parts.push(`${e.name}: ${e.message}`);
+  }
+  return parts.join(' <- ') || String(error);
+}

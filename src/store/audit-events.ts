@@ -1,0 +1,68 @@
+// audit_events over Drizzle: append (one batched INSERT), the admin's keyset-paginated read,
+// and the retention purge. Works on neon-http (the Worker) and node-postgres (the keys CLI).
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { AuditSink } from '../audit/trail.ts';
+import * as schema from '../db/schema.ts';
+
+const { auditEvents } = schema;
+
+type AnyPgDb = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Position after the last row of a page: rows sort by (at, id) descending. */
+export interface AuditCursor {
+  at: Date;
+  id: number;
+}
+
+export interface AuditQuery {
+  userId?: string | undefined;
+  type?: string | undefined;
+  since?: Date | undefined;
+  after?: AuditCursor | undefined;
+  limit: number;
+}
+
+export interface AuditEventStore extends AuditSink {
+  /** Newest first; at most `limit` rows. */
+  list(query: AuditQuery): Promise<schema.AuditEventRow[]>;
+  /** Deletes up to `limit` of the oldest rows older than `cutoff`; returns how many went. */
+  purgeBatch(cutoff: Date, limit: number): Promise<number>;
+}
+
+export function drizzleAuditStore(database: unknown): AuditEventStore {
+  const db = database as AnyPgDb;
+  return {
+    async append(rows) {
+      if (rows.length > 0) await db.insert(auditEvents).values(rows);
+    },
+    async list({ userId, type, since, after, limit }) {
+      const where = and(
+        userId ? eq(auditEvents.userId, userId) : undefined,
+        type ? eq(auditEvents.type, type) : undefined,
+        since ? gte(auditEvents.at, since) : undefined,
+        // Row comparison: strictly after the cursor in (at DESC, id DESC) order.
+        after
+          ? sql`(${auditEvents.at}, ${auditEvents.id}) < (${after.at.toISOString()}::timestamptz, ${after.id}::bigint)`
+          : undefined,
+      );
+      return db
+        .select()
+        .from(auditEvents)
+        .where(where)
+        .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+        .limit(limit);
+    },
+    async purgeBatch(cutoff, limit) {
+      // DELETE has no LIMIT in Postgres: pick the ids first, oldest first, via the `at` index.
+      const oldest = db
+        .select({ id: auditEvents.id })
+        .from(auditEvents)
+        .where(lt(auditEvents.at, cutoff))
+        .orderBy(auditEvents.at)
+        .limit(limit);
+      const result = await db.delete(auditEvents).where(inArray(auditEvents.id, oldest));
+      return (result as { rowCount?: number | null }).rowCount ?? 0;
+    },
+  };
+}
