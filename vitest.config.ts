@@ -9,6 +9,8 @@ const TEST_KEK = 'test:8Yb1d4c5bWq2H0tyq3pWmQ3vQy7n9g0aTq1xU5rJk2c';
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
+    // CI shares two cores between workerd, the stack and argon2: 5 s is too tight there.
+    testTimeout: 20_000,
     projects: [
       {
         extends: true,
@@ -28,6 +30,14 @@ export default defineConfig({
                   AUDIENCES: 'http://api.test',
                   // Test-only KEK (32 zero-ish bytes would do; this one is random and public).
                   KEY_ENCRYPTION_KEY: TEST_KEK,
+                  // Every test shares one client address and some log one user in many times;
+                  // limits are real but roomy here. The abuse tests set tight ones per request.
+                  RATE_LIMIT_LOGIN_IP: '100000/1m',
+                  RATE_LIMIT_LOGIN_EMAIL: '1000/1m',
+                  RATE_LIMIT_REGISTER_IP: '100000/1m',
+                  RATE_LIMIT_REFRESH_SESSION: '1000/1m',
+                  // The stack answers siteverify; Turnstile is on only where a test sets a secret.
+                  TURNSTILE_VERIFY_URL: `${stack.url}/turnstile/v0/siteverify`,
                 },
               },
             };

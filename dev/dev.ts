@@ -23,6 +23,12 @@ const stack = await startStack({
 
 const issuer = process.env.ISSUER ?? `http://localhost:${port}`;
 const vars = workerVarsFor(stack, issuer, devSecrets());
+// Opt-in settings a developer may export before `npm run dev` (e.g. the Turnstile testing
+// secret 1x0000000000000000000000000000000AA).
+for (const name of ['TURNSTILE_SECRET'] as const) {
+  const value = process.env[name];
+  if (value) vars[name] = value;
+}
 const wrangler = spawn('npx', wranglerDevArgs(port, vars), {
   cwd: root,
   stdio: 'inherit',

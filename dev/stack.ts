@@ -1,10 +1,12 @@
 // The local stack: one Node process serving, on loopback, Neon's HTTP SQL protocol (/sql),
-// Upstash's REST protocol (/, /pipeline, /multi-exec) and the round-trip counters (/__stats).
+// Upstash's REST protocol (/, /pipeline, /multi-exec), Turnstile's siteverify and the
+// round-trip counters (/__stats).
 // `npm run dev` and the test suite's globalSetup both start it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BridgeRequest, type BridgeResponse, json } from './bridge.ts';
 import { createNeonBridge } from './neon/index.ts';
+import { SITEVERIFY_PATH, siteverify } from './turnstile.ts';
 import { RoundTripStats } from './stats.ts';
 import { createUpstashBridge } from './upstash/index.ts';
 
@@ -77,6 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const id = query.get('request_id');
       return json(200, id ? { request_id: id, ...stats.forRequest(id) } : { total: stats.total() });
     }
+    if (req.path === SITEVERIFY_PATH) return siteverify(req);
     if (req.path === '/__health' && req.method === 'GET') {
       return json(200, { ok: true, backends: { db: neon.backend, redis: upstash.backend } });
     }

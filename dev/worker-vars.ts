@@ -16,5 +16,7 @@ export function workerVarsFor(
     UPSTASH_REDIS_REST_TOKEN: stack.token,
     ISSUER: issuer,
     KEY_ENCRYPTION_KEY: secrets.KEY_ENCRYPTION_KEY,
+    // Only consulted when TURNSTILE_SECRET is set (try 1x0000000000000000000000000000000AA).
+    TURNSTILE_VERIFY_URL: `${stack.url}/turnstile/v0/siteverify`,
   };
 }

@@ -1,6 +1,8 @@
 // App assembly: middleware order, route mounting, error handling. Built once per isolate.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
+import { corsForAllowedOrigins } from './browser/cors.ts';
+import { securityHeaders } from './browser/security-headers.ts';
 import { AuthError } from './errors.ts';
 import { auditTrail } from './http/audit.ts';
 import type { AppEnv } from './http/context.ts';
@@ -16,10 +18,14 @@ import { wellKnownRoutes } from './routes/well-known.ts';
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // Outermost: every response, errors and preflights included, carries the security headers.
+  app.use(securityHeaders());
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
   // Before everything that may record an event; flushes after the response is complete.
   app.use(auditTrail());
   app.use(requestContext());
+  // Needs the config (the allowlist); answers preflights before any route runs.
+  app.use(corsForAllowedOrigins());
 
   app.route('/', healthRoutes);
   app.route('/', wellKnownRoutes);

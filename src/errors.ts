@@ -30,10 +30,18 @@ export const ERRORS = {
     status: 400,
     description: 'This password is too common; choose another.',
   },
+  csrf_failed: {
+    status: 403,
+    description: 'CSRF check failed: send X-CSRF-Token from an allowed origin.',
+  },
   insufficient_scope: { status: 403, description: 'The access token lacks the required scope.' },
   not_found: { status: 404, description: 'No such resource.' },
   method_not_allowed: { status: 405, description: 'Method not allowed on this resource.' },
-  rate_limited: { status: 429, description: 'Too many requests.' },
+  rate_limited: { status: 429, description: 'Too many requests; retry after Retry-After seconds.' },
+  turnstile_failed: {
+    status: 400,
+    description: 'The Turnstile challenge was not passed; solve it again.',
+  },
   server_misconfigured: { status: 500, description: 'The service is misconfigured.' },
   server_error: { status: 500, description: 'An unexpected error occurred.' },
   temporarily_unavailable: {
@@ -66,8 +74,8 @@ export class AuthError extends Error {
 
 /** A backing store (Postgres, Redis) could not be reached or answered with a failure. */
 export class StoreUnavailableError extends AuthError {
-  readonly store: 'db' | 'redis';
-  constructor(store: 'db' | 'redis', cause: unknown) {
+  readonly store: 'db' | 'redis' | 'turnstile';
+  constructor(store: 'db' | 'redis' | 'turnstile', cause: unknown) {
     super('temporarily_unavailable', undefined, { cause });
     this.store = store;
   }

@@ -56,7 +56,10 @@ local function emit(v)
   local kind = type(v)
   if kind == 'number' then
     local whole = v >= 0 and math.floor(v) or math.ceil(v)
-    host:put(math.tointeger(whole) or 0)
+    -- fengari's integers are 32-bit, so a larger whole number (a timestamp in ms) stays a
+    -- float here; it is still exact up to 2^53, which is what the host receives.
+    if whole ~= whole or whole == math.huge or whole == -math.huge then host:put(0)
+    else host:put(math.tointeger(whole) or whole) end
   elseif kind == 'boolean' then host:put(v and 1 or false)
   elseif kind == 'string' then host:put(v)
   elseif kind == 'table' then

@@ -1,5 +1,5 @@
-// Registering and logging in. Login costs one SQL read and, for a known user, one password
-// verification; an unknown email costs the same verification against a dummy hash, so the
+// Registering and logging in. Login costs one SQL read (beside the guard's one Redis request)
+// and, for a known user, one password verification; an unknown email costs the same verification against a dummy hash, so the
 // response time does not reveal whether an account exists.
 import type { AuditRecorder } from '../audit/events.ts';
 import type { Config } from '../config/index.ts';
@@ -17,6 +17,19 @@ export interface AccountDeps {
   defer: (work: Promise<unknown>) => void;
   /** Login failures are audited here, where the reason is known (the response hides it). */
   audit: AuditRecorder;
+}
+
+/**
+ * What stands between a login attempt and its password check (rate limits, backoff, human
+ * proof). The HTTP side implements it: src/http/login-guard.ts.
+ */
+export interface LoginGuard {
+  /** Throws when the attempt must not be checked at all. Runs beside the user lookup. */
+  admit(): Promise<void>;
+  /** A wrong password (or no such user: the same to the guard). Never throws. */
+  failed(userId?: string): Promise<void>;
+  /** The right password: forget past failures (after the response). */
+  succeeded(): void;
 }
 
 export function assertPasswordAcceptable(password: string): void {
@@ -45,12 +58,14 @@ export async function register(
 export async function authenticate(
   deps: AccountDeps,
   input: { email: string; password: string },
+  guard: LoginGuard,
 ): Promise<UserRecord> {
   const params = deps.config.argon2;
-  const user = await deps.users.findByEmail(input.email);
+  const [user] = await Promise.all([deps.users.findByEmail(input.email), guard.admit()]);
   if (!user) {
     await deps.trace.time('hash', () => burnPasswordCheck(input.password, params));
     deps.audit.record({ type: 'login_failure', details: { reason: 'unknown_user' } });
+    await guard.failed();
     throw new AuthError('invalid_credentials');
   }
   const { ok, needsRehash } = await deps.trace.time('hash', () =>
@@ -62,8 +77,10 @@ export async function authenticate(
       userId: user.id,
       details: { reason: 'bad_password' },
     });
+    await guard.failed(user.id);
     throw new AuthError('invalid_credentials');
   }
+  guard.succeeded();
   // Only after the password proved ownership: saying "disabled" reveals nothing to a guesser.
   if (user.disabledAt) {
     deps.audit.record({ type: 'login_failure', userId: user.id, details: { reason: 'disabled' } });

@@ -1,6 +1,8 @@
 // Issuing, refreshing and ending sessions: the token lifecycle behind /login, /refresh and
-// /logout. Each operation's store budget: login 1 SQL + 1 Redis, refresh 1 Redis (the claims a
-// refresh needs live in the session record), logout 1 Redis.
+// /logout. Each operation's store budget: login 1 SQL + 1 Redis here (plus the login guard's
+// one Redis request, concurrent with the SQL read), refresh 1 Redis (the claims a refresh needs
+// live in the session record; plus one limiter request when the per-session limit is on),
+// logout 1 Redis.
 import type { Config } from '../config/index.ts';
 import { scopesOf } from '../config/roles.ts';
 import { AuthError } from '../errors.ts';
@@ -14,6 +16,7 @@ import {
   hashRefreshToken,
   looksLikeRefreshToken,
   newRefreshToken,
+  refreshSessionId,
   successorOf,
 } from './refresh-token.ts';
 import type { SessionClaims, SessionStore } from './sessions.ts';
@@ -35,6 +38,8 @@ export interface TokenDeps {
   config: Config;
   sessions: SessionStore;
   keys: KeyContext;
+  /** The per-session refresh limit: throws rate_limited when over it. */
+  admitRefresh: (sid: string) => Promise<void>;
 }
 
 export const tokenSettings = (config: Config) => ({
@@ -52,13 +57,6 @@ const claimsOf = (session: SessionClaims): AccessTokenClaims => ({
   email: session.email,
 });
 
-/** The secret behind refresh-token successors (src/auth/refresh-token.ts). */
-const successorSecret = (config: Config) => {
-  const kek = config.keys.keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
-  return kek.raw;
-};
-
 /** Records a new session and signs its first tokens. Both succeed or nothing is returned. */
 export async function startSession(
   deps: TokenDeps,
@@ -74,7 +72,7 @@ export async function startSession(
     roles: user.roles,
     scope: scopesOf(user.roles, config.roleScopes),
   };
-  const refreshToken = newRefreshToken();
+  const refreshToken = await newRefreshToken(session.sid, config.keys.keks);
   const [, access] = await Promise.all([
     hashRefreshToken(refreshToken).then((hash) =>
       deps.sessions.create(
@@ -115,8 +113,11 @@ export async function refreshSession(
   now: Date,
 ): Promise<RefreshOutcome> {
   const { config } = deps;
-  if (!looksLikeRefreshToken(presented)) throw new AuthError('invalid_grant');
-  const successor = await successorOf(presented, successorSecret(config));
+  // A forged or mangled token stops here, before it can spend a real session's refresh budget.
+  const sid = await refreshSessionId(presented, config.keys.keks);
+  if (!sid) throw new AuthError('invalid_grant');
+  await deps.admitRefresh(sid);
+  const successor = await successorOf(presented, config.keys.keks);
   const [oldHash, newHash] = await Promise.all([
     hashRefreshToken(presented),
     hashRefreshToken(successor),

@@ -21,6 +21,9 @@ const origin = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
+/** HSTS_MAX_AGE's default ('365d'), also used when the configuration cannot be read. */
+export const DEFAULT_HSTS_MAX_AGE = 365 * DAY;
+
 export const browserFields = {
   ALLOWED_ORIGINS: list('').pipe(z.array(origin)),
   COOKIE_SAMESITE: z.enum(['Lax', 'Strict']).default('Lax'),

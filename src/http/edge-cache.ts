@@ -61,6 +61,8 @@ export async function serveEdgeCachedJson(
   const headers = new Headers(stored.headers);
   // Any origin may read public keys and metadata; no credentials are involved.
   headers.set('Access-Control-Allow-Origin', '*');
+  // Public data any origin may load, even as a no-cors subresource.
+  headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
   if (c.req.method === 'GET' && matchesIfNoneMatch(c.req.header('If-None-Match'), etag)) {
     headers.delete('Content-Type');
     headers.delete('Content-Length');

@@ -3,14 +3,30 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { authenticate, register } from '../auth/accounts.ts';
 import { EmailSchema } from '../auth/email.ts';
 import { endSession, refreshSession, startSession } from '../auth/token-service.ts';
+import { csrfForCookieSession } from '../browser/csrf.ts';
+import {
+  clearSessionCookies,
+  issueCookieSession,
+  wantsCookieTransport,
+} from '../browser/session-cookies.ts';
 import { AuthError } from '../errors.ts';
 import { audit, sessionIdOf } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/json-body.ts';
+import { loginGuard } from '../http/login-guard.ts';
+import { rateLimit } from '../http/rate-limit.ts';
 import { requireAuth } from '../http/require-auth.ts';
+import { requireHuman, turnstileTokenOf } from '../http/turnstile.ts';
 import { accountDeps, clientInfo, tokenDeps } from '../http/services.ts';
 import { drizzleUserStore } from '../store/users.ts';
-import { ErrorResponses, json, TokenPairSchema } from './schemas.ts';
+import {
+  CookieSessionSchema,
+  ErrorResponses,
+  json,
+  RateLimitHeaders,
+  SessionCookieHeaders,
+  TokenPairSchema,
+} from './schemas.ts';
 
 // Passwords are checked for length by the policy (in code points, after NFC), not by zod: a
 // zod max would count UTF-16 units and give a different error code than the policy's.
@@ -20,16 +36,38 @@ const Password = z
   .max(1024)
   .openapi({ format: 'password', example: 'correct horse battery staple' });
 
+const TurnstileToken = z.string().min(1).max(2048).optional().openapi({
+  description:
+    'The Turnstile widget token, when the server requires Turnstile (or the CF-Turnstile-Response header).',
+});
+
 const RegisterBody = z
   .object({
     email: EmailSchema,
     password: Password,
     name: z.string().trim().min(1).max(200).optional(),
+    turnstile_token: TurnstileToken,
   })
   .openapi('RegisterRequest');
-const LoginBody = z.object({ email: EmailSchema, password: Password }).openapi('LoginRequest');
+const UseCookie = z.boolean().optional().openapi({
+  description:
+    'Browser mode: put the refresh token in an HttpOnly cookie instead of the body (same as the header `X-Token-Transport: cookie`).',
+});
+const LoginBody = z
+  .object({
+    email: EmailSchema,
+    password: Password,
+    use_cookie: UseCookie,
+    turnstile_token: TurnstileToken,
+  })
+  .openapi('LoginRequest');
 const RefreshBody = z
-  .object({ refresh_token: z.string().min(1).max(512) })
+  .object({
+    refresh_token: z.string().min(1).max(512).optional().openapi({
+      description: 'Required unless the refresh cookie is sent (browser mode).',
+    }),
+    use_cookie: UseCookie,
+  })
   .openapi('RefreshRequest');
 const LogoutBody = z
   .object({ refresh_token: z.string().min(1).max(512).optional() })
@@ -52,14 +90,15 @@ const registerRoute = createRoute({
   path: '/register',
   tags: ['Auth'],
   summary: 'Create an account',
-  middleware: [jsonBody()] as const,
+  middleware: [rateLimit('register_ip'), jsonBody()] as const,
   request: { body: json(RegisterBody) },
   responses: {
     201: {
       description: 'Created.',
+      headers: RateLimitHeaders,
       ...json(z.object({ user_id: z.uuid(), email: z.string() }).openapi('Registered')),
     },
-    ...ErrorResponses([400, 409, 413, 415, 503]),
+    ...ErrorResponses([400, 409, 413, 415, 429, 503]),
   },
 });
 
@@ -71,8 +110,13 @@ const loginRoute = createRoute({
   middleware: [jsonBody()] as const,
   request: { body: json(LoginBody) },
   responses: {
-    200: { description: 'A token pair for a new session.', ...json(TokenPairSchema) },
-    ...ErrorResponses([400, 401, 403, 413, 415, 503]),
+    200: {
+      description:
+        'A token pair for a new session (in cookie mode, the refresh token is a cookie).',
+      headers: { ...SessionCookieHeaders, ...RateLimitHeaders },
+      ...json(z.union([TokenPairSchema, CookieSessionSchema])),
+    },
+    ...ErrorResponses([400, 401, 403, 413, 415, 429, 503]),
   },
 });
 
@@ -83,11 +127,15 @@ const refreshRoute = createRoute({
   summary: 'Rotate the refresh token and get a new access token',
   description:
     'Every refresh rotates the refresh token. Concurrent refreshes with one token inside the grace window all receive the same successor; a rotated token presented after it revokes the session (401 refresh_token_reused).',
-  middleware: [jsonBody()] as const,
-  request: { body: json(RefreshBody) },
+  middleware: [csrfForCookieSession(), jsonBody({ optional: true })] as const,
+  request: { body: { ...json(RefreshBody), required: false } },
   responses: {
-    200: { description: 'A new token pair.', ...json(TokenPairSchema) },
-    ...ErrorResponses([400, 401, 413, 415, 503]),
+    200: {
+      description: 'A new token pair (in cookie mode, the refresh token is a cookie).',
+      headers: SessionCookieHeaders,
+      ...json(z.union([TokenPairSchema, CookieSessionSchema])),
+    },
+    ...ErrorResponses([400, 401, 403, 413, 415, 429, 503]),
   },
 });
 
@@ -98,6 +146,7 @@ const logoutRoute = createRoute({
   summary: 'End the session of the access token',
   security: [{ bearerAuth: [] }],
   middleware: [
+    csrfForCookieSession(),
     requireAuth({ revocationCheckedByHandler: true }),
     jsonBody({ optional: true }),
   ] as const,
@@ -105,9 +154,10 @@ const logoutRoute = createRoute({
   responses: {
     204: {
       description:
-        'The access token is blacklisted until it expires; the session and its refresh token are gone.',
+        'The access token is blacklisted until it expires; the session and its refresh token are gone; session cookies, if sent, are cleared.',
+      headers: SessionCookieHeaders,
     },
-    ...ErrorResponses([400, 401, 413, 415, 503]),
+    ...ErrorResponses([400, 401, 403, 413, 415, 503]),
   },
 });
 
@@ -126,28 +176,50 @@ const meRoute = createRoute({
 
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .openapi(registerRoute, async (c) => {
-    const user = await register(accountDeps(c), c.req.valid('json'));
+    const body = c.req.valid('json');
+    await requireHuman(c, body.turnstile_token);
+    const user = await register(accountDeps(c), body);
     audit(c).record({ type: 'register', userId: user.id });
     return c.json({ user_id: user.id, email: user.email }, 201, noStore);
   })
   .openapi(loginRoute, async (c) => {
-    const user = await authenticate(accountDeps(c), c.req.valid('json'));
+    const body = c.req.valid('json');
+    const guard = loginGuard(c, body.email, turnstileTokenOf(c, body.turnstile_token));
+    const user = await authenticate(accountDeps(c), body, guard);
     const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
     audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
-    return c.json(tokens, 200, noStore);
+    return wantsCookieTransport(c, body.use_cookie)
+      ? c.json(await issueCookieSession(c, tokens), 200, noStore)
+      : c.json(tokens, 200, noStore);
   })
   .openapi(refreshRoute, async (c) => {
-    const outcome = await refreshSession(
-      tokenDeps(c),
-      c.req.valid('json').refresh_token,
-      new Date(),
-    );
+    const body = (c.req.valid('json') as z.infer<typeof RefreshBody> | undefined) ?? {};
+    // The body's token wins; the cookie (already through the CSRF checks) is the browser's.
+    const fromCookie = body.refresh_token === undefined ? c.var.cookieRefreshToken : undefined;
+    const presented = body.refresh_token ?? fromCookie;
+    if (presented === undefined) {
+      throw new AuthError(
+        'invalid_request',
+        'refresh_token is required (in the body, or as the refresh cookie in browser mode).',
+      );
+    }
+    let outcome: Awaited<ReturnType<typeof refreshSession>>;
+    try {
+      outcome = await refreshSession(tokenDeps(c), presented, new Date());
+    } catch (error) {
+      // A cookie the server no longer accepts would only fail again: the browser drops it.
+      if (fromCookie && error instanceof AuthError && error.code === 'invalid_grant') {
+        clearSessionCookies(c);
+      }
+      throw error;
+    }
     if (outcome.kind === 'reused') {
       audit(c).record({
         type: 'refresh_reuse_detected',
         userId: outcome.uid,
         sessionId: outcome.sid,
       });
+      if (fromCookie) clearSessionCookies(c);
       throw new AuthError('refresh_token_reused');
     }
     audit(c).record({
@@ -155,11 +227,19 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       userId: outcome.session.uid,
       sessionId: outcome.session.sid,
     });
-    return c.json(outcome.tokens, 200, noStore);
+    return fromCookie !== undefined || wantsCookieTransport(c, body.use_cookie)
+      ? c.json(await issueCookieSession(c, outcome.tokens), 200, noStore)
+      : c.json(outcome.tokens, 200, noStore);
   })
   .openapi(logoutRoute, async (c) => {
     const body = c.req.valid('json') as z.infer<typeof LogoutBody> | undefined;
-    await endSession(tokenDeps(c), c.var.auth, body?.refresh_token);
+    const fromCookie = c.var.cookieRefreshToken;
+    try {
+      await endSession(tokenDeps(c), c.var.auth, body?.refresh_token ?? fromCookie);
+    } finally {
+      // Logging out forgets the cookies, even when the session had already ended.
+      if (fromCookie) clearSessionCookies(c);
+    }
     audit(c).record({ type: 'logout', userId: c.var.auth.sub, sessionId: c.var.auth.sid });
     return c.body(null, 204, noStore);
   })

@@ -2,6 +2,7 @@
 // validate requests; /docs renders it with Scalar.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
+import { htmlPageHeaders } from '../browser/security-headers.ts';
 import type { AppEnv } from '../http/context.ts';
 
 export function mountDocs(app: OpenAPIHono<AppEnv>): void {
@@ -14,5 +15,18 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     },
     servers: [{ url: c.var.config.issuer }],
   }));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edge-auth API' }));
+  // Scalar's page loads its bundle from jsDelivr and fonts from fonts.scalar.com; the inline
+  // bootstrap script carries the response's CSP nonce.
+  app.get(
+    '/docs',
+    htmlPageHeaders({
+      scriptHosts: ['https://cdn.jsdelivr.net'],
+      fontHosts: ['https://fonts.scalar.com'],
+    }),
+    Scalar((c) => ({
+      url: '/openapi.json',
+      pageTitle: 'edge-auth API',
+      nonce: c.get('secureHeadersNonce'),
+    })),
+  );
 }

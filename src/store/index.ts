@@ -10,17 +10,23 @@ export type Redis = ReturnType<typeof createRedis>;
 export interface Stores {
   readonly db: Db;
   readonly redis: Redis;
+  /** Same Redis, auto-pipelined: for the rate limiters only (see src/abuse/limiters.ts). */
+  readonly limiterRedis: Redis;
 }
 
 export function createStores(config: Config, trace: RequestTrace): Stores {
   let db: Db | undefined;
   let redis: Redis | undefined;
+  let limiterRedis: Redis | undefined;
   return {
     get db() {
       return (db ??= createDb(config, trace));
     },
     get redis() {
       return (redis ??= createRedis(config, trace));
+    },
+    get limiterRedis() {
+      return (limiterRedis ??= createRedis(config, trace, { autoPipelining: true }));
     },
   };
 }

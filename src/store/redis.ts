@@ -5,7 +5,11 @@ import type { Config } from '../config/index.ts';
 import { StoreUnavailableError } from '../errors.ts';
 import { REQUEST_ID_HEADER, type RequestTrace } from './trace.ts';
 
-export function createRedis(config: Config, trace: RequestTrace): Redis {
+export function createRedis(
+  config: Config,
+  trace: RequestTrace,
+  options: { autoPipelining?: boolean } = {},
+): Redis {
   const redis = new Redis({
     url: config.redis.url,
     token: config.redis.token,
@@ -14,9 +18,11 @@ export function createRedis(config: Config, trace: RequestTrace): Redis {
     retry: { retries: 1, backoff: () => 25 },
     signal: () => AbortSignal.timeout(config.storeTimeoutMs),
     enableTelemetry: false,
-    // Auto-pipelining would merge unrelated commands into one round trip behind our back; the
-    // services batch explicitly (pipeline / multi / scripts), so round trips stay countable.
-    enableAutoPipelining: false,
+    // Off for the services, which batch explicitly (pipeline / multi / scripts) so round trips
+    // stay countable. On only for the rate limiters' client: @upstash/ratelimit sends one
+    // command per limiter, and auto-pipelining folds the commands issued in one tick (a
+    // login's two limiters and its backoff read) into one request (src/abuse/limiters.ts).
+    enableAutoPipelining: options.autoPipelining ?? false,
     // Raw strings back: the client would otherwise JSON.parse every reply, turning a stored
     // "123" or "true" into a number or boolean behind our back.
     automaticDeserialization: false,

@@ -93,6 +93,21 @@ describe.each(variants)(`Upstash bridge (${backend}) via @upstash/redis %o`, (va
     );
   });
 
+  it('keeps integers beyond 32 bits exact (millisecond timestamps), both ways', async () => {
+    const k = prefix();
+    const now = 1_795_426_718_450;
+    const script = `
+      local t = tonumber(ARGV[1]) + 2000 * 2 ^ 1
+      redis.call('HSET', KEYS[1], 'until', math.floor(t))
+      return {math.floor(t), tonumber(redis.call('HGET', KEYS[1], 'until')), -2 ^ 40}`;
+    expect(await redis.eval(script, [k], [String(now)])).toEqual([
+      now + 4000,
+      now + 4000,
+      -(2 ** 40),
+    ]);
+    expect(await redis.hget(k, 'until')).toBe(now + 4000);
+  });
+
   it('hands nested replies to Lua as one-based tables (SCAN inside a script)', async () => {
     const k = prefix();
     await redis.mset({ [`${k}a`]: 1, [`${k}b`]: 2, [`${k}c`]: 3 });

@@ -29,11 +29,27 @@ describe('POST /api/v1/auth/refresh', () => {
     expect((await me(next.access_token)).response.status).toBe(200);
   });
 
-  it('costs exactly 1 Redis round trip and 0 SQL', async () => {
+  it('costs 1 Redis round trip and 0 SQL, plus 1 for the per-session limit when it is on', async () => {
     const { tokens } = await newSession();
     const warm = await (await refresh(tokens.refresh_token)).response.json<TokenPair>();
-    const { response, requestId } = await refresh(warm.refresh_token);
-    expect(response.status).toBe(200);
+    const limited = await refresh(warm.refresh_token);
+    expect(limited.response.status).toBe(200);
+    expect(await roundTrips(limited.requestId)).toMatchObject({
+      sql: { roundTrips: 0, units: 0 },
+      redis: { roundTrips: 2, units: 2 },
+    });
+    const next = await limited.response.json<TokenPair>();
+    const requestId = `t-${crypto.randomUUID()}`;
+    const unlimited = await sendWithEnv(
+      '/api/v1/auth/refresh',
+      { RATE_LIMIT_REFRESH_SESSION: 'off' },
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Request-Id': requestId },
+        body: JSON.stringify({ refresh_token: next.refresh_token }),
+      },
+    );
+    expect(unlimited.status).toBe(200);
     expect(await roundTrips(requestId)).toMatchObject({
       sql: { roundTrips: 0, units: 0 },
       redis: { roundTrips: 1, units: 1 },
@@ -106,7 +122,8 @@ describe('POST /api/v1/auth/refresh', () => {
   });
 
   it('rejects unknown and malformed tokens with 401 invalid_grant', async () => {
-    for (const token of ['eart_' + 'A'.repeat(43), 'garbage', 'x'.repeat(300)]) {
+    // Well-formed but forged (no genuine session tag), then malformed.
+    for (const token of ['eart_' + 'A'.repeat(87), 'garbage', 'x'.repeat(300)]) {
       const { response } = await refresh(token);
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ error: 'invalid_grant' });

@@ -3,6 +3,7 @@
 import { calculateJwkThumbprint } from 'jose';
 import type { KeyEncryptionKey } from '../../config/kek-list.ts';
 import { AuthError } from '../../errors.ts';
+import { fromBase64Url, toBase64Url } from '../base64url.ts';
 
 const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
@@ -48,15 +49,6 @@ export function importPrivateKey(pkcs8: Uint8Array<ArrayBuffer>): Promise<Crypto
 export function importPublicKey(jwk: PublicJwk): Promise<CryptoKey> {
   return crypto.subtle.importKey('jwk', jwk, RS256, false, ['verify']) as Promise<CryptoKey>;
 }
-
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-
-const fromBase64Url = (text: string) =>
-  Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0));
 
 const importedKeks = new WeakMap<KeyEncryptionKey, Promise<CryptoKey>>();
 

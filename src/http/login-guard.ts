@@ -1,0 +1,147 @@
+// What a login must pass before its password is checked: the per-address and per-email rate
+// limits, the account's backoff (src/abuse/login-backoff.ts) and, when configured, Turnstile.
+//
+// Round trips: both limiters and the backoff read are issued in one tick on the auto-pipelined
+// client, so they are ONE Redis request, and it runs concurrently with the SQL lookup of the
+// user (src/auth/accounts.ts). A successful login therefore still waits for one SQL read and
+// one Redis request before hashing, then the session script: 1 SQL + 2 Redis, no longer.
+//
+// Login FAILS CLOSED: if Redis errors or the limiters time out, the attempt is refused with 503
+// rather than checked unthrottled, because an outage must not become a window for stuffing.
+import type { Context } from 'hono';
+import { ipLimitKey } from '../abuse/client-ip.ts';
+import {
+  consume,
+  type LimitOutcome,
+  rateLimitedError,
+  rateLimitHeaders,
+  retryAfterOf,
+} from '../abuse/limiters.ts';
+import {
+  backoffReady,
+  type BackoffState,
+  clearLoginFailures,
+  readBackoff,
+  recordLoginFailure,
+} from '../abuse/login-backoff.ts';
+import { verifyTurnstile } from '../abuse/turnstile.ts';
+import type { LoginGuard } from '../auth/accounts.ts';
+import { hmacBase64Url } from '../auth/hmac-keys.ts';
+import { AuthError, StoreUnavailableError } from '../errors.ts';
+import { audit } from './audit.ts';
+import type { AppEnv } from './context.ts';
+import { clientInfo } from './services.ts';
+
+/**
+ * The email's limiter identity: an HMAC, so Redis never holds addresses. Under the newest KEK:
+ * adding a KEK starts the per-email counts afresh, which only ever favours the owner.
+ */
+function emailKey(c: Context<AppEnv>, email: string): Promise<string> {
+  const kek = c.var.config.keys.keks[0];
+  if (!kek) throw new Error('no key-encryption key configured');
+  return hmacBase64Url(kek.raw, 'edge-auth login email key v1', email.toLowerCase());
+}
+
+const failClosed = (cause: unknown) =>
+  cause instanceof AuthError ? cause : new StoreUnavailableError('redis', cause);
+
+export function loginGuard(
+  c: Context<AppEnv>,
+  email: string,
+  turnstileToken: string | undefined,
+): LoginGuard {
+  const { config, stores } = c.var;
+  const { ip } = clientInfo(c);
+  const keyOfEmail = emailKey(c, email);
+  let backoffKey = '';
+  let state: BackoffState = { failures: 0, blockedUntil: 0 };
+
+  const limits = async (): Promise<LimitOutcome[]> => {
+    const [emailId, sha] = await Promise.all([keyOfEmail, backoffReady()]);
+    backoffKey = `${config.redis.keyPrefix}lb:${emailId}`;
+    // Synchronous from here to the awaits: one auto-pipelined request.
+    const redis = stores.limiterRedis;
+    const pending = [
+      consume(redis, config, 'login_ip', ipLimitKey(ip)),
+      consume(redis, config, 'login_email', emailId),
+    ];
+    const backoff = readBackoff(redis, sha, backoffKey);
+    const [outcomes, read] = await Promise.all([Promise.all(pending), backoff]);
+    state = read;
+    return outcomes.filter((o): o is LimitOutcome => o !== undefined);
+  };
+
+  return {
+    async admit() {
+      const human = config.abuse.turnstile
+        ? verifyTurnstile(config.abuse.turnstile, turnstileToken, ip, config.storeTimeoutMs)
+        : undefined;
+      const [limited, proven] = await Promise.allSettled([limits(), human]);
+      if (limited.status === 'rejected') throw failClosed(limited.reason);
+      const now = Date.now();
+      const outcomes = limited.value;
+      if (outcomes.some((o) => o.timedOut)) {
+        throw new StoreUnavailableError('redis', new Error('login rate limiter timed out'));
+      }
+      const refused = outcomes.find((o) => !o.allowed);
+      if (refused) {
+        const error = rateLimitedError(refused, now);
+        audit(c).record({
+          type: 'rate_limited',
+          details: { limiter: refused.limiter, retry_after: retryAfterOf(error) },
+        });
+        throw error;
+      }
+      if (state.blockedUntil > now) {
+        const retryAfter = Math.ceil((state.blockedUntil - now) / 1000);
+        audit(c).record({
+          type: 'rate_limited',
+          details: { limiter: 'login_backoff', retry_after: retryAfter },
+        });
+        throw new AuthError('rate_limited', `Too many failed attempts; retry in ${retryAfter} s.`, {
+          headers: { 'Retry-After': String(retryAfter) },
+        });
+      }
+      if (proven.status === 'rejected') throw proven.reason;
+      for (const [field, value] of Object.entries(rateLimitHeaders(outcomes, now))) {
+        c.header(field, value);
+      }
+    },
+
+    async failed(userId) {
+      try {
+        const next = await recordLoginFailure(
+          stores.redis,
+          backoffKey,
+          config.abuse.backoff,
+          Date.now(),
+        );
+        if (next.blockedUntil > 0) {
+          audit(c).record({
+            type: 'login_throttled',
+            userId: userId ?? null,
+            details: {
+              failures: next.failures,
+              retry_after: Math.ceil((next.blockedUntil - Date.now()) / 1000),
+            },
+          });
+        }
+      } catch (error) {
+        // The 401 stands; the next attempt's admit() fails closed if Redis is really down.
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            msg: 'login failure not recorded',
+            request_id: c.var.requestId,
+            cause: String(error),
+          }),
+        );
+      }
+    },
+
+    succeeded() {
+      if (state.failures === 0) return;
+      c.executionCtx.waitUntil(clearLoginFailures(stores.redis, backoffKey).catch(() => 0));
+    },
+  };
+}

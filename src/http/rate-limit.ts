@@ -1,0 +1,86 @@
+// Rate limits at the HTTP edge. `rateLimit(name)` guards a route by client address (register,
+// password-reset requests); `refreshLimiter(c)` is the per-session check the token service runs
+// before rotating. Both FAIL OPEN: when Redis errors or the limiter times out the request
+// proceeds and a warning is logged, because refusing every registration or refresh while
+// Redis hiccups hurts real users more than a few unthrottled requests. Login is the exception
+// and fails closed (src/http/login-guard.ts): it is what credential stuffing targets.
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { ipLimitKey } from '../abuse/client-ip.ts';
+import {
+  consume,
+  type LimiterName,
+  type LimitOutcome,
+  rateLimitedError,
+  rateLimitHeaders,
+  retryAfterOf,
+} from '../abuse/limiters.ts';
+import { audit } from './audit.ts';
+import type { AppEnv } from './context.ts';
+import { clientInfo } from './services.ts';
+
+function warnFailOpen(c: Context<AppEnv>, limiter: LimiterName, cause: unknown): void {
+  console.warn(
+    JSON.stringify({
+      level: 'warn',
+      msg: 'rate limiter unavailable; request allowed',
+      limiter,
+      request_id: c.var.requestId,
+      cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+    }),
+  );
+}
+
+/**
+ * Counts the request; throws 429 when over the limit (audited). Fails open; returns the
+ * outcome (for the response's RateLimit-* fields) when the limiter answered.
+ */
+export async function enforceOpen(
+  c: Context<AppEnv>,
+  name: LimiterName,
+  identifier: string,
+  userId?: string,
+): Promise<LimitOutcome | undefined> {
+  let outcome: LimitOutcome | undefined;
+  try {
+    outcome = await consume(c.var.stores.limiterRedis, c.var.config, name, identifier);
+  } catch (error) {
+    warnFailOpen(c, name, error);
+    return undefined;
+  }
+  if (!outcome) return undefined;
+  if (outcome.timedOut) {
+    warnFailOpen(c, name, new Error('limiter timed out'));
+    return undefined;
+  }
+  if (!outcome.allowed) {
+    const error = rateLimitedError(outcome, Date.now());
+    audit(c).record({
+      type: 'rate_limited',
+      userId: userId ?? null,
+      details: { limiter: name, retry_after: retryAfterOf(error) },
+    });
+    throw error;
+  }
+  return outcome;
+}
+
+/** Middleware: limits a route per client address (IPv6 by /64). */
+export function rateLimit(name: LimiterName) {
+  return createMiddleware<AppEnv>(async function rateLimitByAddress(c, next) {
+    const outcome = await enforceOpen(c, name, ipLimitKey(clientInfo(c).ip));
+    await next();
+    if (outcome) {
+      for (const [field, value] of Object.entries(rateLimitHeaders([outcome], Date.now()))) {
+        c.res.headers.set(field, value);
+      }
+    }
+  });
+}
+
+/** The token service's per-session check, run only for a genuine session id. */
+export const refreshLimiter =
+  (c: Context<AppEnv>) =>
+  async (sid: string): Promise<void> => {
+    await enforceOpen(c, 'refresh_session', sid);
+  };
