@@ -30,6 +30,11 @@ export default defineConfig({
                   AUDIENCES: 'http://api.test',
                   // Test-only KEK (32 zero-ish bytes would do; this one is random and public).
                   KEY_ENCRYPTION_KEY: TEST_KEK,
+                  // Mail goes to the stack's dev mailbox, listed as JSON at <stack>/mailbox/messages.
+                  DEV_MAILBOX_URL: `${stack.url}/mailbox/messages`,
+                  DEV_MAILBOX_TOKEN: stack.token,
+                  // Tests log in right after registering; the verification tests turn it on.
+                  REQUIRE_EMAIL_VERIFICATION: 'false',
                   // Every test shares one client address and some log one user in many times;
                   // limits are real but roomy here. The abuse tests set tight ones per request.
                   RATE_LIMIT_LOGIN_IP: '100000/1m',

@@ -23,9 +23,9 @@ const stack = await startStack({
 
 const issuer = process.env.ISSUER ?? `http://localhost:${port}`;
 const vars = workerVarsFor(stack, issuer, devSecrets());
-// Opt-in settings a developer may export before `npm run dev` (e.g. the Turnstile testing
-// secret 1x0000000000000000000000000000000AA).
-for (const name of ['TURNSTILE_SECRET'] as const) {
+// Settings a developer may export before `npm run dev`: the Turnstile testing secret
+// 1x0000000000000000000000000000000AA, or REQUIRE_EMAIL_VERIFICATION=true (off by default here).
+for (const name of ['TURNSTILE_SECRET', 'REQUIRE_EMAIL_VERIFICATION'] as const) {
   const value = process.env[name];
   if (value) vars[name] = value;
 }
@@ -41,6 +41,7 @@ console.log(
     '',
     `  edge-auth   http://localhost:${port}   (health: /health, API docs: /docs)`,
     `  local stack ${stack.url}   (db: ${stack.backends.db}, redis: ${stack.backends.redis})`,
+    `  dev mailbox ${stack.url}/mailbox   (mail the Worker sends)`,
     '  Ctrl-C stops both.',
     '',
   ].join('\n'),

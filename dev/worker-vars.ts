@@ -18,5 +18,11 @@ export function workerVarsFor(
     KEY_ENCRYPTION_KEY: secrets.KEY_ENCRYPTION_KEY,
     // Only consulted when TURNSTILE_SECRET is set (try 1x0000000000000000000000000000000AA).
     TURNSTILE_VERIFY_URL: `${stack.url}/turnstile/v0/siteverify`,
+    // Mail lands in the stack's dev mailbox: http://127.0.0.1:<stack port>/mailbox.
+    DEV_MAILBOX_URL: `${stack.url}/mailbox/messages`,
+    DEV_MAILBOX_TOKEN: stack.token,
+    // Production requires verified emails; locally a new account can log in at once.
+    // `npm run dev` keeps a REQUIRE_EMAIL_VERIFICATION set in the shell (dev/dev.ts).
+    REQUIRE_EMAIL_VERIFICATION: 'false',
   };
 }

@@ -9,10 +9,14 @@ import type { AppEnv } from './http/context.ts';
 import { renderError } from './http/error-response.ts';
 import { requestContext } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
+import { accountRoutes } from './routes/account.ts';
+import { adminUserRoutes } from './routes/admin-users.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { mountDocs } from './routes/docs.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { verifyEmailPage } from './routes/verify-email-page.ts';
 import { wellKnownRoutes } from './routes/well-known.ts';
 
 export function createApp() {
@@ -30,7 +34,11 @@ export function createApp() {
   app.route('/', healthRoutes);
   app.route('/', wellKnownRoutes);
   app.route('/api/v1/auth', authRoutes);
+  app.route('/api/v1/auth', sessionRoutes);
+  app.route('/api/v1/auth', accountRoutes);
+  app.route('/api/v1/auth', verifyEmailPage);
   app.route('/api/v1/admin', adminRoutes);
+  app.route('/api/v1/admin', adminUserRoutes);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

@@ -20,6 +20,16 @@ export const ERRORS = {
     description: 'This refresh token was already used; the session has been revoked.',
   },
   account_disabled: { status: 403, description: 'This account is disabled.' },
+  email_not_verified: {
+    status: 403,
+    description:
+      'Confirm your email address first: follow the link we sent (or ask for a new one).',
+  },
+  invalid_one_time_token: {
+    status: 400,
+    description: 'The link is invalid, expired or already used; ask for a new one.',
+  },
+  current_password_incorrect: { status: 403, description: 'The current password is incorrect.' },
   email_already_registered: {
     status: 409,
     description: 'An account with this email already exists.',

@@ -1,7 +1,9 @@
-// The Cron Trigger: advances the signing-key lifecycle and purges expired audit events.
+// The Cron Trigger: advances the signing-key lifecycle, purges expired audit events and
+// expired one-time tokens.
 // Runs hourly; rotation timing comes from KEY_ROTATION_PERIOD, not from the cron expression,
 // so a missed run is simply caught up by the next one.
 import { runAuditRetention } from './audit/purge.ts';
+import { purgeExpiredOneTimeTokens } from './store/one-time-tokens.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { discoveryUrl, jwksUrl, keyContext } from './auth/keys/context.ts';
 import { advanceKeys } from './auth/keys/service.ts';
@@ -21,6 +23,7 @@ export async function runScheduled(controller: ScheduledController, env: Binding
     'key lifecycle step': () => advanceSigningKeys(controller, config, stores, trace, now),
     'audit retention purge': () =>
       runAuditRetention(drizzleAuditStore(stores.db), config.audit, now),
+    'one-time token purge': () => purgeExpiredOneTimeTokens(stores.db, now),
   };
   const outcomes = await Promise.allSettled(Object.values(steps).map((step) => step()));
   const names = Object.keys(steps);

@@ -2,8 +2,11 @@
 // are typed per event so a secret (password, token, hash, key material) has nowhere to go: a
 // caller cannot pass a field that is not declared here, and nothing declared here is secret.
 
+import type { EmailFailureReason, EmailTag } from '../email/mailer.ts';
+
 /** Why a login failed. The response is the same 401 for the first two (no account probing). */
-export type LoginFailureReason = 'unknown_user' | 'bad_password' | 'disabled';
+export type LoginFailureReason =
+  'unknown_user' | 'bad_password' | 'disabled' | 'email_not_verified';
 
 /** Filters of an admin read, echoed into its own audit event. */
 export interface AuditQueryFilters {
@@ -23,9 +26,11 @@ export interface AuditDetails {
   refresh_reuse_detected: None;
   logout: None;
   logout_all: { sessions: number };
-  password_change: None;
-  password_reset_requested: None;
-  password_reset: None;
+  password_change: { sessions_revoked: number };
+  /** `account`: whether the address had an account (the response never says; the log may). */
+  password_reset_requested: { account: boolean };
+  password_reset: { sessions_revoked: number };
+  email_verification_requested: { account: boolean; sent: boolean };
   email_verified: None;
   session_revoked: { reason: string };
   key_rotated: {
@@ -41,6 +46,36 @@ export interface AuditDetails {
   /** Per-account backoff after consecutive failures (credential stuffing). */
   login_throttled: { failures: number; retry_after: number };
   admin_audit_read: { filters: AuditQueryFilters; returned: number };
+  /** The admin users API (src/routes/admin-users.ts); `target` is the user acted on. */
+  admin_users_listed: { search: boolean; returned: number };
+  admin_user_read: { target: string };
+  admin_user_created: { target: string; roles: string[]; source: 'api' | 'cli' };
+  admin_roles_set: {
+    target: string;
+    roles: string[];
+    previous: string[];
+    sessions_updated: number;
+  };
+  admin_user_disabled: { target: string; sessions_revoked: number };
+  admin_user_enabled: { target: string };
+  admin_sessions_revoked: { target: string; sessions_revoked: number };
+  /** One `npm run user -- import` run: its counts (target: the file's base name). */
+  admin_users_imported: {
+    action: 'import';
+    target: string;
+    source: 'cli';
+    read: number;
+    imported: number;
+    skipped: number;
+    invalid: number;
+  };
+  /** A mail was lost (src/email/outbox.ts): what it was for and why, never its body or address. */
+  email_send_failed: {
+    tag: EmailTag;
+    provider: string;
+    status: number | null;
+    reason: EmailFailureReason;
+  };
 }
 
 /** Admin actions are `admin_*`; an unlisted one carries a free-form but non-secret summary. */

@@ -37,20 +37,28 @@ export function assertPasswordAcceptable(password: string): void {
   if (!verdict.ok) throw new AuthError(verdict.code, verdict.description);
 }
 
-export async function register(
-  deps: AccountDeps,
+/** Hashes and inserts; undefined when the email is taken. The same work either way. */
+export async function createAccount(
+  deps: Pick<AccountDeps, 'config' | 'users' | 'trace'>,
   input: { email: string; password: string; name?: string | undefined },
-): Promise<UserRecord> {
+): Promise<UserRecord | undefined> {
   assertPasswordAcceptable(input.password);
   const passwordHash = await deps.trace.time('hash', () =>
     hashPassword(input.password, deps.config.argon2),
   );
-  const user = await deps.users.create({
+  return deps.users.create({
     email: input.email,
     passwordHash,
     name: input.name ?? null,
     roles: deps.config.defaultRoles,
   });
+}
+
+export async function register(
+  deps: AccountDeps,
+  input: { email: string; password: string; name?: string | undefined },
+): Promise<UserRecord> {
+  const user = await createAccount(deps, input);
   if (!user) throw new AuthError('email_already_registered');
   return user;
 }
@@ -85,6 +93,14 @@ export async function authenticate(
   if (user.disabledAt) {
     deps.audit.record({ type: 'login_failure', userId: user.id, details: { reason: 'disabled' } });
     throw new AuthError('account_disabled');
+  }
+  if (deps.config.email.requireVerification && !user.emailVerifiedAt) {
+    deps.audit.record({
+      type: 'login_failure',
+      userId: user.id,
+      details: { reason: 'email_not_verified' },
+    });
+    throw new AuthError('email_not_verified');
   }
   if (needsRehash) {
     // Legacy bcrypt, or argon2 below the configured cost: upgrade now that we hold the password.

@@ -23,4 +23,21 @@ export interface UserStore {
   }): Promise<UserRecord | undefined>;
   /** Replaces the hash only if it is still `previousHash` (a concurrent change wins). */
   rehash(id: string, previousHash: string, passwordHash: string): Promise<void>;
+  /** A new password (change or reset); `verifyEmail` also marks the address proven. */
+  setPassword(id: string, passwordHash: string, options?: { verifyEmail?: boolean }): Promise<void>;
+  /** Marks the email verified (first time only); the user, or undefined if there is none. */
+  markEmailVerified(id: string, at: Date): Promise<UserRecord | undefined>;
+}
+
+/** What the admin API reads and changes; each call one SQL statement. */
+export interface UserAdminStore {
+  /** By email (unique, so an exact keyset cursor); `query` matches anywhere in the email. */
+  list(options: {
+    query?: string | undefined;
+    afterEmail?: string | undefined;
+    limit: number;
+  }): Promise<UserRecord[]>;
+  setRoles(id: string, roles: string[]): Promise<UserRecord | undefined>;
+  /** Sets or clears disabled_at; the user after the change, or undefined if there is none. */
+  setDisabled(id: string, disabledAt: Date | null): Promise<UserRecord | undefined>;
 }

@@ -29,7 +29,8 @@ declare module 'hono' {
 
 const fail = (why: string) => new AuthError('csrf_failed', `CSRF check failed: ${why}.`);
 
-function checkOrigin(c: Context<AppEnv>): void {
+/** Origin (or, without it, Sec-Fetch-Site) must be this service or an allowed app. */
+export function checkOrigin(c: Context<AppEnv>): void {
   const origin = c.req.header('Origin');
   const { issuer, browser } = c.var.config;
   if (origin !== undefined) {

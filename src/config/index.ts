@@ -10,12 +10,13 @@ import {
   type BrowserConfig,
   toBrowserConfig,
 } from './browser.ts';
+import { type EmailBindings, type EmailConfig, emailFields, toEmailConfig } from './email.ts';
 import { DAY, duration, httpUrl, int, list } from './fields.ts';
 import { type KeyEncryptionKey, parseKekList } from './kek-list.ts';
 import { DEFAULT_ROLE_SCOPES, parseRoleScopes, type RoleScopes } from './roles.ts';
 
 /** The Worker's env as wrangler passes it: vars and secrets are strings. */
-export interface Bindings extends AbuseBindings, BrowserBindings, AuditBindings {
+export interface Bindings extends AbuseBindings, BrowserBindings, AuditBindings, EmailBindings {
   DATABASE_URL?: string;
   NEON_FETCH_ENDPOINT?: string;
   UPSTASH_REDIS_REST_URL?: string;
@@ -103,6 +104,7 @@ const schema = z
     ...abuseFields,
     ...browserFields,
     ...auditFields,
+    ...emailFields,
   })
   .superRefine((env, ctx) => {
     // A consumer may hold a JWKS copy for the edge TTL, then its own max-age, then serve it
@@ -202,6 +204,7 @@ export interface Config {
   abuse: AbuseConfig;
   browser: BrowserConfig;
   audit: AuditConfig;
+  email: EmailConfig;
 }
 
 export interface Argon2Params {
@@ -252,6 +255,7 @@ function toConfig(env: z.output<typeof schema>): Config {
     abuse: toAbuseConfig(env),
     browser: toBrowserConfig(env),
     audit: toAuditConfig(env),
+    email: toEmailConfig(env),
   };
 }
 

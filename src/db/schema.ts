@@ -123,3 +123,36 @@ export const auditEvents = pgTable(
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEventRow = typeof auditEvents.$inferInsert;
+
+/** What a one-time token proves (src/auth/one-time-tokens.ts). */
+export const oneTimeTokenKinds = ['verify_email', 'password_reset'] as const;
+export type OneTimeTokenKind = (typeof oneTimeTokenKinds)[number];
+
+/**
+ * Single-use tokens mailed to a user. Only the SHA-256 of the token is stored, so a read of the
+ * table (a backup, a replica) cannot be turned into working links. Consuming sets `used_at` in
+ * one conditional UPDATE, so of two concurrent uses exactly one succeeds.
+ */
+export const oneTimeTokens = pgTable(
+  'one_time_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** base64url(SHA-256(raw token)). */
+    tokenHash: text('token_hash').notNull().unique('one_time_tokens_token_hash_unique'),
+    kind: text('kind', { enum: oneTimeTokenKinds }).notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('one_time_tokens_user_kind').on(t.userId, t.kind),
+    index('one_time_tokens_expires_at').on(t.expiresAt),
+    check('one_time_tokens_kind', sql`${t.kind} in ('verify_email', 'password_reset')`),
+  ],
+);
+
+export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
+export type NewOneTimeTokenRow = typeof oneTimeTokens.$inferInsert;

@@ -49,6 +49,7 @@ export function loginGuard(
   c: Context<AppEnv>,
   email: string,
   turnstileToken: string | undefined,
+  options: { turnstile: boolean } = { turnstile: true },
 ): LoginGuard {
   const { config, stores } = c.var;
   const { ip } = clientInfo(c);
@@ -73,9 +74,10 @@ export function loginGuard(
 
   return {
     async admit() {
-      const human = config.abuse.turnstile
-        ? verifyTurnstile(config.abuse.turnstile, turnstileToken, ip, config.storeTimeoutMs)
-        : undefined;
+      const human =
+        config.abuse.turnstile && options.turnstile
+          ? verifyTurnstile(config.abuse.turnstile, turnstileToken, ip, config.storeTimeoutMs)
+          : undefined;
       const [limited, proven] = await Promise.allSettled([limits(), human]);
       if (limited.status === 'rejected') throw failClosed(limited.reason);
       const now = Date.now();

@@ -1,5 +1,6 @@
 // /api/v1/auth: register, login, refresh, logout, me. Thin: parse (zod) -> service -> respond.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { registerPendingVerification } from '../auth/account-lifecycle.ts';
 import { authenticate, register } from '../auth/accounts.ts';
 import { EmailSchema } from '../auth/email.ts';
 import { endSession, refreshSession, startSession } from '../auth/token-service.ts';
@@ -13,12 +14,14 @@ import { AuthError } from '../errors.ts';
 import { audit, sessionIdOf } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/json-body.ts';
+import { lifecycleDeps } from '../http/lifecycle-services.ts';
 import { loginGuard } from '../http/login-guard.ts';
 import { rateLimit } from '../http/rate-limit.ts';
 import { requireAuth } from '../http/require-auth.ts';
 import { requireHuman, turnstileTokenOf } from '../http/turnstile.ts';
 import { accountDeps, clientInfo, tokenDeps } from '../http/services.ts';
 import { drizzleUserStore } from '../store/users.ts';
+import { AcceptedSchema } from './account.ts';
 import {
   CookieSessionSchema,
   ErrorResponses,
@@ -26,6 +29,7 @@ import {
   RateLimitHeaders,
   SessionCookieHeaders,
   TokenPairSchema,
+  TurnstileToken,
 } from './schemas.ts';
 
 // Passwords are checked for length by the policy (in code points, after NFC), not by zod: a
@@ -35,11 +39,6 @@ const Password = z
   .min(1)
   .max(1024)
   .openapi({ format: 'password', example: 'correct horse battery staple' });
-
-const TurnstileToken = z.string().min(1).max(2048).optional().openapi({
-  description:
-    'The Turnstile widget token, when the server requires Turnstile (or the CF-Turnstile-Response header).',
-});
 
 const RegisterBody = z
   .object({
@@ -94,9 +93,15 @@ const registerRoute = createRoute({
   request: { body: json(RegisterBody) },
   responses: {
     201: {
-      description: 'Created.',
+      description: 'Created (REQUIRE_EMAIL_VERIFICATION=false).',
       headers: RateLimitHeaders,
       ...json(z.object({ user_id: z.uuid(), email: z.string() }).openapi('Registered')),
+    },
+    202: {
+      description:
+        'REQUIRE_EMAIL_VERIFICATION=true: the same answer whether or not the address was already registered; a verification link (or, for an existing account, a notice) is mailed.',
+      headers: RateLimitHeaders,
+      ...json(AcceptedSchema),
     },
     ...ErrorResponses([400, 409, 413, 415, 429, 503]),
   },
@@ -178,6 +183,11 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   .openapi(registerRoute, async (c) => {
     const body = c.req.valid('json');
     await requireHuman(c, body.turnstile_token);
+    if (c.var.config.email.requireVerification) {
+      await registerPendingVerification(lifecycleDeps(c), body);
+      const message = 'Check your inbox: follow the link we sent to finish signing up.';
+      return c.json({ status: 'accepted' as const, message }, 202, noStore);
+    }
     const user = await register(accountDeps(c), body);
     audit(c).record({ type: 'register', userId: user.id });
     return c.json({ user_id: user.id, email: user.email }, 201, noStore);

@@ -83,3 +83,8 @@ export const RateLimitHeaders = {
   'RateLimit-Remaining': integerHeader('Requests left in the window.'),
   'RateLimit-Reset': integerHeader('Seconds until the window frees a request.'),
 };
+
+export const TurnstileToken = z.string().min(1).max(2048).optional().openapi({
+  description:
+    'The Turnstile widget token, when the server requires Turnstile (or the CF-Turnstile-Response header).',
+});

@@ -8,7 +8,7 @@
 // need not all be declared up front); every key gets a TTL, nothing grows without bound.
 
 /** Shared Lua: revoke one session and its live refresh token, drop it from the user's index. */
-const REVOKE_FN = `
+export const REVOKE_FN = `
 local function revoke(prefix, sid)
   local skey = prefix .. 'sess:' .. sid
   local uid, rt = unpack(redis.call('HMGET', skey, 'uid', 'rt'))

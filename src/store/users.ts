@@ -1,6 +1,6 @@
 // UserStore over Drizzle (neon-http): one round trip per call.
-import { and, eq } from 'drizzle-orm';
-import type { UserRecord, UserStore } from '../auth/users.ts';
+import { and, asc, eq, gt, ilike, sql } from 'drizzle-orm';
+import type { UserAdminStore, UserRecord, UserStore } from '../auth/users.ts';
 import { users } from '../db/schema.ts';
 import type { Db } from './db.ts';
 
@@ -47,6 +47,69 @@ export function drizzleUserStore(db: Db): UserStore {
         .update(users)
         .set({ passwordHash, updatedAt: new Date() })
         .where(and(eq(users.id, id), eq(users.passwordHash, previousHash)));
+    },
+    async setPassword(id, passwordHash, options) {
+      const now = new Date();
+      await db
+        .update(users)
+        .set({
+          passwordHash,
+          updatedAt: now,
+          ...(options?.verifyEmail
+            ? {
+                emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now.toISOString()}::timestamptz)`,
+              }
+            : {}),
+        })
+        .where(eq(users.id, id));
+    },
+    async markEmailVerified(id, at) {
+      const [row] = await db
+        .update(users)
+        .set({
+          emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${at.toISOString()}::timestamptz)`,
+          updatedAt: at,
+        })
+        .where(eq(users.id, id))
+        .returning(columns);
+      return row;
+    },
+  };
+}
+
+/** LIKE patterns treat % and _ as wildcards; a search for them means the characters. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+export function drizzleUserAdminStore(db: Db): UserAdminStore {
+  return {
+    async list({ query, afterEmail, limit }) {
+      const where = and(
+        query ? ilike(users.email, `%${escapeLike(query)}%`) : undefined,
+        afterEmail ? gt(users.email, afterEmail) : undefined,
+      );
+      return db.select(columns).from(users).where(where).orderBy(asc(users.email)).limit(limit);
+    },
+    async setRoles(id, roles) {
+      const [row] = await db
+        .update(users)
+        .set({ roles, updatedAt: new Date() })
+        .where(eq(users.id, id))
+        .returning(columns);
+      return row;
+    },
+    async setDisabled(id, disabledAt) {
+      const [row] = await db
+        .update(users)
+        .set({
+          // Disabling twice keeps the first instant.
+          disabledAt: disabledAt
+            ? sql`coalesce(${users.disabledAt}, ${disabledAt.toISOString()}::timestamptz)`
+            : null,
+          updatedAt: new Date(),
+        })
+        .where(eq(users.id, id))
+        .returning(columns);
+      return row;
     },
   };
 }

@@ -1,0 +1,100 @@
+// The password of `npm run user -- create`: read so that it appears nowhere (typed without echo
+// on a terminal, asked twice, or the first line of stdin when piped from a secret store; argv
+// shows up in `ps`, shell history and CI logs), checked by the Worker's own policy, and hashed
+// exactly as the Worker hashes, so the first login neither fails nor re-hashes.
+/// <reference path="../src/types/wrangler-modules.d.ts" />
+import { register } from 'node:module';
+import { type Algorithm, hash } from '@node-rs/argon2';
+import type { Argon2Params } from '../src/config/index.ts';
+
+const ARGON2ID: Algorithm.Argon2id = 2; // a const enum: not importable under verbatimModuleSyntax
+const TAG_BYTES = 32; // what src/auth/passwords.ts writes; a shorter tag is re-hashed at login
+
+export async function readPassword(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+  if (!stdin.isTTY) return readFirstLine(stdin);
+  const first = await promptHidden(stdin, 'Password: ');
+  const second = await promptHidden(stdin, 'Repeat it: ');
+  if (first !== second) throw new Error('the two passwords differ; nothing was created');
+  return first;
+}
+
+// src/auth/password-policy.ts imports its word list as a text module, which wrangler bundles for
+// the Worker. Node has no loader for .txt, so this hook (a data: URL, no extra file) serves it
+// the same way: the CLI applies the Worker's policy itself, not a copy of it.
+const TEXT_MODULE_HOOK = `import { readFile } from 'node:fs/promises';
+export async function load(url, context, next) {
+  if (!url.startsWith('file:') || !url.endsWith('.txt')) return next(url, context);
+  const text = await readFile(new URL(url), 'utf8');
+  return { format: 'module', source: 'export default ' + JSON.stringify(text), shortCircuit: true };
+}`;
+
+/** The Worker's verdict on a new password (length, common-password list); throws a refusal. */
+export async function assertPasswordAcceptable(password: string): Promise<void> {
+  if (password === '') throw new Error('no password: type it, or pipe it as the first stdin line');
+  register(`data:text/javascript,${encodeURIComponent(TEXT_MODULE_HOOK)}`);
+  const { checkPasswordPolicy } = await import('../src/auth/password-policy.ts');
+  const verdict = checkPasswordPolicy(password);
+  if (!verdict.ok) throw new Error(`${verdict.code}: ${verdict.description}`);
+}
+
+/**
+ * argon2id PHC string at the configured cost, of the NFC form of the password, as
+ * src/auth/passwords.ts hashes it (RFC 8265 §4.2.2); @node-rs/argon2 draws a 16-byte salt.
+ */
+export function hashLikeTheWorker(password: string, params: Argon2Params): Promise<string> {
+  return hash(password.normalize('NFC'), {
+    algorithm: ARGON2ID,
+    memoryCost: params.memoryKib,
+    timeCost: params.iterations,
+    parallelism: params.parallelism,
+    outputLen: TAG_BYTES,
+  });
+}
+
+/** The first line, without its line break; the rest of stdin is left unread. */
+async function readFirstLine(stdin: NodeJS.ReadStream): Promise<string> {
+  stdin.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of stdin) {
+    text += chunk as string;
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n', 1)[0]?.replace(/\r$/, '') ?? '';
+}
+
+/**
+ * Raw mode: the terminal sends each key here instead of echoing it. Enter ends the input,
+ * Backspace deletes one character (a code point), Ctrl-C aborts; other control keys are ignored.
+ */
+function promptHidden(stdin: NodeJS.ReadStream, prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  stdin.setEncoding('utf8');
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let chars: string[] = [];
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          finish();
+          resolve(chars.join(''));
+          return;
+        }
+        if (ch === '\u0003') {
+          finish();
+          reject(new Error('aborted; nothing was created'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') chars = chars.slice(0, -1);
+        else if (ch >= ' ') chars.push(ch);
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

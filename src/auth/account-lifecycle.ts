@@ -1,0 +1,191 @@
+// The account lifecycle around a password: registration that waits for a verified address,
+// email verification, password reset and password change.
+//
+// Enumeration: register (with verification on), resend and reset answer the same way whether
+// or not the address has an account. Register does the same work on both paths (hash, one
+// INSERT ... ON CONFLICT DO NOTHING) before answering; resend and reset answer before looking
+// the address up at all, and do the lookup, the token and the mail after the response.
+import type { AuditRecorder } from '../audit/events.ts';
+import type { Config } from '../config/index.ts';
+import type { Outbox } from '../email/outbox.ts';
+import {
+  passwordChangedMessage,
+  passwordResetMessage,
+  registerAttemptMessage,
+  verifyEmailMessage,
+} from '../email/templates.ts';
+import { AuthError } from '../errors.ts';
+import type { Later } from '../http/after-response.ts';
+import type { RequestTrace } from '../store/trace.ts';
+import { assertPasswordAcceptable, createAccount, type LoginGuard } from './accounts.ts';
+import type { OneTimeTokens } from './one-time-tokens.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import type { UserSessionStore } from './user-sessions.ts';
+import type { UserRecord, UserStore } from './users.ts';
+
+export interface LifecycleDeps {
+  config: Config;
+  users: UserStore;
+  tokens: OneTimeTokens;
+  sessions: UserSessionStore;
+  outbox: Outbox;
+  /** The request's audit trail. */
+  audit: AuditRecorder;
+  /** Runs work after the response, with an audit trail of its own. */
+  later: Later;
+  trace: RequestTrace;
+}
+
+async function mailVerification(deps: LifecycleDeps, user: UserRecord): Promise<void> {
+  const { config } = deps;
+  const ttlSeconds = config.email.verifyEmailTtl;
+  const token = await deps.tokens.issue(user.id, 'verify_email', ttlSeconds, new Date());
+  deps.outbox.send(verifyEmailMessage(user.email, { issuer: config.issuer, token, ttlSeconds }), {
+    userId: user.id,
+  });
+}
+
+/**
+ * Registration when addresses must be verified. The caller answers 202 with one body either
+ * way: a new address gets a verification link, an existing one a "someone tried to register
+ * with your address" notice, both mailed after the response.
+ */
+export async function registerPendingVerification(
+  deps: LifecycleDeps,
+  input: { email: string; password: string; name?: string | undefined },
+): Promise<void> {
+  const user = await createAccount(deps, input);
+  if (user) {
+    deps.audit.record({ type: 'register', userId: user.id });
+    deps.later('verification mail', () => mailVerification(deps, user));
+    return;
+  }
+  deps.later('register-attempt notice', async () => {
+    const existing = await deps.users.findByEmail(input.email);
+    deps.outbox.send(registerAttemptMessage(input.email, { issuer: deps.config.issuer }), {
+      userId: existing?.id ?? null,
+    });
+  });
+}
+
+/** Consumes a verification token; the verified user (the caller starts their session). */
+export async function verifyEmail(deps: LifecycleDeps, token: string): Promise<UserRecord> {
+  const consumed = await deps.tokens.consume(token, 'verify_email', new Date());
+  if (!consumed) throw new AuthError('invalid_one_time_token');
+  const user = await deps.users.markEmailVerified(consumed.userId, new Date());
+  if (!user) throw new AuthError('invalid_one_time_token');
+  deps.audit.record({ type: 'email_verified', userId: user.id });
+  if (user.disabledAt) throw new AuthError('account_disabled');
+  return user;
+}
+
+/** Always "accepted": a new link goes out only to an unverified, enabled account. */
+export function resendVerification(deps: LifecycleDeps, email: string): void {
+  deps.later('verification resend', async (audit) => {
+    const user = await deps.users.findByEmail(email);
+    const sent = user !== undefined && !user.emailVerifiedAt && !user.disabledAt;
+    if (sent) await mailVerification(deps, user);
+    audit.record({
+      type: 'email_verification_requested',
+      userId: user?.id ?? null,
+      details: { account: user !== undefined, sent },
+    });
+  });
+}
+
+/** Always "accepted": a reset link goes out only to an enabled account. */
+export function requestPasswordReset(deps: LifecycleDeps, email: string): void {
+  deps.later('password reset request', async (audit) => {
+    const user = await deps.users.findByEmail(email);
+    audit.record({
+      type: 'password_reset_requested',
+      userId: user?.id ?? null,
+      details: { account: user !== undefined },
+    });
+    if (!user || user.disabledAt) return;
+    const ttlSeconds = deps.config.email.passwordResetTtl;
+    const token = await deps.tokens.issue(user.id, 'password_reset', ttlSeconds, new Date());
+    deps.outbox.send(
+      passwordResetMessage(user.email, { issuer: deps.config.issuer, token, ttlSeconds }),
+      { userId: user.id },
+    );
+  });
+}
+
+async function replacePassword(
+  deps: LifecycleDeps,
+  user: UserRecord,
+  password: string,
+  options: { verifyEmail: boolean; keepSid?: string },
+): Promise<number> {
+  const hash = await deps.trace.time('hash', () => hashPassword(password, deps.config.argon2));
+  await deps.users.setPassword(user.id, hash, { verifyEmail: options.verifyEmail });
+  const revoked = await deps.sessions.revokeAll(user.id, options.keepSid);
+  deps.outbox.send(
+    passwordChangedMessage(user.email, { issuer: deps.config.issuer, at: new Date() }),
+    {
+      userId: user.id,
+    },
+  );
+  return revoked;
+}
+
+/**
+ * Sets the password of the token's user and ends every session of it. The policy is checked
+ * first, so a rejected password does not burn the link. Following the link also proves the
+ * address, so it counts as verified.
+ */
+export async function confirmPasswordReset(
+  deps: LifecycleDeps,
+  token: string,
+  password: string,
+): Promise<void> {
+  assertPasswordAcceptable(password);
+  const consumed = await deps.tokens.consume(token, 'password_reset', new Date());
+  if (!consumed) throw new AuthError('invalid_one_time_token');
+  const user = await deps.users.findById(consumed.userId);
+  if (!user) throw new AuthError('invalid_one_time_token');
+  if (user.disabledAt) throw new AuthError('account_disabled');
+  const revoked = await replacePassword(deps, user, password, { verifyEmail: true });
+  deps.audit.record({
+    type: 'password_reset',
+    userId: user.id,
+    details: { sessions_revoked: revoked },
+  });
+}
+
+/**
+ * A signed-in user's new password: the current one is checked behind the same guard as login
+ * (rate limits and backoff), so a stolen access token cannot be used to guess it; every other
+ * session of the user ends.
+ */
+export async function changePassword(
+  deps: LifecycleDeps,
+  caller: { userId: string; sessionId: string },
+  input: { current: string; next: string },
+  guardFor: (email: string) => LoginGuard,
+): Promise<void> {
+  assertPasswordAcceptable(input.next);
+  const user = await deps.users.findById(caller.userId);
+  if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
+  const guard = guardFor(user.email);
+  await guard.admit();
+  const { ok } = await deps.trace.time('hash', () =>
+    verifyPassword(input.current, user.passwordHash, deps.config.argon2),
+  );
+  if (!ok) {
+    await guard.failed(user.id);
+    throw new AuthError('current_password_incorrect');
+  }
+  guard.succeeded();
+  const revoked = await replacePassword(deps, user, input.next, {
+    verifyEmail: false,
+    keepSid: caller.sessionId,
+  });
+  deps.audit.record({
+    type: 'password_change',
+    userId: user.id,
+    sessionId: caller.sessionId,
+    details: { sessions_revoked: revoked },
+  });
+}

@@ -1,0 +1,75 @@
+// One-time tokens mailed to a user (verify an email address, reset a password):
+//
+//   eaot_ <secret: 43>      (base64url of 32 bytes from the CSPRNG)
+//
+// Only base64url(SHA-256(token)) is stored, with the token's kind, user and expiry. A token is
+// good once: consuming it is a single conditional UPDATE in the store, so of two concurrent
+// uses exactly one wins. Issuing a token of a kind replaces the user's unused ones of that kind,
+// so only the newest mail works. Expected failures (unknown, used, expired, wrong kind) are one
+// `undefined`: the caller answers them all the same way and learns nothing about which.
+import type { OneTimeTokenKind } from '../db/schema.ts';
+import { toBase64Url } from './base64url.ts';
+
+export type { OneTimeTokenKind } from '../db/schema.ts';
+
+/** Prefix so a leaked token is recognisable (secret scanners) and never confused with another. */
+const PREFIX = 'eaot_';
+const SHAPE = /^eaot_[A-Za-z0-9_-]{43}$/;
+
+const encoder = new TextEncoder();
+
+/** The storage side: two statements, both atomic on their own. */
+export interface OneTimeTokenStore {
+  /** Stores the new token and drops the user's unused tokens of the same kind, in one transaction. */
+  replace(token: {
+    tokenHash: string;
+    userId: string;
+    kind: OneTimeTokenKind;
+    expiresAt: Date;
+    now: Date;
+  }): Promise<void>;
+  /** Marks the token used if it is unused and unexpired; its user, or undefined. */
+  consume(
+    tokenHash: string,
+    kind: OneTimeTokenKind,
+    now: Date,
+  ): Promise<{ userId: string } | undefined>;
+}
+
+/** The port endpoints use. */
+export interface OneTimeTokens {
+  /** A fresh raw token (mail it; it is not kept anywhere). */
+  issue(userId: string, kind: OneTimeTokenKind, ttlSeconds: number, now: Date): Promise<string>;
+  /** The token's user, once; undefined when malformed, unknown, used, expired or of another kind. */
+  consume(raw: string, kind: OneTimeTokenKind, now: Date): Promise<{ userId: string } | undefined>;
+}
+
+export function oneTimeTokens(store: OneTimeTokenStore): OneTimeTokens {
+  return {
+    async issue(userId, kind, ttlSeconds, now) {
+      if (!(ttlSeconds > 0))
+        throw new Error(`one-time token TTL must be positive, got ${ttlSeconds}`);
+      const raw = PREFIX + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+      await store.replace({
+        tokenHash: await hashOneTimeToken(raw),
+        userId,
+        kind,
+        expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+        now,
+      });
+      return raw;
+    },
+    async consume(raw, kind, now) {
+      // Garbage (a truncated link, a probe) costs no round trip.
+      if (!looksLikeOneTimeToken(raw)) return undefined;
+      return store.consume(await hashOneTimeToken(raw), kind, now);
+    },
+  };
+}
+
+export const looksLikeOneTimeToken = (raw: string): boolean => SHAPE.test(raw);
+
+export async function hashOneTimeToken(raw: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(raw));
+  return toBase64Url(new Uint8Array(digest));
+}

@@ -1,0 +1,97 @@
+// What an administrator does to accounts. Each change that touches sessions does it in one
+// Redis round trip for all of the user's sessions (src/auth/user-sessions.ts):
+// - new roles are written into every live session, so the next refresh signs them without a
+//   SQL read (the access tokens already out keep their old roles until they expire);
+// - disabling revokes every session at once, so requireAuth refuses the user's outstanding
+//   access tokens immediately (offline verifiers accept them until they expire).
+import type { Config } from '../config/index.ts';
+import { scopesOf } from '../config/roles.ts';
+import { AuthError } from '../errors.ts';
+import { assertPasswordAcceptable } from './accounts.ts';
+import { hashPassword } from './passwords.ts';
+import type { UserSessionStore } from './user-sessions.ts';
+import type { UserAdminStore, UserRecord, UserStore } from './users.ts';
+
+export interface UserAdminDeps {
+  config: Config;
+  users: UserStore;
+  admin: UserAdminStore;
+  sessions: UserSessionStore;
+}
+
+/** Roles must come from the configured role set (ROLE_SCOPES); duplicates collapse. */
+export function checkRoles(config: Config, roles: readonly string[]): string[] {
+  const unknown = roles.filter((role) => !config.roleScopes.has(role));
+  if (unknown.length > 0) {
+    throw new AuthError(
+      'invalid_request',
+      `Unknown role(s): ${unknown.join(', ')}. Roles: ${[...config.roleScopes.keys()].join(', ')}.`,
+    );
+  }
+  return [...new Set(roles)];
+}
+
+async function existing(deps: UserAdminDeps, id: string): Promise<UserRecord> {
+  const user = await deps.users.findById(id);
+  if (!user) throw new AuthError('not_found', 'No such user.');
+  return user;
+}
+
+export const getUser = existing;
+
+export async function createUser(
+  deps: UserAdminDeps,
+  input: {
+    email: string;
+    password: string;
+    name?: string | undefined;
+    roles?: string[] | undefined;
+  },
+): Promise<UserRecord> {
+  const roles = checkRoles(deps.config, input.roles ?? deps.config.defaultRoles);
+  assertPasswordAcceptable(input.password);
+  const passwordHash = await hashPassword(input.password, deps.config.argon2);
+  const user = await deps.users.create({
+    email: input.email,
+    passwordHash,
+    name: input.name ?? null,
+    roles,
+  });
+  // The administrator vouches for the address (no verification mail for an operator's user).
+  if (!user) throw new AuthError('email_already_registered');
+  return (await deps.users.markEmailVerified(user.id, new Date())) ?? user;
+}
+
+export async function setRoles(
+  deps: UserAdminDeps,
+  id: string,
+  roles: string[],
+): Promise<{ user: UserRecord; previous: string[]; sessions: number }> {
+  const wanted = checkRoles(deps.config, roles);
+  const before = await existing(deps, id);
+  const user = await deps.admin.setRoles(id, wanted);
+  if (!user) throw new AuthError('not_found', 'No such user.');
+  const sessions = await deps.sessions.updateClaims(
+    id,
+    user.roles,
+    scopesOf(user.roles, deps.config.roleScopes),
+  );
+  return { user, previous: before.roles, sessions };
+}
+
+export async function setDisabled(
+  deps: UserAdminDeps,
+  id: string,
+  disabled: boolean,
+): Promise<{ user: UserRecord; sessions: number }> {
+  const user = await deps.admin.setDisabled(id, disabled ? new Date() : null);
+  if (!user) throw new AuthError('not_found', 'No such user.');
+  // Disable first, then revoke: a login racing us fails on disabled_at or loses its session.
+  const sessions = disabled ? await deps.sessions.revokeAll(id) : 0;
+  return { user, sessions };
+}
+
+export async function revokeSessions(deps: UserAdminDeps, id: string): Promise<number> {
+  await existing(deps, id);
+  return deps.sessions.revokeAll(id);
+}

@@ -1,0 +1,59 @@
+// The email port: one message in, delivered or an EmailSendError out. Adapters (resend.ts,
+// dev-mailbox.ts) speak a provider's HTTP API; index.ts picks one from the configuration.
+// Nothing here knows HTTP requests of our own API: the outbox sends after the response.
+
+/** What a message is for: logged and audited instead of the message, which holds a token. */
+export type EmailTag = 'verify_email' | 'password_reset' | 'register_attempt' | 'password_changed';
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  tag: EmailTag;
+}
+
+export interface Mailer {
+  /** Names the transport in logs and audit events: `resend`, `dev-mailbox`, `none`. */
+  readonly provider: string;
+  /** Resolves once the provider accepted the message; otherwise rejects with EmailSendError. */
+  send(message: EmailMessage): Promise<void>;
+}
+
+/**
+ * - `rejected`: the provider answered with a non-2xx status (`status` holds it);
+ * - `timeout`: no answer within EMAIL_TIMEOUT;
+ * - `unreachable`: the request itself failed (DNS, connection refused, TLS);
+ * - `not_configured`: no provider is configured (see src/config/email.ts).
+ */
+export type EmailFailureReason = 'rejected' | 'timeout' | 'unreachable' | 'not_configured';
+
+/**
+ * A failed send. Carries what an operator needs (provider, status, the provider's error code)
+ * and never the message: its body holds a one-time token, its recipient is personal data.
+ */
+export class EmailSendError extends Error {
+  override readonly name = 'EmailSendError';
+  readonly code = 'ERR_EMAIL_SEND_FAILED';
+  readonly provider: string;
+  readonly reason: EmailFailureReason;
+  /** The provider's HTTP status, when it answered. */
+  readonly status: number | null;
+  /** The provider's machine-readable error name (Resend: `validation_error`, ...), if any. */
+  readonly providerCode: string | null;
+
+  constructor(
+    provider: string,
+    reason: EmailFailureReason,
+    options: { status?: number; providerCode?: string | null; cause?: unknown } = {},
+  ) {
+    const status = options.status ?? null;
+    super(`${provider}: email not sent (${reason}${status === null ? '' : `, HTTP ${status}`})`, {
+      cause: options.cause,
+    });
+    this.provider = provider;
+    this.reason = reason;
+    this.status = status;
+    this.providerCode = options.providerCode ?? null;
+  }
+}

@@ -1,0 +1,262 @@
+// `npm run user -- create | import` (scripts/user.ts) run as the operator runs it: a child
+// process against the test stack's database, then the rows and audit events read back. Emails
+// are unique per run, so the tests also pass against a shared real Postgres (DATABASE_URL).
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { verify } from '@node-rs/argon2';
+import { compare } from 'bcryptjs';
+import { and, eq, ilike, sql } from 'drizzle-orm';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { openToolDb } from '../../dev/db-client.ts';
+import { auditEvents, users } from '../../src/db/schema.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const stack = inject('stack');
+const { db } = openToolDb({ STACK_URL: stack.url });
+const run = randomUUID().slice(0, 8);
+const dir = mkdtempSync(join(tmpdir(), 'user-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI through the stack (never DATABASE_URL directly), with the default role set. */
+function cli(args: string[], stdin = '', env: Record<string, string> = {}): Promise<Result> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, STACK_URL: stack.url, ...env };
+  const configured = [
+    'DATABASE_URL',
+    'ROLE_SCOPES',
+    'DEFAULT_ROLES',
+    'ARGON2_MEMORY_KIB',
+    'ARGON2_ITERATIONS',
+    'ARGON2_PARALLELISM',
+  ];
+  for (const name of configured) {
+    if (!(name in env)) delete childEnv[name];
+  }
+  return new Promise((done, fail) => {
+    const child = spawn(TSX, ['scripts/user.ts', ...args], { cwd: ROOT, env: childEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+const userByEmail = async (email: string) =>
+  (await db.select().from(users).where(eq(users.email, email)))[0];
+
+const auditOf = (type: string, target: string) =>
+  db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.type, type), sql`${auditEvents.details}->>'target' = ${target}`));
+
+// Each run starts a tsx process (about a second), so the tests get more than the default 5 s.
+describe('create', { timeout: 30_000 }, () => {
+  // "é" typed as e + U+0301: stored hashed in NFC, as the Worker hashes and checks.
+  const password = 'correct horse battery staple e\u0301';
+  const email = `root-${run}@example.test`;
+
+  it('creates a verified user with an argon2id hash at the configured cost, and audits it', async () => {
+    const before = Date.now();
+    const result = await cli(
+      [
+        'create',
+        '--email',
+        `  ROOT-${run}@Example.test `,
+        '--name',
+        'Root',
+        '--role',
+        'admin',
+        '--role',
+        'viewer',
+      ],
+      `${password}\nnot read\n`,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain('horse');
+
+    const row = await userByEmail(email);
+    expect(row).toMatchObject({ email: `ROOT-${run}@Example.test`, name: 'Root' });
+    expect(row?.roles).toEqual(['admin', 'viewer']);
+    expect(row?.emailVerifiedAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(row?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$/);
+    expect(await verify(row?.passwordHash ?? '', password.normalize('NFC'))).toBe(true);
+    expect(await verify(row?.passwordHash ?? '', 'correct horse battery staple')).toBe(false);
+
+    const events = await auditOf('admin_user_created', row?.id ?? '');
+    expect(events).toHaveLength(1);
+    expect(events[0]?.details).toEqual({
+      target: row?.id,
+      source: 'cli',
+      roles: ['admin', 'viewer'],
+    });
+    expect(events[0]?.userAgent).toBe('npm run user');
+  });
+
+  it('refuses an existing email, in any case, with exit code 1 and before asking for a password', async () => {
+    const result = await cli(['create', '--email', email.toUpperCase(), '--role', 'admin']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/exists/);
+    const rows = await db
+      .select()
+      .from(users)
+      .where(ilike(users.email, `root-${run}@%`));
+    expect(rows).toHaveLength(1);
+  });
+
+  it('refuses what the Worker refuses: a bad email, a common password, a role not configured', async () => {
+    const cases: [string[], string, RegExp][] = [
+      [['--email', 'not-an-email'], password, /--email: email is not a valid address/],
+      [['--email', `weak-${run}@example.test`], 'password1\n', /password_too_common/],
+      [['--email', `short-${run}@example.test`], 'short\n', /password_too_short/],
+      [['--email', `none-${run}@example.test`], '', /no password/],
+      [
+        ['--email', `role-${run}@example.test`, '--role', 'root'],
+        password,
+        /unknown role\(s\) root/,
+      ],
+    ];
+    const results = await Promise.all(
+      cases.map(([args, stdin]) => cli(['create', ...args], stdin)),
+    );
+    for (const [i, [args, , message]] of cases.entries()) {
+      expect(results[i]?.code, args.join(' ')).toBe(1);
+      expect(results[i]?.stderr).toMatch(message);
+    }
+    const created = await db
+      .select()
+      .from(users)
+      .where(ilike(users.email, `%-${run}@example.test`));
+    expect(created.map((user) => user.email.toLowerCase())).toEqual([email]);
+  });
+
+  it('hashes at ARGON2_* when set, and gives DEFAULT_ROLES when no --role is given', async () => {
+    const result = await cli(['create', '--email', `tuned-${run}@example.test`], `${password}\n`, {
+      ARGON2_MEMORY_KIB: '8192',
+      ARGON2_ITERATIONS: '1',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const row = await userByEmail(`tuned-${run}@example.test`);
+    expect(row?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
+    expect(row?.roles).toEqual(['viewer']);
+  });
+
+  it('answers bad usage with the usage text and exit code 2', async () => {
+    const usages = [[], ['create'], ['import'], ['frobnicate'], ['create', '--bogus']];
+    for (const [i, result] of (await Promise.all(usages.map((args) => cli(args)))).entries()) {
+      expect(result.code, usages[i]?.join(' ')).toBe(2);
+      expect(result.stderr).toContain('usage:');
+    }
+  });
+});
+
+describe('import', { timeout: 60_000 }, () => {
+  /** A fixture with its emails moved to this run's own domain. */
+  const fixture = (name: string, target: string) => {
+    const text = readFileSync(join(ROOT, 'test/fixtures/users', name), 'utf8');
+    const file = join(dir, target);
+    writeFileSync(file, text.replace(/@example\.test/gi, `@${run}.example.test`));
+    return file;
+  };
+
+  it('imports the valid rows, reports the others by line, and a second run skips them all', async () => {
+    const file = fixture('old-service.csv', `users-${run}.csv`);
+    const first = await cli(['import', file]);
+    expect(first.code, first.stderr).toBe(2);
+    expect(first.stdout).toContain('read 9, imported 4, skipped 0 (already present), invalid 5');
+    expect(first.stdout).toContain('invalid: line 4: email is not a valid address');
+    expect(first.stdout).toContain('invalid: line 11: 5 columns where the header has 4');
+    expect(first.stdout).not.toContain('$2b$04$');
+
+    const ada = await userByEmail(`ada@${run}.example.test`);
+    // Stored verbatim: the Worker checks bcrypt and re-hashes to argon2id at the next login.
+    expect(ada?.passwordHash).toBe('$2b$04$ffcaHT68.6/bABFBt1waEe03hkGJR9fiqLEB.jU2XFRmWBwXnP26O');
+    expect(await compare('ada-old-password', ada?.passwordHash ?? '')).toBe(true);
+    expect(ada).toMatchObject({ name: 'Lovelace, Ada', roles: ['admin', 'researcher'] });
+    expect(ada?.emailVerifiedAt).toBeInstanceOf(Date);
+    expect((await userByEmail(`carl@${run}.example.test`))?.roles).toEqual(['viewer']);
+    expect(await userByEmail(`bob@${run}.example.test`)).toBeUndefined();
+
+    const second = await cli(['import', file]);
+    expect(second.code).toBe(2);
+    expect(second.stdout).toContain('read 9, imported 0, skipped 4 (already present), invalid 5');
+
+    const events = await auditOf('admin_users_imported', `users-${run}.csv`);
+    expect(
+      events.map((event) => event.details).sort((a, b) => Number(b.imported) - Number(a.imported)),
+    ).toEqual([
+      {
+        action: 'import',
+        target: `users-${run}.csv`,
+        source: 'cli',
+        read: 9,
+        imported: 4,
+        skipped: 0,
+        invalid: 5,
+      },
+      {
+        action: 'import',
+        target: `users-${run}.csv`,
+        source: 'cli',
+        read: 9,
+        imported: 0,
+        skipped: 4,
+        invalid: 5,
+      },
+    ]);
+  });
+
+  it('reads JSON lines, and exits 0 when every row is valid', async () => {
+    const lines = readFileSync(join(ROOT, 'test/fixtures/users/old-service.jsonl'), 'utf8')
+      .split('\n')
+      .slice(0, 4);
+    const file = join(dir, `valid-${run}.txt`); // no telling extension: detected by content
+    writeFileSync(file, lines.join('\n').replace(/@example\.test/g, `@j.${run}.example.test`));
+    const result = await cli(['import', file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('read 3, imported 3, skipped 0 (already present), invalid 0');
+    const grace = await userByEmail(`grace@j.${run}.example.test`);
+    expect(grace).toMatchObject({ name: null, roles: ['developer', 'viewer'] });
+    expect(grace?.passwordHash).toMatch(/^\$2a\$04\$/);
+  });
+
+  it('inserts in batches across many rows, counting new and present users in each', async () => {
+    const hash = '$2b$04$d0gjTfiGAuUff8bmx693T.z/dgMEGIH.RuXLvreQq9cUFYi5vOsk2';
+    const row = (i: number) => `bulk${i}@b.${run}.example.test,${hash},User ${i},viewer`;
+    const header = 'email,password_hash,name,roles';
+    const some = join(dir, `some-${run}.csv`);
+    writeFileSync(some, [header, ...[7, 499, 500, 1100].map(row)].join('\n'));
+    expect((await cli(['import', some])).stdout).toContain('imported 4, skipped 0');
+
+    const all = join(dir, `all-${run}.csv`);
+    writeFileSync(all, [header, ...Array.from({ length: 1201 }, (_, i) => row(i))].join('\n'));
+    const result = await cli(['import', all]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      'read 1201, imported 1197, skipped 4 (already present), invalid 0',
+    );
+    const [count] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(users)
+      .where(ilike(users.email, `%@b.${run}.example.test`));
+    expect(count?.n).toBe(1201);
+  });
+
+  it('fails with exit code 1 on a file it cannot read', async () => {
+    const result = await cli(['import', join(dir, 'missing.csv')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot read .*ENOENT/);
+  });
+});
