@@ -2,13 +2,11 @@
 // the users of the old service. Against the local stack (default) or DATABASE_URL, with the
 // Worker's rules (src/auth/user-import.ts, src/auth/password-policy.ts) and its configuration
 // (ROLE_SCOPES, DEFAULT_ROLES, ARGON2_*: pass the deployed values when they are not defaults).
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
-import type { AuditEvent, AuditEventType, DetailsOf } from '../src/audit/events.ts';
-import { auditRow } from '../src/audit/trail.ts';
+import type { DetailsOf } from '../src/audit/events.ts';
 import {
   checkEmail,
   checkName,
@@ -18,9 +16,8 @@ import {
 } from '../src/auth/user-import.ts';
 import type { Config } from '../src/config/index.ts';
 import { users } from '../src/db/schema.ts';
-import { drizzleAuditStore } from '../src/store/audit-events.ts';
 import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
-import { toolConfig } from './tool-config.ts';
+import { adminToolConfig, auditCliChange, rootCause } from './admin-cli.ts';
 import { assertPasswordAcceptable, hashLikeTheWorker, readPassword } from './user-password.ts';
 
 const USAGE = `usage:
@@ -70,46 +67,6 @@ function parseCli(argv: string[]) {
   });
 }
 
-/**
- * This tool reads only the argon2 cost and the role set, so against a real database it does not
- * need the signing keys' ISSUER and KEY_ENCRYPTION_KEY: inert placeholders stand in for them.
- */
-function userToolConfig(env: NodeJS.ProcessEnv): Config {
-  const unusedKek = `unused:${Buffer.alloc(32).toString('base64url')}`;
-  return toolConfig({
-    ISSUER: 'http://issuer.unused.invalid',
-    KEY_ENCRYPTION_KEY: unusedKek,
-    ...env,
-  });
-}
-
-/** Writes one audit row, as the Worker's admin API would; false (and a warning) if it failed. */
-async function audit<T extends AuditEventType>(
-  handle: ToolDbHandle,
-  event: AuditEvent<T>,
-): Promise<boolean> {
-  const origin = { ip: null, userAgent: 'npm run user', requestId: `cli-${randomUUID()}` };
-  try {
-    await drizzleAuditStore(handle.db).append([auditRow(event, origin, new Date())]);
-    return true;
-  } catch (error) {
-    console.error(
-      `warning: the change was made but its audit row was not written: ${rootCause(error)}`,
-    );
-    return false;
-  }
-}
-
-/**
- * The innermost cause's message: drizzle wraps a driver error in "Failed query: ... params: ...",
- * and those parameters are password hashes.
- */
-function rootCause(error: unknown): string {
-  let inner = error;
-  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-  return inner instanceof Error ? inner.message : String(error);
-}
-
 async function createUser(args: Args, config: Config, handle: ToolDbHandle): Promise<number> {
   const email = checkEmail(args.email);
   const name = checkName(args.name);
@@ -149,7 +106,9 @@ async function createUser(args: Args, config: Config, handle: ToolDbHandle): Pro
   console.log(`created ${email.value} (${row.id}), roles ${roles.value.join(' ')}`);
 
   const details = { target: row.id, roles: roles.value, source: 'cli' as const };
-  return (await audit(handle, { type: 'admin_user_created', details })) ? 0 : 1;
+  return (await auditCliChange('npm run user', handle, { type: 'admin_user_created', details }))
+    ? 0
+    : 1;
 }
 
 async function importUsers(args: Args, file: string, config: Config, handle: ToolDbHandle) {
@@ -202,7 +161,10 @@ async function importUsers(args: Args, file: string, config: Config, handle: Too
     ...counts,
     invalid: invalid.length,
   };
-  const audited = await audit(handle, { type: 'admin_users_imported', details });
+  const audited = await auditCliChange('npm run user', handle, {
+    type: 'admin_users_imported',
+    details,
+  });
   if (failure !== undefined) {
     throw new CliError(
       `stopped after ${done} of ${rows.length} valid rows: ${rootCause(failure)}\n` +
@@ -232,7 +194,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   let handle: ToolDbHandle | undefined;
   try {
-    const config = userToolConfig(env);
+    const config = adminToolConfig(env);
     handle = openToolDb(env);
     console.error(`users in ${handle.target}`);
     return command === 'create'

@@ -10,13 +10,17 @@ import { renderError } from './http/error-response.ts';
 import { requestContext } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
 import { accountRoutes } from './routes/account.ts';
+import { adminClientRoutes } from './routes/admin-clients.ts';
 import { adminUserRoutes } from './routes/admin-users.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { mountDocs } from './routes/docs.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { hostedPages } from './routes/hosted-pages.tsx';
+import { oauthAuthorizeRoutes } from './routes/oauth-authorize.tsx';
+import { oauthRoutes } from './routes/oauth.ts';
 import { sessionRoutes } from './routes/sessions.ts';
-import { verifyEmailPage } from './routes/verify-email-page.ts';
+import { verifyEmailPage } from './routes/verify-email-page.tsx';
 import { wellKnownRoutes } from './routes/well-known.ts';
 
 export function createApp() {
@@ -37,8 +41,12 @@ export function createApp() {
   app.route('/api/v1/auth', sessionRoutes);
   app.route('/api/v1/auth', accountRoutes);
   app.route('/api/v1/auth', verifyEmailPage);
+  app.route('/oauth', oauthRoutes);
+  app.route('/oauth', oauthAuthorizeRoutes);
+  app.route('/', hostedPages);
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/admin', adminUserRoutes);
+  app.route('/api/v1/admin', adminClientRoutes);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

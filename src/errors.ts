@@ -40,6 +40,16 @@ export const ERRORS = {
     status: 400,
     description: 'This password is too common; choose another.',
   },
+  // RFC 6749 §5.2 (token endpoint) and §4.1.2.1 (authorization endpoint).
+  invalid_client: { status: 401, description: 'Client authentication failed.' },
+  unauthorized_client: {
+    status: 400,
+    description: 'The client is not allowed to use this grant type or redirect URI.',
+  },
+  unsupported_grant_type: { status: 400, description: 'The grant type is not supported.' },
+  invalid_scope: { status: 400, description: 'The requested scope is invalid or too wide.' },
+  unsupported_response_type: { status: 400, description: 'Only response_type=code is supported.' },
+  access_denied: { status: 403, description: 'The request was denied.' },
   csrf_failed: {
     status: 403,
     description: 'CSRF check failed: send X-CSRF-Token from an allowed origin.',
@@ -73,11 +83,13 @@ export class AuthError extends Error {
   constructor(
     code: ErrorCode,
     description?: string,
-    options?: { cause?: unknown; headers?: Record<string, string> },
+    options?: { cause?: unknown; headers?: Record<string, string>; status?: ErrorStatus },
   ) {
     super(description ?? ERRORS[code].description, { cause: options?.cause });
     this.code = code;
-    this.status = ERRORS[code].status;
+    // A status other than the registry's only where a protocol fixes it: the OAuth token
+    // endpoint answers invalid_grant with 400 (RFC 6749 §5.2), the core API with 401.
+    this.status = options?.status ?? ERRORS[code].status;
     this.headers = options?.headers ?? {};
   }
 }

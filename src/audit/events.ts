@@ -46,6 +46,10 @@ export interface AuditDetails {
   /** Per-account backoff after consecutive failures (credential stuffing). */
   login_throttled: { failures: number; retry_after: number };
   admin_audit_read: { filters: AuditQueryFilters; returned: number };
+  /** OAuth: a replayed authorization code (what it produced is revoked). */
+  authorization_code_reused: { client_id: string };
+  /** OAuth: a client credentials token (the client acts as itself). */
+  client_token_issued: { client_id: string; scope: string };
   /** The admin users API (src/routes/admin-users.ts); `target` is the user acted on. */
   admin_users_listed: { search: boolean; returned: number };
   admin_user_read: { target: string };
@@ -69,6 +73,23 @@ export interface AuditDetails {
     skipped: number;
     invalid: number;
   };
+  /**
+   * OAuth clients (src/routes/admin-clients.ts, scripts/client.ts); `target` is the client id.
+   * Never the secret: a creation or rotation records only that it happened.
+   */
+  admin_client_listed: { returned: number; source: 'api' | 'cli' };
+  admin_client_read: { target: string };
+  admin_client_created: {
+    target: string;
+    client_type: 'confidential' | 'public';
+    grant_types: string[];
+    scopes: string[];
+    redirect_uris: string[];
+    audience: string[];
+    source: 'api' | 'cli';
+  };
+  admin_client_secret_rotated: { target: string; source: 'api' | 'cli' };
+  admin_client_deleted: { target: string; source: 'api' | 'cli' };
   /** A mail was lost (src/email/outbox.ts): what it was for and why, never its body or address. */
   email_send_failed: {
     tag: EmailTag;

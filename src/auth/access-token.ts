@@ -16,6 +16,13 @@ export interface AccessTokenClaims {
   [claim: string]: unknown;
 }
 
+/** A client's own token (client credentials grant): no user, no session. */
+export interface ServiceTokenClaims {
+  sub: string;
+  client_id: string;
+  scope: string;
+}
+
 export interface TokenSettings {
   issuer: string;
   audiences: string[];
@@ -34,7 +41,7 @@ export interface SignedAccessToken {
 export async function signAccessToken(
   keys: KeyContext,
   settings: TokenSettings,
-  claims: AccessTokenClaims,
+  claims: AccessTokenClaims | ServiceTokenClaims,
   now: Date,
 ): Promise<SignedAccessToken> {
   const signer = await currentSigner(keys, now);
@@ -64,7 +71,10 @@ const invalid = (description: string) => new AuthError('invalid_token', descript
 /** Signature by kid (published keys only), alg RS256 only, typ, iss, aud, exp/nbf/iat. */
 export async function verifyAccessToken(
   keys: KeyContext,
-  settings: Omit<TokenSettings, 'ttl'>,
+  settings: Omit<TokenSettings, 'ttl' | 'audiences'> & {
+    /** Undefined skips the audience check (introspection, userinfo: the issuer's own uses). */
+    audiences: string[] | undefined;
+  },
   token: string,
   now: Date,
 ): Promise<VerifiedAccessToken> {

@@ -7,6 +7,11 @@ export interface SessionClaims {
   email: string;
   roles: string[];
   scope: string;
+  /**
+   * The OAuth client the session was granted to (authorization code flow); absent for the
+   * first-party API. Its refresh token only rotates through that client (RFC 6749 §6).
+   */
+  clientId?: string | undefined;
 }
 
 export interface NewSession extends SessionClaims {
@@ -38,12 +43,14 @@ export interface SessionStore {
     ttlSeconds: number,
     cap: number,
   ): Promise<string[]>;
+  /** Refuses (invalid, nothing rotated) a token of a session bound to another client. */
   rotate(
     oldHash: string,
     newHash: string,
     now: Date,
     graceSeconds: number,
     ttlSeconds: number,
+    clientId: string | undefined,
   ): Promise<Rotation>;
   /**
    * Blacklists the access token until `exp` and ends its session; false (and no change) when
@@ -58,4 +65,10 @@ export interface SessionStore {
   /** Whether the access token is blacklisted and its session alive: one round trip. */
   check(sid: string, jti: string): Promise<{ blacklisted: boolean; sessionAlive: boolean }>;
   revoke(sids: string[]): Promise<number>;
+  /** A live refresh token's session, for introspection; one round trip. */
+  inspectRefresh(refreshHash: string): Promise<(SessionClaims & { expiresAt: Date }) | undefined>;
+  /** Blacklists an access token until `exp` (unix seconds); one round trip. */
+  blacklist(jti: string, exp: number): Promise<void>;
+  /** The claims of a live session (hosted pages' sign-in cookie names one); one round trip. */
+  read(sid: string): Promise<SessionClaims | undefined>;
 }

@@ -55,7 +55,30 @@ const claimsOf = (session: SessionClaims): AccessTokenClaims => ({
   scope: session.scope,
   roles: session.roles,
   email: session.email,
+  // RFC 9068 §2.2: the client the token was issued to (OAuth sessions only).
+  ...(session.clientId ? { client_id: session.clientId } : {}),
 });
+
+/**
+ * What an OAuth client changes about a session's tokens: it is bound to the client, carries
+ * the granted (narrower) scope, the client's audience and TTL overrides.
+ */
+export interface ClientGrant {
+  clientId: string;
+  scope?: string | undefined;
+  audiences?: string[] | undefined;
+  accessTokenTtl?: number | null | undefined;
+  refreshTokenTtl?: number | null | undefined;
+}
+
+const settingsFor = (config: Config, grant: ClientGrant | undefined) => {
+  const base = tokenSettings(config);
+  return {
+    ...base,
+    audiences: grant?.audiences?.length ? grant.audiences : base.audiences,
+    ttl: grant?.accessTokenTtl ?? base.ttl,
+  };
+};
 
 /** Records a new session and signs its first tokens. Both succeed or nothing is returned. */
 export async function startSession(
@@ -63,15 +86,19 @@ export async function startSession(
   user: { id: string; email: string; roles: string[] },
   client: ClientInfo,
   now: Date,
+  grant?: ClientGrant,
 ): Promise<TokenPair> {
   const { config } = deps;
-  const session = {
+  const session: SessionClaims = {
     sid: crypto.randomUUID(),
     uid: user.id,
     email: user.email,
     roles: user.roles,
-    scope: scopesOf(user.roles, config.roleScopes),
+    scope: grant?.scope ?? scopesOf(user.roles, config.roleScopes),
+    clientId: grant?.clientId,
   };
+  const settings = settingsFor(config, grant);
+  const refreshTtl = grant?.refreshTokenTtl ?? config.refreshTokenTtl;
   const refreshToken = await newRefreshToken(session.sid, config.keys.keks);
   const [, access] = await Promise.all([
     hashRefreshToken(refreshToken).then((hash) =>
@@ -84,18 +111,18 @@ export async function startSession(
           userAgent: client.userAgent,
         },
         hash,
-        config.refreshTokenTtl,
+        refreshTtl,
         config.sessionCap,
       ),
     ),
-    signAccessToken(deps.keys, tokenSettings(config), claimsOf(session), now),
+    signAccessToken(deps.keys, settings, claimsOf(session), now),
   ]);
   return {
     access_token: access.token,
     token_type: 'Bearer',
-    expires_in: config.accessTokenTtl,
+    expires_in: settings.ttl,
     refresh_token: refreshToken,
-    refresh_expires_in: Math.min(config.refreshTokenTtl, config.sessionMaxLifetime),
+    refresh_expires_in: Math.min(refreshTtl, config.sessionMaxLifetime),
   };
 }
 
@@ -111,6 +138,7 @@ export async function refreshSession(
   deps: TokenDeps,
   presented: string,
   now: Date,
+  grant?: ClientGrant,
 ): Promise<RefreshOutcome> {
   const { config } = deps;
   // A forged or mangled token stops here, before it can spend a real session's refresh budget.
@@ -127,23 +155,20 @@ export async function refreshSession(
     newHash,
     now,
     config.refreshReuseGrace,
-    config.refreshTokenTtl,
+    grant?.refreshTokenTtl ?? config.refreshTokenTtl,
+    grant?.clientId,
   );
   if (rotation.kind === 'invalid') throw new AuthError('invalid_grant');
   if (rotation.kind === 'reused') return rotation;
-  const access = await signAccessToken(
-    deps.keys,
-    tokenSettings(config),
-    claimsOf(rotation.session),
-    now,
-  );
+  const settings = settingsFor(config, grant);
+  const access = await signAccessToken(deps.keys, settings, claimsOf(rotation.session), now);
   return {
     kind: 'refreshed',
     session: rotation.session,
     tokens: {
       access_token: access.token,
       token_type: 'Bearer',
-      expires_in: config.accessTokenTtl,
+      expires_in: settings.ttl,
       refresh_token: successor,
       refresh_expires_in: rotation.refreshTtlSeconds,
     },

@@ -96,3 +96,18 @@ export function htmlPageHeaders(options: { scriptHosts?: string[]; fontHosts?: s
     },
   });
 }
+
+/**
+ * Besides the page CSP: `no-store` on every answer, redirects included, and a referrer policy
+ * of `same-origin` instead of the API's `no-referrer`. Under `no-referrer` a browser sends
+ * `Origin: null` with a form POST, even to its own origin (Fetch, "serializing a request
+ * origin"), and checkOrigin() would refuse every form; `same-origin` still sends nothing to
+ * other sites, so a reset link's token never leaves this origin.
+ */
+export function formPageHeaders(): MiddlewareHandler<AppEnv> {
+  return async function pageHeaders(c, next) {
+    await next();
+    c.res.headers.set('Cache-Control', 'no-store');
+    c.res.headers.set('Referrer-Policy', 'same-origin');
+  };
+}

@@ -156,3 +156,43 @@ export const oneTimeTokens = pgTable(
 
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
 export type NewOneTimeTokenRow = typeof oneTimeTokens.$inferInsert;
+
+/**
+ * OAuth clients (src/oauth/clients.ts). A confidential client has a secret, stored as its SHA-256 (it is 256 random
+ * bits, so no slow hash is needed); a public client (a SPA, a mobile app) has none and must
+ * use PKCE. Redirect URIs match exactly.
+ */
+export const oauthClients = pgTable(
+  'oauth_clients',
+  {
+    clientId: text('client_id').primaryKey(),
+    secretHash: text('secret_hash'),
+    name: text('name').notNull(),
+    grantTypes: text('grant_types').array().notNull(),
+    scopes: text('scopes').array().notNull(),
+    redirectUris: text('redirect_uris')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    audience: text('audience')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    accessTokenTtl: integer('access_token_ttl'),
+    refreshTokenTtl: integer('refresh_token_ttl'),
+    ...timestamps,
+  },
+  (t) => [
+    check(
+      'oauth_clients_grant_types',
+      sql`${t.grantTypes} <@ array['authorization_code', 'refresh_token', 'client_credentials']::text[]`,
+    ),
+    // A public client cannot authenticate, so it cannot act as itself.
+    check(
+      'oauth_clients_public_no_client_credentials',
+      sql`${t.secretHash} is not null or not ('client_credentials' = any(${t.grantTypes}))`,
+    ),
+  ],
+);
+
+export type OAuthClientRow = typeof oauthClients.$inferSelect;

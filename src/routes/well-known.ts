@@ -1,6 +1,12 @@
-// Public metadata for downstream verifiers: the JWKS (RFC 7517) and OIDC discovery.
+// Public metadata for downstream verifiers: the JWKS (RFC 7517), OIDC discovery and RFC 8414
+// authorization server metadata.
+
+const authServerMetadataUrl = (issuer: string) =>
+  `${issuer}/.well-known/oauth-authorization-server`;
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { discoveryUrl, jwksUrl, keyContext } from '../auth/keys/context.ts';
+import type { Config } from '../config/index.ts';
+import { IDENTITY_SCOPES } from '../oauth/scopes.ts';
 import { publishedKeys } from '../auth/keys/service.ts';
 import type { AppEnv } from '../http/context.ts';
 import { serveEdgeCachedJson } from '../http/edge-cache.ts';
@@ -45,12 +51,55 @@ const Discovery = z
   .object({
     issuer: z.string(),
     jwks_uri: z.string(),
+    authorization_endpoint: z.string(),
+    token_endpoint: z.string(),
+    introspection_endpoint: z.string(),
+    revocation_endpoint: z.string(),
+    userinfo_endpoint: z.string(),
+    response_types_supported: z.array(z.string()),
+    response_modes_supported: z.array(z.string()),
+    grant_types_supported: z.array(z.string()),
+    code_challenge_methods_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    introspection_endpoint_auth_methods_supported: z.array(z.string()),
+    revocation_endpoint_auth_methods_supported: z.array(z.string()),
+    scopes_supported: z.array(z.string()),
+    claims_supported: z.array(z.string()),
+    authorization_response_iss_parameter_supported: z.boolean(),
     subject_types_supported: z.array(z.string()),
     id_token_signing_alg_values_supported: z.array(z.string()),
-    token_endpoint_auth_signing_alg_values_supported: z.array(z.string()).optional(),
     service_documentation: z.string(),
   })
   .openapi('OpenIdConfiguration');
+
+/** OIDC Discovery 1.0 §3 / RFC 8414 §2: one document, served at both well-known paths. */
+function metadata(config: Config): z.input<typeof Discovery> {
+  const at = (path: string) => `${config.issuer}${path}`;
+  const clientAuth = ['client_secret_basic', 'client_secret_post'];
+  return {
+    issuer: config.issuer,
+    jwks_uri: jwksUrl(config.issuer),
+    authorization_endpoint: at('/oauth/authorize'),
+    token_endpoint: at('/oauth/token'),
+    introspection_endpoint: at('/oauth/introspect'),
+    revocation_endpoint: at('/oauth/revoke'),
+    userinfo_endpoint: at('/oauth/userinfo'),
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    code_challenge_methods_supported: ['S256'],
+    // `none`: public clients (PKCE) at the token endpoint.
+    token_endpoint_auth_methods_supported: [...clientAuth, 'none'],
+    introspection_endpoint_auth_methods_supported: clientAuth,
+    revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
+    scopes_supported: [...new Set([...config.roleScopes.values()].flat()), ...IDENTITY_SCOPES],
+    claims_supported: ['sub', 'email', 'email_verified', 'name', 'roles'],
+    authorization_response_iss_parameter_supported: true,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    service_documentation: at('/docs'),
+  };
+}
 
 const discoveryRoute = createRoute({
   method: 'get',
@@ -67,6 +116,14 @@ const discoveryRoute = createRoute({
   },
 });
 
+const authServerMetadataRoute = createRoute({
+  method: 'get',
+  path: '/.well-known/oauth-authorization-server',
+  tags: ['Keys'],
+  summary: 'OAuth 2.0 authorization server metadata (RFC 8414), same document',
+  responses: discoveryRoute.responses,
+});
+
 export const wellKnownRoutes = new OpenAPIHono<AppEnv>()
   .openapi(jwksRoute, (c) => {
     const { config, stores } = c.var;
@@ -81,13 +138,14 @@ export const wellKnownRoutes = new OpenAPIHono<AppEnv>()
     return serveEdgeCachedJson(c, {
       cacheUrl: discoveryUrl(config.issuer),
       policy: config.jwks,
-      build: async () =>
-        ({
-          issuer: config.issuer,
-          jwks_uri: jwksUrl(config.issuer),
-          subject_types_supported: ['public'],
-          id_token_signing_alg_values_supported: ['RS256'],
-          service_documentation: `${config.issuer}/docs`,
-        }) satisfies z.input<typeof Discovery>,
+      build: async () => metadata(config),
+    });
+  })
+  .openapi(authServerMetadataRoute, (c) => {
+    const { config } = c.var;
+    return serveEdgeCachedJson(c, {
+      cacheUrl: authServerMetadataUrl(config.issuer),
+      policy: config.jwks,
+      build: async () => metadata(config),
     });
   });

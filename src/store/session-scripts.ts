@@ -54,7 +54,8 @@ return evicted
 
 /**
  * Rotate a refresh token. KEYS: rt:{old}, rt:{new}. ARGV: prefix, now (ms), grace (ms),
- * refresh ttl (ms), new hash, old hash.
+ * refresh ttl (ms), new hash, old hash, the presenting OAuth client ('' for the first-party
+ * API): a session bound to another client (or to none when one presents) is refused untouched.
  * Returns {'ok', uid, email, roles, scope, sid, ttlMs} | {'reused', uid, sid} | {'invalid'}.
  */
 export const ROTATE_REFRESH = `${REVOKE_FN}
@@ -63,7 +64,8 @@ local newHash, oldHash = ARGV[5], ARGV[6]
 local sid, state, succ, at = unpack(redis.call('HMGET', KEYS[1], 'sid', 'state', 'succ', 'at'))
 if not sid then return {'invalid'} end
 local skey = prefix .. 'sess:' .. sid
-local uid, email, roles, scope, abs, current = unpack(redis.call('HMGET', skey, 'uid', 'email', 'roles', 'scope', 'abs', 'rt'))
+local uid, email, roles, scope, abs, current, cid = unpack(redis.call('HMGET', skey, 'uid', 'email', 'roles', 'scope', 'abs', 'rt', 'cid'))
+if uid and (cid or '') ~= (ARGV[7] or '') then return {'invalid'} end
 if state == 'used' then
   -- Within the grace window a concurrent caller gets the same successor, as long as that
   -- successor is still the session's live token. Anything else is reuse: the token was stolen
@@ -92,6 +94,18 @@ redis.call('HSET', skey, 'rt', newHash, 'last', now)
 redis.call('PEXPIRE', skey, remaining)
 redis.call('ZADD', prefix .. 'user:' .. uid .. ':sessions', now, sid)
 return {'ok', uid, email, roles, scope, sid, tostring(remaining)}
+`;
+
+/**
+ * Introspect a refresh token. KEYS: rt:{hash}. ARGV: prefix. Returns {} unless the token is the
+ * live one of a live session, else {uid, email, roles, scope, cid, sid, pttl}.
+ */
+export const INSPECT_REFRESH = `
+local sid, state = unpack(redis.call('HMGET', KEYS[1], 'sid', 'state'))
+if not sid or state ~= 'live' then return {} end
+local uid, email, roles, scope, cid = unpack(redis.call('HMGET', ARGV[1] .. 'sess:' .. sid, 'uid', 'email', 'roles', 'scope', 'cid'))
+if not uid then return {} end
+return {uid, email or '', roles or '', scope or '', cid or '', sid, tostring(redis.call('PTTL', KEYS[1]))}
 `;
 
 /**

@@ -2,10 +2,16 @@
 // (the client's createScript), so a warm Redis costs one round trip per call.
 import type { Rotation, SessionStore } from '../auth/sessions.ts';
 import type { Redis } from './index.ts';
-import { CREATE_SESSION, LOGOUT, REVOKE_SESSIONS, ROTATE_REFRESH } from './session-scripts.ts';
+import {
+  CREATE_SESSION,
+  INSPECT_REFRESH,
+  LOGOUT,
+  REVOKE_SESSIONS,
+  ROTATE_REFRESH,
+} from './session-scripts.ts';
 
 /** The subset of the client this adapter uses (upstash/ratelimit-js narrows the same way). */
-type SessionRedis = Pick<Redis, 'createScript' | 'pipeline'>;
+type SessionRedis = Pick<Redis, 'createScript' | 'pipeline' | 'hmget' | 'set'>;
 
 const ms = (seconds: number) => String(Math.round(seconds * 1000));
 
@@ -20,6 +26,7 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
   const rotateScript = redis.createScript<string[]>(ROTATE_REFRESH);
   const logoutScript = redis.createScript<number>(LOGOUT);
   const revokeScript = redis.createScript<number>(REVOKE_SESSIONS);
+  const inspectScript = redis.createScript<string[]>(INSPECT_REFRESH);
 
   return {
     async create(session, refreshHash, ttlSeconds, cap) {
@@ -35,6 +42,7 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
         ip: session.ip,
         ua: session.userAgent,
         abs: String(session.absoluteExpiry.getTime()),
+        ...(session.clientId ? { cid: session.clientId } : {}),
       };
       return createScript.exec(
         [key.session(session.sid), key.refresh(refreshHash), key.index(session.uid)],
@@ -50,17 +58,25 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
       );
     },
 
-    async rotate(oldHash, newHash, now, graceSeconds, ttlSeconds): Promise<Rotation> {
+    async rotate(oldHash, newHash, now, graceSeconds, ttlSeconds, clientId): Promise<Rotation> {
       const reply = await rotateScript.exec(
         [key.refresh(oldHash), key.refresh(newHash)],
-        [prefix, String(now.getTime()), ms(graceSeconds), ms(ttlSeconds), newHash, oldHash],
+        [
+          prefix,
+          String(now.getTime()),
+          ms(graceSeconds),
+          ms(ttlSeconds),
+          newHash,
+          oldHash,
+          clientId ?? '',
+        ],
       );
       const [kind, ...rest] = reply.map((v) => (v === null ? '' : String(v)));
       if (kind === 'ok') {
         const [uid = '', email = '', roles = '', scope = '', sid = '', ttl = '0'] = rest;
         return {
           kind: 'rotated',
-          session: { uid, email, roles: roles ? roles.split(',') : [], scope, sid },
+          session: { uid, email, roles: roles ? roles.split(',') : [], scope, sid, clientId },
           refreshTtlSeconds: Math.max(0, Math.floor(Number(ttl) / 1000)),
         };
       }
@@ -88,6 +104,47 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
     async revoke(sids) {
       if (sids.length === 0) return 0;
       return Number(await revokeScript.exec([], [prefix, ...sids]));
+    },
+
+    async inspectRefresh(refreshHash) {
+      const reply = (await inspectScript.exec([key.refresh(refreshHash)], [prefix])).map(String);
+      const [uid, email = '', roles = '', scope = '', cid = '', sid = '', pttl = '0'] = reply;
+      if (!uid) return undefined;
+      return {
+        uid,
+        email,
+        roles: roles ? roles.split(',') : [],
+        scope,
+        clientId: cid || undefined,
+        sid,
+        expiresAt: new Date(Date.now() + Math.max(0, Number(pttl))),
+      };
+    },
+
+    async blacklist(jti, exp) {
+      await redis.set(key.blacklist(jti), '1', { exat: exp });
+    },
+
+    async read(sid) {
+      // With automatic deserialisation off, the client hands HMGET back as the raw array.
+      const reply = (await redis.hmget(
+        key.session(sid),
+        'uid',
+        'email',
+        'roles',
+        'scope',
+        'cid',
+      )) as (string | null)[] | null;
+      const [uid, email, roles, scope, cid] = reply ?? [];
+      if (!uid) return undefined;
+      return {
+        sid,
+        uid,
+        email: email ?? '',
+        roles: roles ? roles.split(',') : [],
+        scope: scope ?? '',
+        clientId: cid || undefined,
+      };
     },
   };
 }

@@ -51,11 +51,27 @@ end
 return count
 `;
 
-/** KEYS: index. ARGV: prefix, roles (comma-separated), scope. Returns sessions updated. */
+/**
+ * KEYS: index. ARGV: prefix, roles (comma-separated), scope. Returns sessions updated. A
+ * session granted to an OAuth client keeps only those of its (narrower) scopes the new roles
+ * still grant: new roles never widen what a client was given.
+ */
 export const UPDATE_SESSION_CLAIMS = `${LIVE_FN}
+local allowed = {}
+for s in string.gmatch(ARGV[3], '%S+') do allowed[s] = true end
 local sids = live(ARGV[1], KEYS[1])
 for _, sid in ipairs(sids) do
-  redis.call('HSET', ARGV[1] .. 'sess:' .. sid, 'roles', ARGV[2], 'scope', ARGV[3])
+  local skey = ARGV[1] .. 'sess:' .. sid
+  local cid, granted = unpack(redis.call('HMGET', skey, 'cid', 'scope'))
+  local scope = ARGV[3]
+  if cid and cid ~= '' then
+    local kept = {}
+    for s in string.gmatch(granted or '', '%S+') do
+      if allowed[s] or s == 'openid' or s == 'profile' or s == 'email' then kept[#kept + 1] = s end
+    end
+    scope = table.concat(kept, ' ')
+  end
+  redis.call('HSET', skey, 'roles', ARGV[2], 'scope', scope)
 end
 return #sids
 `;

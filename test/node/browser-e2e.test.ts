@@ -7,26 +7,25 @@
 // Skipped, with a message, when no Chromium is installed (`apt-get install chromium`); with
 // EDGE_AUTH_REQUIRE_BROWSER=1 (set by .ci/run) a missing Chromium fails the run instead.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  type Browser,
-  type BrowserContext,
-  chromium,
-  type Cookie,
-  type Page,
-} from 'playwright-core';
+import type { Server } from 'node:http';
+import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workerVarsFor } from '../../dev/worker-vars.ts';
 import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import {
+  assertBrowser,
+  browserAvailable,
+  browserRequired,
+  closeServer,
+  freePort,
+  launchChromium,
+  portOf,
+  rethrow,
+  serve,
+  warnIfSkipped,
+} from './browser-harness.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const required = process.env.EDGE_AUTH_REQUIRE_BROWSER === '1';
-const available = existsSync(chromiumPath);
-if (!available && !required) {
-  console.warn(`browser e2e skipped: no Chromium at ${chromiumPath} (apt-get install chromium)`);
-}
+warnIfSkipped('browser e2e');
 
 const REFRESH_COOKIE = '__Secure-ea_refresh';
 const CSRF_COOKIE = '__Secure-ea_csrf';
@@ -111,365 +110,315 @@ const attackerPage = (worker: string) => `<!doctype html>
   };
 </script>`;
 
-async function serve(html: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url !== '/') {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(html);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
+describe.skipIf(!browserAvailable && !browserRequired)(
+  'real browser (Chromium) against wrangler dev',
+  () => {
+    const stack = inject('stack');
+    const email = `browser-${randomUUID()}@example.com`;
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const started = performance.now();
 
-const portOf = (server: Server) => (server.address() as AddressInfo).port;
+    let worker: WranglerDev | undefined;
+    let workerOrigin = '';
+    let servers: Server[] = [];
+    let appOrigin = '';
+    let crossSiteOrigin = '';
+    let sameSiteOrigin = '';
+    let browser: Browser | undefined;
+    let context: BrowserContext;
+    let app: Page;
 
-/** A port the OS hands out as free right now (for wrangler, which needs a number up front). */
-async function freePort(): Promise<number> {
-  const probe = await serve('');
-  const port = portOf(probe);
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+    /** Calls one of the app page's functions inside the browser. */
+    const inApp = (name: 'login' | 'refresh' | 'me' | 'logout', ...args: string[]) =>
+      app
+        .evaluate(
+          ([fn, fnArgs]) =>
+            (window as unknown as Record<string, (...a: string[]) => Promise<Answer>>)[fn]!(
+              ...fnArgs,
+            ),
+          [name, args] as const,
+        )
+        .catch(rethrow(`app ${name}()`));
 
-/**
- * Playwright puts the page's stack (frames at http://localhost:<port>/) into its messages, and
- * vitest then tries to read "/" as a source file and loses the report: keep the first line.
- */
-const rethrow = (what: string) => (error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  throw new Error(`${what}: ${message.split('\n')[0]}`);
-};
-
-async function closeServer(server: Server | undefined): Promise<void> {
-  if (!server?.listening) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
-
-describe.skipIf(!available && !required)('real browser (Chromium) against wrangler dev', () => {
-  const stack = inject('stack');
-  const email = `browser-${randomUUID()}@example.com`;
-  const password = `pw-${randomBytes(12).toString('base64url')}`;
-  const started = performance.now();
-
-  let worker: WranglerDev | undefined;
-  let workerOrigin = '';
-  let servers: Server[] = [];
-  let appOrigin = '';
-  let crossSiteOrigin = '';
-  let sameSiteOrigin = '';
-  let browser: Browser | undefined;
-  let context: BrowserContext;
-  let app: Page;
-
-  /** Calls one of the app page's functions inside the browser. */
-  const inApp = (name: 'login' | 'refresh' | 'me' | 'logout', ...args: string[]) =>
-    app
-      .evaluate(
-        ([fn, fnArgs]) =>
-          (window as unknown as Record<string, (...a: string[]) => Promise<Answer>>)[fn]!(
-            ...fnArgs,
-          ),
-        [name, args] as const,
-      )
-      .catch(rethrow(`app ${name}()`));
-
-  const cookies = async (): Promise<Map<string, Cookie>> =>
-    new Map(
-      (await context.cookies(`${workerOrigin}${COOKIE_PATH}/refresh`))
-        .filter((c) => c.name.startsWith('__Secure-ea_'))
-        .map((c) => [c.name, c]),
-    );
-
-  beforeAll(async () => {
-    if (!available) {
-      throw new Error(
-        `EDGE_AUTH_REQUIRE_BROWSER=1 but there is no Chromium at ${chromiumPath} (apt-get install chromium)`,
+    const cookies = async (): Promise<Map<string, Cookie>> =>
+      new Map(
+        (await context.cookies(`${workerOrigin}${COOKIE_PATH}/refresh`))
+          .filter((c) => c.name.startsWith('__Secure-ea_'))
+          .map((c) => [c.name, c]),
       );
-    }
-    const port = await freePort();
-    workerOrigin = `http://localhost:${port}`;
-    const appServer = await serve(appPage(workerOrigin));
-    const crossSite = await serve(attackerPage(workerOrigin));
-    const sameSite = await serve(attackerPage(workerOrigin));
-    servers = [appServer, crossSite, sameSite];
-    appOrigin = `http://localhost:${portOf(appServer)}`;
-    // 127.0.0.1 and localhost are different sites: SameSite=Lax cookies stay home.
-    crossSiteOrigin = `http://127.0.0.1:${portOf(crossSite)}`;
-    // Same site as the Worker (ports do not count) but not allowlisted: the cookies go along,
-    // so only the CSRF checks stand in the way.
-    sameSiteOrigin = `http://localhost:${portOf(sameSite)}`;
 
-    // Both at once; each is recorded as soon as it is up, so afterAll stops it even when the
-    // other one fails to start.
-    const startup = await Promise.allSettled([
-      startWranglerDev({
-        port,
-        quiet: process.env.E2E_VERBOSE !== '1',
-        vars: {
-          ...workerVarsFor(stack, workerOrigin, {
-            KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
-          }),
-          ALLOWED_ORIGINS: appOrigin,
-          ACCESS_TOKEN_TTL: '5s',
-          CLOCK_SKEW: '0',
-        },
-      }).then((w) => (worker = w)),
-      chromium
-        .launch({
-          executablePath: chromiumPath,
-          headless: true,
-          args: [
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-default-apps',
-            '--disable-sync',
-            '--no-first-run',
-            '--disable-dev-shm-usage',
-            // CI runs as root, where Chromium's sandbox cannot start.
-            '--no-sandbox',
-          ],
-        })
-        .then((b) => (browser = b)),
-    ]);
-    for (const result of startup) if (result.status === 'rejected') throw result.reason;
-    context = await browser!.newContext();
-    app = await context.newPage();
+    beforeAll(async () => {
+      assertBrowser();
+      const port = await freePort();
+      workerOrigin = `http://localhost:${port}`;
+      const appServer = await serve(appPage(workerOrigin));
+      const crossSite = await serve(attackerPage(workerOrigin));
+      const sameSite = await serve(attackerPage(workerOrigin));
+      servers = [appServer, crossSite, sameSite];
+      appOrigin = `http://localhost:${portOf(appServer)}`;
+      // 127.0.0.1 and localhost are different sites: SameSite=Lax cookies stay home.
+      crossSiteOrigin = `http://127.0.0.1:${portOf(crossSite)}`;
+      // Same site as the Worker (ports do not count) but not allowlisted: the cookies go along,
+      // so only the CSRF checks stand in the way.
+      sameSiteOrigin = `http://localhost:${portOf(sameSite)}`;
 
-    const registered = await fetch(`${worker!.url}${COOKIE_PATH}/register`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password }),
+      // Both at once; each is recorded as soon as it is up, so afterAll stops it even when the
+      // other one fails to start.
+      const startup = await Promise.allSettled([
+        startWranglerDev({
+          port,
+          quiet: process.env.E2E_VERBOSE !== '1',
+          vars: {
+            ...workerVarsFor(stack, workerOrigin, {
+              KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
+            }),
+            ALLOWED_ORIGINS: appOrigin,
+            ACCESS_TOKEN_TTL: '5s',
+            CLOCK_SKEW: '0',
+          },
+        }).then((w) => (worker = w)),
+        launchChromium().then((b) => (browser = b)),
+      ]);
+      for (const result of startup) if (result.status === 'rejected') throw result.reason;
+      context = await browser!.newContext();
+      app = await context.newPage();
+
+      const registered = await fetch(`${worker!.url}${COOKIE_PATH}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      expect(registered.status, await registered.text()).toBe(201);
+      await app.goto(`${appOrigin}/`);
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close().catch(() => undefined);
+      await worker?.stop();
+      await Promise.all(servers.map(closeServer));
+      console.log(`browser e2e: ${Math.round(performance.now() - started)} ms in all`);
+    }, 30_000);
+
+    it('logs in in cookie mode: the refresh token only in an HttpOnly cookie', async () => {
+      const login = await inApp('login', email, password);
+      expect(login.status, JSON.stringify(login.body)).toBe(200);
+      expect(login.cacheControl).toBe('no-store');
+      expect(login.body).toMatchObject({
+        token_type: 'Bearer',
+        access_token: expect.any(String),
+        csrf_token: expect.any(String),
+        expires_in: 5,
+      });
+      expect(login.body).not.toHaveProperty('refresh_token');
+
+      const jar = await cookies();
+      expect(jar.get(REFRESH_COOKIE)).toMatchObject({
+        domain: 'localhost',
+        path: COOKIE_PATH,
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Lax',
+      });
+      expect(jar.get(CSRF_COOKIE)).toMatchObject({
+        path: COOKIE_PATH,
+        httpOnly: false,
+        secure: true,
+        sameSite: 'Lax',
+        value: login.body?.csrf_token,
+      });
+      // The cookie outlives the access token: it carries the refresh token's lifetime.
+      expect(jar.get(REFRESH_COOKIE)!.expires).toBeGreaterThan(Date.now() / 1000 + 60);
+
+      const me = await inApp('me');
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ email });
     });
-    expect(registered.status, await registered.text()).toBe(201);
-    await app.goto(`${appOrigin}/`);
-  }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await worker?.stop();
-    await Promise.all(servers.map(closeServer));
-    console.log(`browser e2e: ${Math.round(performance.now() - started)} ms in all`);
-  }, 30_000);
-
-  it('logs in in cookie mode: the refresh token only in an HttpOnly cookie', async () => {
-    const login = await inApp('login', email, password);
-    expect(login.status, JSON.stringify(login.body)).toBe(200);
-    expect(login.cacheControl).toBe('no-store');
-    expect(login.body).toMatchObject({
-      token_type: 'Bearer',
-      access_token: expect.any(String),
-      csrf_token: expect.any(String),
-      expires_in: 5,
-    });
-    expect(login.body).not.toHaveProperty('refresh_token');
-
-    const jar = await cookies();
-    expect(jar.get(REFRESH_COOKIE)).toMatchObject({
-      domain: 'localhost',
-      path: COOKIE_PATH,
-      httpOnly: true,
-      secure: true,
-      sameSite: 'Lax',
-    });
-    expect(jar.get(CSRF_COOKIE)).toMatchObject({
-      path: COOKIE_PATH,
-      httpOnly: false,
-      secure: true,
-      sameSite: 'Lax',
-      value: login.body?.csrf_token,
-    });
-    // The cookie outlives the access token: it carries the refresh token's lifetime.
-    expect(jar.get(REFRESH_COOKIE)!.expires).toBeGreaterThan(Date.now() / 1000 + 60);
-
-    const me = await inApp('me');
-    expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ email });
-  });
-
-  it('refreshes through the cookie and X-CSRF-Token once the access token has expired', async () => {
-    const before = (await cookies()).get(REFRESH_COOKIE)!.value;
-    // Poll rather than sleep a fixed time: the token lives 5 s with no clock skew allowed.
-    const deadline = Date.now() + 20_000;
-    let me = await inApp('me');
-    while (me.status === 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      me = await inApp('me');
-    }
-    expect(me.status).toBe(401);
-    expect(me.body).toMatchObject({ error: 'invalid_token' });
-
-    const refreshed = await inApp('refresh');
-    expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
-    expect(refreshed.cacheControl).toBe('no-store');
-    expect(refreshed.body).toMatchObject({
-      access_token: expect.any(String),
-      csrf_token: expect.any(String),
-    });
-    expect(refreshed.body).not.toHaveProperty('refresh_token');
-    const jar = await cookies();
-    // Rotated: a new refresh token in the cookie, a new CSRF pair.
-    expect(jar.get(REFRESH_COOKIE)!.value).not.toBe(before);
-    expect(jar.get(CSRF_COOKIE)!.value).toBe(refreshed.body?.csrf_token);
-
-    const again = await inApp('me');
-    expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ email });
-  }, 30_000);
-
-  /** What one attacker request did, as the DevTools protocol saw it. */
-  interface Attempt {
-    /** The Worker's answer (the attacker's script may not be allowed to read it; we can). */
-    status: number;
-    body: string | null;
-    setCookie: boolean;
-    /** Whether the browser attached the refresh cookie, and if not, why (CDP's reasons). */
-    cookieSent: boolean;
-    withheldBecause: string[];
-    /** Whether the attacker's script could read the answer (fetch only). */
-    readable?: boolean;
-  }
-  interface SentInfo {
-    associatedCookies: { cookie: { name: string }; blockedReasons: string[] }[];
-  }
-  interface ReceivedInfo {
-    statusCode: number;
-    headers: Record<string, string>;
-  }
-
-  /** Loads the attacker page from `origin` and fires one request at the Worker's `path`. */
-  async function attackFrom(
-    origin: string,
-    path: '/refresh' | '/logout',
-    how: 'form' | 'fetch',
-  ): Promise<Attempt> {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    const target = `${workerOrigin}${COOKIE_PATH}${path}`;
-    // A CORS-blocked fetch never becomes a Playwright `response`; the protocol still reports
-    // what went over the wire. Extra-info events may come before or after the request event.
-    const ids = new Set<string>();
-    const sent = new Map<string, SentInfo>();
-    const received = new Map<string, ReceivedInfo>();
-    const finished = new Set<string>();
-    cdp.on('Network.requestWillBeSent', (e) => {
-      if (e.request.url === target && e.request.method === 'POST') ids.add(e.requestId);
-    });
-    cdp.on('Network.requestWillBeSentExtraInfo', (e) => sent.set(e.requestId, e));
-    cdp.on('Network.responseReceivedExtraInfo', (e) => received.set(e.requestId, e));
-    cdp.on('Network.loadingFinished', (e) => finished.add(e.requestId));
-    cdp.on('Network.loadingFailed', (e) => finished.add(e.requestId));
-    try {
-      await cdp.send('Network.enable');
-      await page.goto(`${origin}/`);
-      let readable: boolean | undefined;
-      if (how === 'form') {
-        await page.click(`#${path.slice(1)} button`);
-      } else {
-        const result = await page.evaluate(
-          (p) =>
-            (window as unknown as { attack(p: string): Promise<{ readable: boolean }> }).attack(p),
-          path,
-        );
-        readable = result.readable;
+    it('refreshes through the cookie and X-CSRF-Token once the access token has expired', async () => {
+      const before = (await cookies()).get(REFRESH_COOKIE)!.value;
+      // Poll rather than sleep a fixed time: the token lives 5 s with no clock skew allowed.
+      const deadline = Date.now() + 20_000;
+      let me = await inApp('me');
+      while (me.status === 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        me = await inApp('me');
       }
-      let id: string | undefined;
-      for (const deadline = Date.now() + 10_000; !id && Date.now() < deadline;) {
-        id = [...ids].find((i) => finished.has(i) && sent.has(i) && received.has(i));
-        if (!id) await new Promise((r) => setTimeout(r, 25));
-      }
-      if (!id) throw new Error(`no answer to POST ${target} seen`);
-      const response = received.get(id)!;
-      const refreshCookie = sent
-        .get(id)!
-        .associatedCookies.find((c) => c.cookie.name === REFRESH_COOKIE);
-      return {
-        status: response.statusCode,
-        body: await cdp
-          .send('Network.getResponseBody', { requestId: id })
-          .then((r) => r.body)
-          .catch(() => null),
-        setCookie: Object.keys(response.headers).some((h) => h.toLowerCase() === 'set-cookie'),
-        cookieSent: refreshCookie !== undefined && refreshCookie.blockedReasons.length === 0,
-        withheldBecause: refreshCookie?.blockedReasons ?? [],
-        readable,
-      };
-    } catch (error) {
-      return rethrow(`attack on ${path} from ${origin} by ${how}`)(error);
-    } finally {
-      await page.close();
+      expect(me.status).toBe(401);
+      expect(me.body).toMatchObject({ error: 'invalid_token' });
+
+      const refreshed = await inApp('refresh');
+      expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+      expect(refreshed.cacheControl).toBe('no-store');
+      expect(refreshed.body).toMatchObject({
+        access_token: expect.any(String),
+        csrf_token: expect.any(String),
+      });
+      expect(refreshed.body).not.toHaveProperty('refresh_token');
+      const jar = await cookies();
+      // Rotated: a new refresh token in the cookie, a new CSRF pair.
+      expect(jar.get(REFRESH_COOKIE)!.value).not.toBe(before);
+      expect(jar.get(CSRF_COOKIE)!.value).toBe(refreshed.body?.csrf_token);
+
+      const again = await inApp('me');
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ email });
+    }, 30_000);
+
+    /** What one attacker request did, as the DevTools protocol saw it. */
+    interface Attempt {
+      /** The Worker's answer (the attacker's script may not be allowed to read it; we can). */
+      status: number;
+      body: string | null;
+      setCookie: boolean;
+      /** Whether the browser attached the refresh cookie, and if not, why (CDP's reasons). */
+      cookieSent: boolean;
+      withheldBecause: string[];
+      /** Whether the attacker's script could read the answer (fetch only). */
+      readable?: boolean;
     }
-  }
+    interface SentInfo {
+      associatedCookies: { cookie: { name: string }; blockedReasons: string[] }[];
+    }
+    interface ReceivedInfo {
+      statusCode: number;
+      headers: Record<string, string>;
+    }
 
-  it('stops cross-site and non-allowlisted requests, and the session survives', async () => {
-    const before = await cookies();
-    const code = (a: Attempt) => (a.body ? (JSON.parse(a.body) as { error?: string }).error : null);
-
-    for (const how of ['form', 'fetch'] as const) {
-      for (const path of ['/refresh', '/logout'] as const) {
-        // Another site: SameSite=Lax keeps the cookies home, and the Origin is not allowed.
-        const crossSite = await attackFrom(crossSiteOrigin, path, how);
-        const what = `${how} ${path} from ${crossSiteOrigin}: ${crossSite.status} ${crossSite.body}`;
-        expect(crossSite.cookieSent, what).toBe(false);
-        // Chromium names it SchemefulSameSiteLax (schemeful same-site is on by default).
-        expect(crossSite.withheldBecause, `${what} (${crossSite.withheldBecause})`).toContainEqual(
-          expect.stringMatching(/SameSiteLax$/),
-        );
-        // Without the cookie the request carries no credential at all, so it fails as
-        // such: 400 (no refresh token), 401 (no Bearer token) or 415 (a form, not JSON).
-        expect([400, 401, 403, 415], what).toContain(crossSite.status);
-        expect(crossSite.setCookie, what).toBe(false);
-        // No CORS grant for this origin: its script cannot even read the answer.
-        if (how === 'fetch') expect(crossSite.readable, what).toBe(false);
-
-        // Same site, not allowlisted: the browser does send the cookies; CSRF must refuse.
-        const sameSite = await attackFrom(sameSiteOrigin, path, how);
-        const said = `${how} ${path} from ${sameSiteOrigin}: ${sameSite.status} ${sameSite.body}`;
-        expect(sameSite.cookieSent, said).toBe(true);
-        if (path === '/refresh') {
-          expect(sameSite.status, said).toBe(403);
-          if (sameSite.body !== null) expect(code(sameSite), said).toBe('csrf_failed');
+    /** Loads the attacker page from `origin` and fires one request at the Worker's `path`. */
+    async function attackFrom(
+      origin: string,
+      path: '/refresh' | '/logout',
+      how: 'form' | 'fetch',
+    ): Promise<Attempt> {
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      const target = `${workerOrigin}${COOKIE_PATH}${path}`;
+      // A CORS-blocked fetch never becomes a Playwright `response`; the protocol still reports
+      // what went over the wire. Extra-info events may come before or after the request event.
+      const ids = new Set<string>();
+      const sent = new Map<string, SentInfo>();
+      const received = new Map<string, ReceivedInfo>();
+      const finished = new Set<string>();
+      cdp.on('Network.requestWillBeSent', (e) => {
+        if (e.request.url === target && e.request.method === 'POST') ids.add(e.requestId);
+      });
+      cdp.on('Network.requestWillBeSentExtraInfo', (e) => sent.set(e.requestId, e));
+      cdp.on('Network.responseReceivedExtraInfo', (e) => received.set(e.requestId, e));
+      cdp.on('Network.loadingFinished', (e) => finished.add(e.requestId));
+      cdp.on('Network.loadingFailed', (e) => finished.add(e.requestId));
+      try {
+        await cdp.send('Network.enable');
+        await page.goto(`${origin}/`);
+        let readable: boolean | undefined;
+        if (how === 'form') {
+          await page.click(`#${path.slice(1)} button`);
         } else {
-          // No access token either: refused by CSRF or by the missing Bearer token.
-          expect([401, 403], said).toContain(sameSite.status);
+          const result = await page.evaluate(
+            (p) =>
+              (window as unknown as { attack(p: string): Promise<{ readable: boolean }> }).attack(
+                p,
+              ),
+            path,
+          );
+          readable = result.readable;
         }
-        expect(sameSite.setCookie, said).toBe(false);
-        if (how === 'fetch') expect(sameSite.readable, said).toBe(false);
+        let id: string | undefined;
+        for (const deadline = Date.now() + 10_000; !id && Date.now() < deadline;) {
+          id = [...ids].find((i) => finished.has(i) && sent.has(i) && received.has(i));
+          if (!id) await new Promise((r) => setTimeout(r, 25));
+        }
+        if (!id) throw new Error(`no answer to POST ${target} seen`);
+        const response = received.get(id)!;
+        const refreshCookie = sent
+          .get(id)!
+          .associatedCookies.find((c) => c.cookie.name === REFRESH_COOKIE);
+        return {
+          status: response.statusCode,
+          body: await cdp
+            .send('Network.getResponseBody', { requestId: id })
+            .then((r) => r.body)
+            .catch(() => null),
+          setCookie: Object.keys(response.headers).some((h) => h.toLowerCase() === 'set-cookie'),
+          cookieSent: refreshCookie !== undefined && refreshCookie.blockedReasons.length === 0,
+          withheldBecause: refreshCookie?.blockedReasons ?? [],
+          readable,
+        };
+      } catch (error) {
+        return rethrow(`attack on ${path} from ${origin} by ${how}`)(error);
+      } finally {
+        await page.close();
       }
     }
 
-    // Nothing rotated or cleared: the app's cookies are exactly as before, and it can go on.
-    const after = await cookies();
-    expect(after.get(REFRESH_COOKIE)?.value).toBe(before.get(REFRESH_COOKIE)?.value);
-    expect(after.get(CSRF_COOKIE)?.value).toBe(before.get(CSRF_COOKIE)?.value);
-    const refreshed = await inApp('refresh');
-    expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
-    expect((await inApp('me')).status).toBe(200);
-  }, 60_000);
+    it('stops cross-site and non-allowlisted requests, and the session survives', async () => {
+      const before = await cookies();
+      const code = (a: Attempt) =>
+        a.body ? (JSON.parse(a.body) as { error?: string }).error : null;
 
-  it('logs out: 204, both cookies cleared, the session gone', async () => {
-    const refreshToken = (await cookies()).get(REFRESH_COOKIE)!.value;
-    const logout = await inApp('logout');
-    expect(logout.status, JSON.stringify(logout.body)).toBe(204);
-    const jar = await cookies();
-    expect(jar.has(REFRESH_COOKIE)).toBe(false);
-    expect(jar.has(CSRF_COOKIE)).toBe(false);
+      for (const how of ['form', 'fetch'] as const) {
+        for (const path of ['/refresh', '/logout'] as const) {
+          // Another site: SameSite=Lax keeps the cookies home, and the Origin is not allowed.
+          const crossSite = await attackFrom(crossSiteOrigin, path, how);
+          const what = `${how} ${path} from ${crossSiteOrigin}: ${crossSite.status} ${crossSite.body}`;
+          expect(crossSite.cookieSent, what).toBe(false);
+          // Chromium names it SchemefulSameSiteLax (schemeful same-site is on by default).
+          expect(
+            crossSite.withheldBecause,
+            `${what} (${crossSite.withheldBecause})`,
+          ).toContainEqual(expect.stringMatching(/SameSiteLax$/));
+          // Without the cookie the request carries no credential at all, so it fails as
+          // such: 400 (no refresh token), 401 (no Bearer token) or 415 (a form, not JSON).
+          expect([400, 401, 403, 415], what).toContain(crossSite.status);
+          expect(crossSite.setCookie, what).toBe(false);
+          // No CORS grant for this origin: its script cannot even read the answer.
+          if (how === 'fetch') expect(crossSite.readable, what).toBe(false);
 
-    // The browser dropped the cookie: the refresh carries no token at all (RFC 6749 §5.2
-    // invalid_request).
-    const refresh = await inApp('refresh');
-    expect(refresh.status).toBe(400);
-    expect(refresh.body).toMatchObject({ error: 'invalid_request' });
-    expect((await inApp('me')).status).toBe(401);
-    // Not only forgotten by the browser: the refresh token is dead on the server too.
-    const replay = await fetch(`${worker!.url}${COOKIE_PATH}/refresh`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ refresh_token: refreshToken }),
+          // Same site, not allowlisted: the browser does send the cookies; CSRF must refuse.
+          const sameSite = await attackFrom(sameSiteOrigin, path, how);
+          const said = `${how} ${path} from ${sameSiteOrigin}: ${sameSite.status} ${sameSite.body}`;
+          expect(sameSite.cookieSent, said).toBe(true);
+          if (path === '/refresh') {
+            expect(sameSite.status, said).toBe(403);
+            if (sameSite.body !== null) expect(code(sameSite), said).toBe('csrf_failed');
+          } else {
+            // No access token either: refused by CSRF or by the missing Bearer token.
+            expect([401, 403], said).toContain(sameSite.status);
+          }
+          expect(sameSite.setCookie, said).toBe(false);
+          if (how === 'fetch') expect(sameSite.readable, said).toBe(false);
+        }
+      }
+
+      // Nothing rotated or cleared: the app's cookies are exactly as before, and it can go on.
+      const after = await cookies();
+      expect(after.get(REFRESH_COOKIE)?.value).toBe(before.get(REFRESH_COOKIE)?.value);
+      expect(after.get(CSRF_COOKIE)?.value).toBe(before.get(CSRF_COOKIE)?.value);
+      const refreshed = await inApp('refresh');
+      expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+      expect((await inApp('me')).status).toBe(200);
+    }, 60_000);
+
+    it('logs out: 204, both cookies cleared, the session gone', async () => {
+      const refreshToken = (await cookies()).get(REFRESH_COOKIE)!.value;
+      const logout = await inApp('logout');
+      expect(logout.status, JSON.stringify(logout.body)).toBe(204);
+      const jar = await cookies();
+      expect(jar.has(REFRESH_COOKIE)).toBe(false);
+      expect(jar.has(CSRF_COOKIE)).toBe(false);
+
+      // The browser dropped the cookie: the refresh carries no token at all (RFC 6749 §5.2
+      // invalid_request).
+      const refresh = await inApp('refresh');
+      expect(refresh.status).toBe(400);
+      expect(refresh.body).toMatchObject({ error: 'invalid_request' });
+      expect((await inApp('me')).status).toBe(401);
+      // Not only forgotten by the browser: the refresh token is dead on the server too.
+      const replay = await fetch(`${worker!.url}${COOKIE_PATH}/refresh`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refresh_token: refreshToken }),
+      });
+      expect(replay.status).toBe(401);
     });
-    expect(replay.status).toBe(401);
-  });
-});
+  },
+);

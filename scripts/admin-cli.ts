@@ -1,0 +1,50 @@
+// What the admin command-line tools (npm run user, npm run client) share: a config that needs
+// no signing-key settings, an audit row per change, and error messages without query params.
+import { randomUUID } from 'node:crypto';
+import type { ToolDbHandle } from '../dev/db-client.ts';
+import type { AuditEvent, AuditEventType } from '../src/audit/events.ts';
+import { auditRow } from '../src/audit/trail.ts';
+import type { Config } from '../src/config/index.ts';
+import { drizzleAuditStore } from '../src/store/audit-events.ts';
+import { toolConfig } from './tool-config.ts';
+
+/**
+ * These tools read only settings like the argon2 cost, the role set and the TTLs, so against a
+ * real database they do not need ISSUER and KEY_ENCRYPTION_KEY: inert placeholders stand in.
+ */
+export function adminToolConfig(env: NodeJS.ProcessEnv): Config {
+  const unusedKek = `unused:${Buffer.alloc(32).toString('base64url')}`;
+  return toolConfig({
+    ISSUER: 'http://issuer.unused.invalid',
+    KEY_ENCRYPTION_KEY: unusedKek,
+    ...env,
+  });
+}
+
+/** Writes one audit row, as the admin API would; false (and a warning) if it failed. */
+export async function auditCliChange<T extends AuditEventType>(
+  tool: string,
+  handle: ToolDbHandle,
+  event: AuditEvent<T>,
+): Promise<boolean> {
+  const origin = { ip: null, userAgent: tool, requestId: `cli-${randomUUID()}` };
+  try {
+    await drizzleAuditStore(handle.db).append([auditRow(event, origin, new Date())]);
+    return true;
+  } catch (error) {
+    console.error(
+      `warning: the change was made but its audit row was not written: ${rootCause(error)}`,
+    );
+    return false;
+  }
+}
+
+/**
+ * The innermost cause's message: drizzle wraps a driver error in "Failed query: ... params: ...",
+ * and those parameters are password or secret hashes.
+ */
+export function rootCause(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(error);
+}

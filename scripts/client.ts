@@ -1,0 +1,209 @@
+// `npm run client -- create | list | rotate-secret | delete`: OAuth clients from the Node side,
+// against the local stack (default) or DATABASE_URL, with the Worker's registration rules
+// (src/oauth/clients.ts) under its configuration: pass the deployed ROLE_SCOPES,
+// ACCESS_TOKEN_TTL and SESSION_MAX_LIFETIME when they are not the defaults.
+import { parseArgs } from 'node:util';
+import type { Config } from '../src/config/index.ts';
+import { parseDurationSeconds } from '../src/config/duration.ts';
+import {
+  ClientIdTakenError,
+  clientPolicy,
+  type OAuthClient,
+  parseNewClient,
+} from '../src/oauth/clients.ts';
+import { drizzleOAuthClientStore } from '../src/store/oauth-clients.ts';
+import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
+import { adminToolConfig, auditCliChange, rootCause } from './admin-cli.ts';
+
+const USAGE = `usage:
+  npm run client -- create --name NAME --grant GRANT... --scope SCOPE...
+      [--redirect-uri URI]... [--public] [--audience AUD]... [--id SLUG]
+      [--access-token-ttl DURATION] [--refresh-token-ttl DURATION]
+      GRANT: authorization_code, refresh_token, client_credentials; DURATION: 900, 15m, 7d
+      a confidential client's secret is printed once: only its SHA-256 is stored
+  npm run client -- list
+  npm run client -- rotate-secret ID     a new secret, printed once; the old one stops working
+  npm run client -- delete ID
+exit code: 0 done, 1 error (e.g. no such client, id taken), 2 bad usage or an invalid client`;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+type Args = ReturnType<typeof parseCli>['values'];
+
+function parseCli(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      grant: { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      'redirect-uri': { type: 'string', multiple: true },
+      audience: { type: 'string', multiple: true },
+      public: { type: 'boolean' },
+      id: { type: 'string' },
+      'access-token-ttl': { type: 'string' },
+      'refresh-token-ttl': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function seconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseDurationSeconds(value);
+  if (parsed === undefined) throw new CliError(`--${flag}: not a duration (900, 15m, 7d)`, 2);
+  return parsed;
+}
+
+const describe = (client: OAuthClient) =>
+  [
+    `${client.clientId}  ${client.type}  "${client.name}"`,
+    `  grants ${client.grantTypes.join(' ')}; scopes ${client.scopes.join(' ')}`,
+    ...(client.redirectUris.length > 0 ? [`  redirect URIs ${client.redirectUris.join(' ')}`] : []),
+    ...(client.audience.length > 0 ? [`  audience ${client.audience.join(' ')}`] : []),
+    ...(client.accessTokenTtl !== null ? [`  access token TTL ${client.accessTokenTtl}s`] : []),
+    ...(client.refreshTokenTtl !== null ? [`  refresh token TTL ${client.refreshTokenTtl}s`] : []),
+  ].join('\n');
+
+async function create(args: Args, config: Config, handle: ToolDbHandle): Promise<number> {
+  const parsed = parseNewClient(
+    {
+      clientId: args.id,
+      name: args.name ?? '',
+      public: args.public ?? false,
+      grantTypes: args.grant ?? [],
+      scopes: args.scope ?? [],
+      redirectUris: args['redirect-uri'] ?? [],
+      audience: args.audience,
+      accessTokenTtl: seconds('access-token-ttl', args['access-token-ttl']),
+      refreshTokenTtl: seconds('refresh-token-ttl', args['refresh-token-ttl']),
+    },
+    clientPolicy(config),
+    {
+      clientId: '--id',
+      name: '--name',
+      public: '--public',
+      grantTypes: '--grant',
+      scopes: '--scope',
+      redirectUris: '--redirect-uri',
+      audience: '--audience',
+      accessTokenTtl: '--access-token-ttl',
+      refreshTokenTtl: '--refresh-token-ttl',
+    },
+  );
+  if (!parsed.ok) throw new CliError(parsed.problems.join('\n'), 2);
+  let created: Awaited<ReturnType<ReturnType<typeof drizzleOAuthClientStore>['create']>>;
+  try {
+    created = await drizzleOAuthClientStore(handle.db).create(parsed.client);
+  } catch (error) {
+    if (error instanceof ClientIdTakenError) throw new CliError(error.message);
+    throw error;
+  }
+  const { client, secret } = created;
+  console.log(`created ${describe(client)}`);
+  console.log(`client_id: ${client.clientId}`);
+  if (secret !== null) {
+    console.log(`client_secret: ${secret}`);
+    console.error('the secret is shown this once: store it now (only its SHA-256 is kept)');
+  }
+  const details = {
+    target: client.clientId,
+    client_type: client.type,
+    grant_types: client.grantTypes,
+    scopes: client.scopes,
+    redirect_uris: client.redirectUris,
+    audience: client.audience,
+    source: 'cli' as const,
+  };
+  return (await auditCliChange('npm run client', handle, { type: 'admin_client_created', details }))
+    ? 0
+    : 1;
+}
+
+async function list(handle: ToolDbHandle): Promise<number> {
+  const clients = await drizzleOAuthClientStore(handle.db).list();
+  for (const client of clients) console.log(describe(client));
+  if (clients.length === 0) console.error('no clients');
+  const details = { returned: clients.length, source: 'cli' as const };
+  return (await auditCliChange('npm run client', handle, { type: 'admin_client_listed', details }))
+    ? 0
+    : 1;
+}
+
+async function rotateSecret(id: string, handle: ToolDbHandle): Promise<number> {
+  const store = drizzleOAuthClientStore(handle.db);
+  const secret = await store.rotateSecret(id);
+  if (secret === undefined) {
+    const found = await store.find(id);
+    throw new CliError(found ? `${id} is a public client: it has no secret` : `no client ${id}`);
+  }
+  console.log(`client_secret: ${secret}`);
+  console.error('the old secret no longer works; the new one is shown this once');
+  const details = { target: id, source: 'cli' as const };
+  return (await auditCliChange('npm run client', handle, {
+    type: 'admin_client_secret_rotated',
+    details,
+  }))
+    ? 0
+    : 1;
+}
+
+async function remove(id: string, handle: ToolDbHandle): Promise<number> {
+  if (!(await drizzleOAuthClientStore(handle.db).delete(id))) throw new CliError(`no client ${id}`);
+  console.log(`deleted ${id}`);
+  const details = { target: id, source: 'cli' as const };
+  return (await auditCliChange('npm run client', handle, { type: 'admin_client_deleted', details }))
+    ? 0
+    : 1;
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(argv);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values: args, positionals } = parsed;
+  const [command, id, ...extra] = positionals;
+  const valid =
+    extra.length === 0 &&
+    (((command === 'create' || command === 'list') && id === undefined) ||
+      ((command === 'rotate-secret' || command === 'delete') && id !== undefined));
+  if (args.help || !valid) {
+    console.error(USAGE);
+    return args.help ? 0 : 2;
+  }
+  let handle: ToolDbHandle | undefined;
+  try {
+    const config = adminToolConfig(env);
+    handle = openToolDb(env);
+    console.error(`clients in ${handle.target}`);
+    switch (command) {
+      case 'create':
+        return await create(args, config, handle);
+      case 'list':
+        return await list(handle);
+      case 'rotate-secret':
+        return await rotateSecret(id ?? '', handle);
+      default:
+        return await remove(id ?? '', handle);
+    }
+  } catch (error) {
+    console.error(`error: ${rootCause(error)}`);
+    return error instanceof CliError ? error.exitCode : 1;
+  } finally {
+    await handle?.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), process.env);

@@ -1,0 +1,183 @@
+// The three grants of POST /oauth/token (RFC 6749 §4.1.3, §6, §4.4). Refresh is the same
+// rotation and reuse detection as the first-party API (src/auth/token-service.ts): one
+// implementation, two front doors; the session is bound to the client it was granted to.
+import { decodeJwt } from 'jose';
+import { signAccessToken } from '../auth/access-token.ts';
+import type { SessionStore } from '../auth/sessions.ts';
+import {
+  type ClientGrant,
+  type ClientInfo,
+  refreshSession,
+  startSession,
+  type TokenDeps,
+  tokenSettings,
+} from '../auth/token-service.ts';
+import type { UserStore } from '../auth/users.ts';
+import type { AuditRecorder } from '../audit/events.ts';
+import { AuthError } from '../errors.ts';
+import { type AuthorizationCodeStore, redeemCode } from './authorization-codes.ts';
+import type { OAuthClient } from './clients.ts';
+import { verifierMatches } from './pkce.ts';
+import { grantScope, parseScope } from './scopes.ts';
+
+/** RFC 6749 §5.1. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+export interface GrantDeps {
+  tokens: TokenDeps;
+  users: UserStore;
+  codes: AuthorizationCodeStore;
+  sessions: SessionStore;
+  audit: AuditRecorder;
+  client: ClientInfo;
+}
+
+/** §5.2: at the token endpoint invalid_grant is a 400. */
+const invalidGrant = (description?: string) =>
+  new AuthError('invalid_grant', description, { status: 400 });
+
+const grantOf = (client: OAuthClient, scope?: string): ClientGrant => ({
+  clientId: client.clientId,
+  scope,
+  audiences: client.audience,
+  accessTokenTtl: client.accessTokenTtl,
+  refreshTokenTtl: client.refreshTokenTtl,
+});
+
+function response(
+  client: OAuthClient,
+  pair: { access_token: string; expires_in: number; refresh_token: string },
+  scope: string,
+): TokenResponse {
+  return {
+    access_token: pair.access_token,
+    token_type: 'Bearer',
+    expires_in: pair.expires_in,
+    // Only a client allowed the refresh grant gets a refresh token to use with it.
+    ...(client.grantTypes.includes('refresh_token') ? { refresh_token: pair.refresh_token } : {}),
+    scope,
+  };
+}
+
+export async function authorizationCodeGrant(
+  deps: GrantDeps,
+  client: OAuthClient,
+  form: Record<string, string>,
+): Promise<TokenResponse> {
+  const { code, redirect_uri: redirectUri, code_verifier: verifier } = form;
+  if (!code) throw new AuthError('invalid_request', 'code is required.');
+  if (!redirectUri) throw new AuthError('invalid_request', 'redirect_uri is required.');
+  if (!verifier) throw new AuthError('invalid_request', 'code_verifier is required (PKCE).');
+  const redemption = await redeemCode(deps.codes, code);
+  if (redemption.kind === 'reused') {
+    // §4.1.2: deny, and revoke what the first use produced.
+    if (redemption.sessionId) await deps.sessions.revoke([redemption.sessionId]);
+    deps.audit.record({
+      type: 'authorization_code_reused',
+      sessionId: redemption.sessionId ?? null,
+      details: { client_id: client.clientId },
+    });
+    throw invalidGrant('The authorization code was already used; its tokens are revoked.');
+  }
+  if (redemption.kind === 'invalid')
+    throw invalidGrant('The authorization code is invalid or expired.');
+  const { grant } = redemption;
+  // §4.1.3: the code was issued to this client, for this redirect URI, and (RFC 7636 §4.6)
+  // the verifier matches its challenge. The code is spent either way.
+  if (grant.clientId !== client.clientId)
+    throw invalidGrant('The code was issued to another client.');
+  if (grant.redirectUri !== redirectUri) throw invalidGrant('redirect_uri does not match.');
+  if (!(await verifierMatches(verifier, grant.codeChallenge))) {
+    throw invalidGrant('code_verifier does not match the code challenge.');
+  }
+  const user = await deps.users.findById(grant.userId);
+  if (!user || user.disabledAt) throw invalidGrant('The user is no longer active.');
+  const pair = await startSession(
+    deps.tokens,
+    user,
+    deps.client,
+    new Date(),
+    grantOf(client, grant.scope),
+  );
+  const { sid } = decodeJwt<{ sid?: string }>(pair.access_token);
+  if (sid && (await deps.codes.recordSession(redemption.codeHash, sid))) {
+    await deps.sessions.revoke([sid]);
+    throw invalidGrant('The authorization code was already used; its tokens are revoked.');
+  }
+  deps.audit.record({ type: 'login_success', userId: user.id, sessionId: sid ?? null });
+  return response(client, pair, grant.scope);
+}
+
+export async function refreshTokenGrant(
+  deps: GrantDeps,
+  client: OAuthClient,
+  form: Record<string, string>,
+): Promise<TokenResponse> {
+  const presented = form.refresh_token;
+  if (!presented) throw new AuthError('invalid_request', 'refresh_token is required.');
+  let outcome: Awaited<ReturnType<typeof refreshSession>>;
+  try {
+    outcome = await refreshSession(deps.tokens, presented, new Date(), grantOf(client));
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'invalid_grant') throw invalidGrant();
+    throw error;
+  }
+  if (outcome.kind === 'reused') {
+    deps.audit.record({
+      type: 'refresh_reuse_detected',
+      userId: outcome.uid,
+      sessionId: outcome.sid,
+    });
+    throw invalidGrant('This refresh token was already used; the session has been revoked.');
+  }
+  const granted = outcome.session.scope;
+  // §6: a narrower scope may be asked for, never a wider one. The session keeps its grant.
+  const asked = parseScope(form.scope);
+  if (asked === undefined) throw new AuthError('invalid_scope');
+  const have = new Set(granted.split(' '));
+  if (asked.some((s) => !have.has(s))) throw new AuthError('invalid_scope');
+  deps.audit.record({
+    type: 'refresh',
+    userId: outcome.session.uid,
+    sessionId: outcome.session.sid,
+  });
+  return response(client, outcome.tokens, granted);
+}
+
+export async function clientCredentialsGrant(
+  deps: GrantDeps,
+  client: OAuthClient,
+  form: Record<string, string>,
+): Promise<TokenResponse> {
+  if (client.type !== 'confidential') throw new AuthError('unauthorized_client');
+  const asked = parseScope(form.scope);
+  if (asked === undefined) throw new AuthError('invalid_scope');
+  const { granted, refused } = grantScope(asked, client.scopes, undefined);
+  if (refused.length > 0) {
+    throw new AuthError('invalid_scope', `Not allowed for this client: ${refused.join(' ')}.`);
+  }
+  const { config } = deps.tokens;
+  const settings = {
+    ...tokenSettings(config),
+    audiences: client.audience.length > 0 ? client.audience : config.audiences,
+    ttl: client.accessTokenTtl ?? config.accessTokenTtl,
+  };
+  const scope = granted.join(' ');
+  const access = await signAccessToken(
+    deps.tokens.keys,
+    settings,
+    { sub: client.clientId, client_id: client.clientId, scope },
+    new Date(),
+  );
+  deps.audit.record({
+    type: 'client_token_issued',
+    details: { client_id: client.clientId, scope },
+  });
+  return { access_token: access.token, token_type: 'Bearer', expires_in: settings.ttl, scope };
+}

@@ -1,0 +1,111 @@
+// Token introspection (RFC 7662) and revocation (RFC 7009). Each answers after one Redis round
+// trip: an access token is verified offline, then its blacklist entry and session are checked
+// together; a refresh token is looked up (with its session) by one script.
+import { verifyAccessToken } from '../auth/access-token.ts';
+import { hashRefreshToken, looksLikeRefreshToken } from '../auth/refresh-token.ts';
+import { type TokenDeps, tokenSettings } from '../auth/token-service.ts';
+import { AuthError } from '../errors.ts';
+import type { OAuthClient } from './clients.ts';
+
+/** RFC 7662 §2.2. Inactive tokens say nothing else (§2.2: "active": false only). */
+export type Introspection =
+  | { active: false }
+  | {
+      active: true;
+      token_type: 'Bearer' | 'refresh_token';
+      scope: string;
+      client_id?: string;
+      sub: string;
+      username?: string;
+      exp: number;
+      iat?: number;
+      nbf?: number;
+      aud?: string | string[];
+      iss: string;
+      jti?: string;
+      sid?: string;
+    };
+
+const INACTIVE = { active: false } as const;
+
+async function verified(deps: TokenDeps, token: string) {
+  const { config } = deps;
+  try {
+    return await verifyAccessToken(
+      deps.keys,
+      { ...tokenSettings(config), audiences: undefined },
+      token,
+      new Date(),
+    );
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'invalid_token') return undefined;
+    throw error;
+  }
+}
+
+export async function introspect(deps: TokenDeps, token: string): Promise<Introspection> {
+  const { config } = deps;
+  if (looksLikeRefreshToken(token)) {
+    const session = await deps.sessions.inspectRefresh(await hashRefreshToken(token));
+    if (!session) return INACTIVE;
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      scope: session.scope,
+      ...(session.clientId ? { client_id: session.clientId } : {}),
+      sub: session.uid,
+      username: session.email,
+      exp: Math.floor(session.expiresAt.getTime() / 1000),
+      iss: config.issuer,
+      sid: session.sid,
+    };
+  }
+  const access = await verified(deps, token);
+  if (!access) return INACTIVE;
+  const { payload } = access;
+  const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+  // A service token has no session: only the blacklist can end it early.
+  const { blacklisted, sessionAlive } = await deps.sessions.check(sid ?? '-', payload.jti);
+  if (blacklisted || (sid !== undefined && !sessionAlive)) return INACTIVE;
+  return {
+    active: true,
+    token_type: 'Bearer',
+    scope: String(payload.scope ?? ''),
+    ...(typeof payload.client_id === 'string' ? { client_id: payload.client_id } : {}),
+    sub: payload.sub ?? '',
+    ...(typeof payload.email === 'string' ? { username: payload.email } : {}),
+    exp: payload.exp,
+    ...(payload.iat !== undefined ? { iat: payload.iat } : {}),
+    ...(payload.nbf !== undefined ? { nbf: payload.nbf } : {}),
+    ...(payload.aud !== undefined ? { aud: payload.aud } : {}),
+    iss: config.issuer,
+    jti: payload.jti,
+    ...(sid ? { sid } : {}),
+  };
+}
+
+/**
+ * RFC 7009 §2.1: revokes a token the client holds. A refresh token ends its session (and so
+ * every access token of it, for requireAuth and introspection); an access token is
+ * blacklisted until it expires. Unknown, expired or malformed tokens are a success (§2.2).
+ * A live token issued to another client is refused (§2.1: "verifies whether the token was
+ * issued to the client making the revocation request. If this validation fails, the request
+ * is refused") with unauthorized_client, and left alone.
+ */
+const notYours = () =>
+  new AuthError('unauthorized_client', 'The token was not issued to this client.');
+
+export async function revoke(deps: TokenDeps, client: OAuthClient, token: string): Promise<void> {
+  if (looksLikeRefreshToken(token)) {
+    const session = await deps.sessions.inspectRefresh(await hashRefreshToken(token));
+    if (!session) return;
+    if (session.clientId !== client.clientId) throw notYours();
+    await deps.sessions.revoke([session.sid]);
+    return;
+  }
+  const access = await verified(deps, token);
+  if (!access) return;
+  const { payload } = access;
+  if (payload.client_id !== client.clientId) throw notYours();
+  await deps.sessions.blacklist(payload.jti, payload.exp);
+}

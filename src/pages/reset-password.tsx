@@ -1,0 +1,82 @@
+// Password reset: ask for a link (one answer for every address), then choose a new password
+// from the mailed link `${issuer}/reset-password?token=...`.
+import type { FC } from 'hono/jsx';
+import { Field, PageForm } from './form.tsx';
+import { Layout } from './layout.tsx';
+
+const SignInLink: FC = () => (
+  <div class="links">
+    <p>
+      <a href="/login">Back to sign in</a>
+    </p>
+  </div>
+);
+
+export const ResetRequestPage: FC<{ csrf: string; email?: string; error?: string | undefined }> = ({
+  csrf,
+  email,
+  error,
+}) => (
+  <Layout title="Reset your password">
+    <p>Enter the email address of your account and we will send you a link to choose a new one.</p>
+    <PageForm action="/reset-password" csrf={csrf} error={error} submit="Send reset link">
+      <Field
+        name="email"
+        label="Email address"
+        type="email"
+        autocomplete="email"
+        value={email}
+        invalid={Boolean(error)}
+        maxlength={254}
+      />
+    </PageForm>
+    <SignInLink />
+  </Layout>
+);
+
+/** The one answer to a reset request, whether or not the address has an account. */
+export const ResetSentPage: FC = () => (
+  <Layout title="Check your inbox">
+    <p class="notice">
+      If the address has an account, a link to choose a new password is on its way.
+    </p>
+    <SignInLink />
+  </Layout>
+);
+
+export const ResetConfirmPage: FC<{ csrf: string; token: string; error?: string | undefined }> = ({
+  csrf,
+  token,
+  error,
+}) => (
+  <Layout title="Choose a new password">
+    <PageForm
+      action="/reset-password"
+      csrf={csrf}
+      error={error}
+      hidden={{ token }}
+      submit="Set new password"
+    >
+      <Field
+        name="password"
+        label="New password"
+        hint="At least 8 characters; a few unrelated words work well."
+        type="password"
+        autocomplete="new-password"
+        invalid={Boolean(error)}
+        minlength={8}
+        maxlength={1024}
+      />
+    </PageForm>
+    <p class="muted">Changing the password signs you out everywhere.</p>
+  </Layout>
+);
+
+export const ResetDonePage: FC = () => (
+  <Layout title="Password changed">
+    <p class="notice">Your password is changed and every session was signed out.</p>
+    <p>
+      <a href="/login">Sign in with the new password</a>
+    </p>
+  </Layout>
+);

@@ -1,0 +1,333 @@
+// The hosted pages: /login, /register, /reset-password, /account (+ its session buttons),
+// /logout and /logout-all. Plain server-rendered forms (no JavaScript needed) over the same
+// services as the JSON API. A browser is signed in with the `__Host-ea_sso` cookie
+// (src/browser/sso-session.ts); every POST passes verifiedForm() (origin + synchronizer
+// token, src/browser/form-csrf.ts); every response is `no-store` and carries the HTML page
+// CSP. Errors a user can act on re-render the form with the message and the error's status;
+// anything else becomes an error page, never the API's JSON.
+import { type Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import {
+  confirmPasswordReset,
+  registerPendingVerification,
+  requestPasswordReset,
+} from '../auth/account-lifecycle.ts';
+import { authenticate, register } from '../auth/accounts.ts';
+import { EmailSchema } from '../auth/email.ts';
+import { looksLikeOneTimeToken } from '../auth/one-time-tokens.ts';
+import type { UserRecord } from '../auth/users.ts';
+import { formCsrfToken, verifiedForm } from '../browser/form-csrf.ts';
+import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
+import {
+  browserSessionOf,
+  clearBrowserSession,
+  startBrowserSession,
+} from '../browser/sso-session.ts';
+import { AuthError, ERRORS } from '../errors.ts';
+import { audit } from '../http/audit.ts';
+import type { AppEnv } from '../http/context.ts';
+import { logError } from '../http/error-response.ts';
+import { lifecycleDeps } from '../http/lifecycle-services.ts';
+import { loginGuard } from '../http/login-guard.ts';
+import { rateLimit } from '../http/rate-limit.ts';
+import { accountDeps } from '../http/services.ts';
+import { requireHuman } from '../http/turnstile.ts';
+import { userSessionStore } from '../http/user-services.ts';
+import { AccountPage } from '../pages/account.tsx';
+import { ErrorPage } from '../pages/layout.tsx';
+import {
+  ResetConfirmPage,
+  ResetDonePage,
+  ResetRequestPage,
+  ResetSentPage,
+} from '../pages/reset-password.tsx';
+import { CheckInboxPage, LoginPage, RegisterPage } from '../pages/sign-in.tsx';
+
+const ACCOUNT = '/account';
+const LOGIN_FOR_ACCOUNT = '/login?return_to=/account';
+const FORM_PAGES = ['/login', '/register', '/reset-password'];
+/** The form field the Turnstile widget fills in (a TURNSTILE_SITE_KEY would be needed to show it). */
+const TURNSTILE_FIELD = 'cf-turnstile-response';
+
+/**
+ * Where a sign-in may send the browser: only back to /oauth/authorize on this origin (which
+ * re-checks everything) or to /account. Anything else, `//evil.example`, `https://...` and
+ * `/\evil` included, is an open redirect waiting to happen and becomes /account.
+ */
+export function safeReturnTo(raw: string | undefined, issuer: string): string {
+  if (!raw || raw.length > 4096 || /[\\\u0000-\u001f\u007f]/.test(raw)) return ACCOUNT;
+  if (!raw.startsWith('/oauth/authorize?')) return ACCOUNT;
+  const base = new URL(issuer);
+  const url = new URL(raw, base);
+  if (url.origin !== base.origin || url.pathname !== '/oauth/authorize') return ACCOUNT;
+  return `${url.pathname}${url.search}`;
+}
+
+const showable = (error: unknown): error is AuthError =>
+  error instanceof AuthError && error.status < 500;
+
+const tooLong = (password: string) => password.length > 1024;
+
+/** An error nobody can fix by editing the form: its own page, with the error's status. */
+function pageError(err: unknown, c: Context<AppEnv>): Response | Promise<Response> {
+  let error: AuthError;
+  if (err instanceof AuthError) error = err;
+  else if (err instanceof HTTPException && err.status === 413) {
+    error = new AuthError('payload_too_large');
+  } else error = new AuthError('server_error', undefined, { cause: err });
+  if (error.status >= 500) logError(c, error);
+  const csrf = error.code === 'csrf_failed';
+  // Back to a page with a form (a fresh token), or to the account for its buttons.
+  const again = FORM_PAGES.includes(c.req.path) ? c.req.path : ACCOUNT;
+  const page = (
+    <ErrorPage
+      title={csrf ? 'This form could not be accepted' : 'Something went wrong'}
+      message={error.status >= 500 ? ERRORS[error.code].description : error.message}
+      link={{ href: again, label: 'Start again' }}
+      reference={error.status >= 500 ? c.var.requestId : undefined}
+    />
+  );
+  return c.html(page, error.status, { ...error.headers, 'Cache-Control': 'no-store' });
+}
+
+/**
+ * Signs the browser in and sends it on. Back to /oauth/authorize it goes by a page that
+ * refreshes itself, not a 303: authorize redirects on to the client, and a redirect chain
+ * that starts with a form submission is held to the submitting page's CSP `form-action
+ * 'self'`, which (rightly) does not list the client. A refresh is a new navigation.
+ */
+async function signIn(c: Context<AppEnv>, user: UserRecord, returnTo: string): Promise<Response> {
+  const sessionId = await startBrowserSession(c, user);
+  audit(c).record({ type: 'login_success', userId: user.id, sessionId });
+  if (!returnTo.startsWith('/oauth/authorize?')) return c.redirect(returnTo, 303);
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta http-equiv="refresh" content="0;url=${returnTo}" />
+          <title>Signed in</title>
+        </head>
+        <body>
+          <main>
+            <p>Signed in. <a href="${returnTo}">Continue to the application</a>.</p>
+          </main>
+        </body>
+      </html>`,
+  );
+}
+
+const form = [bodyLimit({ maxSize: 8 * 1024 }), verifiedForm()] as const;
+const resetLimit = rateLimit('reset_ip');
+
+export const hostedPages = new Hono<AppEnv>();
+const headers = htmlPageHeaders();
+for (const path of [
+  '/login',
+  '/register',
+  '/reset-password',
+  '/account',
+  '/account/sessions/*',
+  '/logout',
+  '/logout-all',
+]) {
+  hostedPages.use(path, headers, formPageHeaders());
+}
+
+hostedPages
+  .get('/login', async (c) => {
+    const returnTo = safeReturnTo(c.req.query('return_to'), c.var.config.issuer);
+    if (await browserSessionOf(c)) return c.redirect(returnTo, 303);
+    return c.html(<LoginPage csrf={await formCsrfToken(c)} returnTo={returnTo} />);
+  })
+  .post('/login', ...form, async (c) => {
+    const { email: rawEmail = '', password = '', return_to } = c.var.pageForm;
+    const returnTo = safeReturnTo(return_to, c.var.config.issuer);
+    const again = async (error: AuthError) =>
+      c.html(
+        <LoginPage
+          csrf={await formCsrfToken(c)}
+          returnTo={returnTo}
+          email={rawEmail.slice(0, 254)}
+          error={error.message}
+        />,
+        error.status,
+        error.headers,
+      );
+    const email = EmailSchema.safeParse(rawEmail);
+    if (!email.success || !password || tooLong(password)) {
+      return again(new AuthError('invalid_request', 'Enter your email address and password.'));
+    }
+    try {
+      const guard = loginGuard(c, email.data, c.var.pageForm[TURNSTILE_FIELD]);
+      const user = await authenticate(accountDeps(c), { email: email.data, password }, guard);
+      return await signIn(c, user, returnTo);
+    } catch (error) {
+      if (!showable(error)) throw error;
+      return again(error);
+    }
+  })
+  .get('/register', async (c) => {
+    const returnTo = safeReturnTo(c.req.query('return_to'), c.var.config.issuer);
+    if (await browserSessionOf(c)) return c.redirect(returnTo, 303);
+    return c.html(<RegisterPage csrf={await formCsrfToken(c)} returnTo={returnTo} />);
+  })
+  .post('/register', ...form, rateLimit('register_ip'), async (c) => {
+    const { email: rawEmail = '', password = '', name: rawName = '', return_to } = c.var.pageForm;
+    const returnTo = safeReturnTo(return_to, c.var.config.issuer);
+    const name = rawName.trim().slice(0, 200) || undefined;
+    const again = async (error: AuthError) =>
+      c.html(
+        <RegisterPage
+          csrf={await formCsrfToken(c)}
+          returnTo={returnTo}
+          email={rawEmail.slice(0, 254)}
+          name={name}
+          error={error.message}
+        />,
+        error.status,
+        error.headers,
+      );
+    const email = EmailSchema.safeParse(rawEmail);
+    if (!email.success) return again(new AuthError('invalid_request', 'Enter an email address.'));
+    if (tooLong(password)) return again(new AuthError('password_too_long'));
+    const input = { email: email.data, password, name };
+    try {
+      await requireHuman(c, c.var.pageForm[TURNSTILE_FIELD]);
+      if (c.var.config.email.requireVerification) {
+        // The same page whether or not the address already had an account (as the API's 202).
+        await registerPendingVerification(lifecycleDeps(c), input);
+        return c.html(<CheckInboxPage />);
+      }
+      const user = await register(accountDeps(c), input);
+      audit(c).record({ type: 'register', userId: user.id });
+      return await signIn(c, user, returnTo);
+    } catch (error) {
+      if (!showable(error)) throw error;
+      return again(error);
+    }
+  })
+  .get('/reset-password', async (c) => {
+    const token = c.req.query('token');
+    const csrf = await formCsrfToken(c);
+    if (token === undefined) return c.html(<ResetRequestPage csrf={csrf} />);
+    if (!looksLikeOneTimeToken(token)) {
+      return c.html(
+        <ErrorPage
+          title="This link is not valid"
+          message="The link is incomplete or damaged. Copy the whole link from the email, or ask for a new one."
+          link={{ href: '/reset-password', label: 'Ask for a new link' }}
+        />,
+        400,
+      );
+    }
+    return c.html(<ResetConfirmPage csrf={csrf} token={token} />);
+  })
+  .post(
+    '/reset-password',
+    ...form,
+    // Only the request mails anything; the confirm is bounded by its single-use token.
+    (c, next) => (c.var.pageForm.token === undefined ? resetLimit(c, next) : next()),
+    async (c) => {
+      const { email: rawEmail = '', password = '', token } = c.var.pageForm;
+      const csrf = await formCsrfToken(c);
+      if (token === undefined) {
+        const email = EmailSchema.safeParse(rawEmail);
+        if (!email.success) {
+          const error = 'Enter the email address of your account.';
+          return c.html(<ResetRequestPage csrf={csrf} email={rawEmail} error={error} />, 400);
+        }
+        try {
+          await requireHuman(c, c.var.pageForm[TURNSTILE_FIELD]);
+        } catch (error) {
+          if (!showable(error)) throw error;
+          const page = <ResetRequestPage csrf={csrf} email={rawEmail} error={error.message} />;
+          return c.html(page, error.status, error.headers);
+        }
+        requestPasswordReset(lifecycleDeps(c), email.data);
+        return c.html(<ResetSentPage />);
+      }
+      try {
+        if (tooLong(password)) throw new AuthError('password_too_long');
+        await confirmPasswordReset(lifecycleDeps(c), token, password);
+      } catch (error) {
+        if (!showable(error)) throw error;
+        // A spent or unknown link cannot be retried with another password: say so on its own.
+        if (error.code === 'invalid_one_time_token' || error.code === 'account_disabled') {
+          const link = { href: '/reset-password', label: 'Ask for a new link' };
+          const page = (
+            <ErrorPage title="This link cannot be used" message={error.message} link={link} />
+          );
+          return c.html(page, error.status);
+        }
+        const page = <ResetConfirmPage csrf={csrf} token={token} error={error.message} />;
+        return c.html(page, error.status);
+      }
+      // Every session ended with the reset, this browser's included.
+      clearBrowserSession(c);
+      return c.html(<ResetDonePage />);
+    },
+  )
+  .get('/account', async (c) => {
+    const session = await browserSessionOf(c);
+    if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
+    const [sessions, csrf] = await Promise.all([
+      userSessionStore(c).list(session.uid),
+      formCsrfToken(c),
+    ]);
+    return c.html(
+      <AccountPage
+        csrf={csrf}
+        email={session.email}
+        roles={session.roles}
+        sessions={sessions}
+        currentSid={session.sid}
+      />,
+    );
+  })
+  .post('/account/sessions/:id/revoke', ...form, async (c) => {
+    const session = await browserSessionOf(c);
+    if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
+    const id = c.req.param('id').slice(0, 64);
+    // Another user's session id is refused like an ended one; a second click just comes back.
+    if (await userSessionStore(c).revokeOwn(session.uid, id)) {
+      const current = id === session.sid;
+      audit(c).record({
+        type: 'session_revoked',
+        userId: session.uid,
+        sessionId: id,
+        details: { reason: current ? 'user_revoked_current' : 'user_revoked' },
+      });
+      if (current) {
+        clearBrowserSession(c);
+        return c.redirect('/login', 303);
+      }
+    }
+    return c.redirect(ACCOUNT, 303);
+  })
+  .post('/logout', ...form, async (c) => {
+    const session = await browserSessionOf(c);
+    if (session) {
+      await userSessionStore(c).revokeOwn(session.uid, session.sid);
+      audit(c).record({ type: 'logout', userId: session.uid, sessionId: session.sid });
+    }
+    clearBrowserSession(c);
+    return c.redirect('/login', 303);
+  })
+  .post('/logout-all', ...form, async (c) => {
+    const session = await browserSessionOf(c);
+    if (session) {
+      const ended = await userSessionStore(c).revokeAll(session.uid);
+      audit(c).record({
+        type: 'logout_all',
+        userId: session.uid,
+        sessionId: session.sid,
+        details: { sessions: ended },
+      });
+    }
+    clearBrowserSession(c);
+    return c.redirect('/login', 303);
+  })
+  .onError(pageError);

@@ -1,0 +1,143 @@
+// The authorization code flow in a real browser: Debian's Chromium opens /oauth/authorize on
+// `wrangler dev`, lands on the hosted login page, signs in, and is sent back to the client's
+// redirect URI (a loopback page) with a code; oauth4webapi (in Node, as the client's backend)
+// exchanges it over HTTP and calls userinfo. Skips like browser-e2e.test.ts without Chromium.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import * as oauth from 'oauth4webapi';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openToolDb } from '../../dev/db-client.ts';
+import { workerVarsFor } from '../../dev/worker-vars.ts';
+import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import { drizzleOAuthClientStore } from '../../src/store/oauth-clients.ts';
+import {
+  assertBrowser,
+  browserAvailable,
+  browserRequired,
+  closeServer,
+  freePort,
+  launchChromium,
+  portOf,
+  rethrow,
+  serve,
+  warnIfSkipped,
+} from './browser-harness.ts';
+
+warnIfSkipped('OAuth browser e2e');
+
+describe.skipIf(!browserAvailable && !browserRequired)('OAuth in a real browser', () => {
+  const stack = inject('stack');
+  const email = `oauth-${randomUUID()}@example.com`;
+  const password = `pw-${randomBytes(12).toString('base64url')}`;
+  let worker: WranglerDev | undefined;
+  let browser: Browser | undefined;
+  let callback: Server | undefined;
+  let redirectUri = '';
+  let clientId = '';
+  let clientSecret = '';
+  // The ISSUER (localhost): what oauth4webapi checks discovery against and the browser visits.
+  let issuerUrl = '';
+
+  beforeAll(async () => {
+    assertBrowser();
+    const port = await freePort();
+    callback = await serve('', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>callback</title><p>back at the app</p>');
+    });
+    redirectUri = `http://127.0.0.1:${portOf(callback)}/callback`;
+    issuerUrl = `http://localhost:${port}`;
+    const issuer = issuerUrl;
+    const started = await Promise.allSettled([
+      startWranglerDev({
+        port,
+        quiet: process.env.E2E_VERBOSE !== '1',
+        vars: workerVarsFor(stack, issuer, {
+          KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
+        }),
+      }).then((w) => (worker = w)),
+      launchChromium().then((b) => (browser = b)),
+    ]);
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
+    const tool = openToolDb({ STACK_URL: stack.url });
+    const created = await drizzleOAuthClientStore(tool.db).create({
+      name: 'Browser e2e app',
+      public: false,
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['read'],
+      redirectUris: [redirectUri],
+    });
+    clientId = created.client.clientId;
+    clientSecret = created.secret ?? '';
+    const registered = await fetch(`${issuerUrl}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(registered.status, await registered.text()).toBe(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await worker?.stop();
+    await closeServer(callback);
+  }, 30_000);
+
+  it('authorize -> hosted login -> code at the redirect URI -> tokens -> userinfo', async () => {
+    const issuer = new URL(issuerUrl);
+    const options = { [oauth.allowInsecureRequests]: true };
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...options }),
+    );
+    const client: oauth.Client = { client_id: clientId };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const authorizeUrl = new URL(as.authorization_endpoint!);
+    authorizeUrl.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'read',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+
+    const page = await browser!.newPage();
+    await page.goto(authorizeUrl.toString()).catch(rethrow('open authorize'));
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel(/email/i).fill(email);
+    await page.getByLabel(/password/i).fill(password);
+    await Promise.all([
+      page.waitForURL((url) => url.toString().startsWith(redirectUri)),
+      page.getByRole('button', { name: /sign in|log in/i }).click(),
+    ]).catch(rethrow('sign in'));
+
+    const back = new URL(page.url());
+    const params = oauth.validateAuthResponse(as, client, back, state);
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretBasic(clientSecret),
+        params,
+        redirectUri,
+        verifier,
+        options,
+      ),
+    );
+    expect(tokens.scope).toBe('read');
+    const info = await oauth.processUserInfoResponse(
+      as,
+      client,
+      oauth.skipSubjectCheck,
+      await oauth.userInfoRequest(as, client, tokens.access_token, options),
+    );
+    expect(info.email).toBe(email);
+    await page.close();
+  });
+});

@@ -1,0 +1,87 @@
+// OAuth test building blocks: clients registered in the database, a browser signed in on the
+// hosted pages (the sign-in cookie of src/browser/sso-session.ts), and the authorize step up
+// to the redirect with a code. oauth4webapi talks to the Worker through `customFetch`.
+import { env, exports } from 'cloudflare:workers';
+import * as oauth from 'oauth4webapi';
+import { hmacBase64Url } from '../../src/auth/hmac-keys.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { clientPolicy, type NewClient, parseNewClient } from '../../src/oauth/clients.ts';
+import { drizzleOAuthClientStore } from '../../src/store/oauth-clients.ts';
+import { newSession } from './auth-fixtures.ts';
+import { testDb } from './db-fixtures.ts';
+
+export const ISSUER = 'http://auth.test';
+export const REDIRECT_URI = 'https://app.example/callback';
+
+/** Every request of oauth4webapi goes to the Worker under test. */
+export const viaWorker = {
+  [oauth.customFetch]: (url: string, init?: RequestInit) =>
+    exports.default.fetch(new Request(url, init)),
+  [oauth.allowInsecureRequests]: true,
+};
+
+export async function registerClient(overrides: Partial<NewClient> = {}) {
+  const parsed = parseNewClient(
+    {
+      name: 'Test app',
+      public: false,
+      grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scopes: ['read', 'write'],
+      redirectUris: [REDIRECT_URI],
+      ...overrides,
+    },
+    clientPolicy(loadConfig(env)),
+  );
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  const { client, secret } = await drizzleOAuthClientStore(testDb()).create(parsed.client);
+  return { client, secret: secret ?? undefined };
+}
+
+export async function authorizationServer(): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(ISSUER);
+  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...viaWorker });
+  return oauth.processDiscoveryResponse(issuer, response);
+}
+
+/** A user signed in on the hosted pages: their sign-in cookie. */
+export async function signedInBrowser() {
+  const session = await newSession();
+  const { sid } = JSON.parse(atob(session.tokens.access_token.split('.')[1] ?? '')) as {
+    sid: string;
+  };
+  const config = loadConfig(env);
+  const mac = await hmacBase64Url(
+    config.keys.keks[0]!.raw,
+    'edge-auth hosted-pages sign-in v1',
+    sid,
+  );
+  return { ...session, sid, cookie: `__Host-ea_sso=${sid}.${mac}` };
+}
+
+export interface AuthorizeParams {
+  client_id: string;
+  redirect_uri?: string;
+  response_type?: string;
+  scope?: string;
+  state?: string;
+  code_challenge?: string;
+  code_challenge_method?: string;
+}
+
+/** GET /oauth/authorize as the signed-in browser; the Location it redirects to. */
+export async function authorize(params: AuthorizeParams, cookie?: string) {
+  const url = new URL('/oauth/authorize', ISSUER);
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) url.searchParams.set(name, value);
+  }
+  const response = await exports.default.fetch(
+    new Request(url, { headers: cookie ? { Cookie: cookie } : {}, redirect: 'manual' }),
+  );
+  const location = response.headers.get('Location');
+  return { response, location: location ? new URL(location, ISSUER) : undefined };
+}
+
+export async function pkce() {
+  const verifier = oauth.generateRandomCodeVerifier();
+  return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
+}

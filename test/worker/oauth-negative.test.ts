@@ -1,0 +1,306 @@
+// What the OAuth endpoints refuse, in RFC 6749's words: code reuse (and the revocation of what
+// the first use produced), a wrong verifier or redirect URI, an expired code, PKCE plain,
+// scope escalation, public clients asking for client credentials, bad client credentials.
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { hashRefreshToken } from '../../src/auth/refresh-token.ts';
+import { postJson } from './auth-fixtures.ts';
+import { roundTrips, send } from './helpers.ts';
+import {
+  authorize,
+  ISSUER,
+  pkce,
+  REDIRECT_URI,
+  registerClient,
+  signedInBrowser,
+} from './oauth-fixtures.ts';
+
+const basic = (id: string, secret: string) =>
+  `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
+
+function postForm(
+  path: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  return exports.default.fetch(
+    new Request(new URL(path, ISSUER), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    }),
+  );
+}
+
+async function setup(scope = 'read') {
+  const { client, secret } = await registerClient();
+  const browser = await signedInBrowser();
+  const { verifier, challenge } = await pkce();
+  const { location } = await authorize(
+    {
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope,
+      state: 'xyz',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    },
+    browser.cookie,
+  );
+  const code = location?.searchParams.get('code') ?? '';
+  const exchange = (overrides: Record<string, string> = {}) =>
+    postForm(
+      '/oauth/token',
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+        ...overrides,
+      },
+      { Authorization: basic(client.clientId, secret!) },
+    );
+  return { client, secret: secret!, browser, code, verifier, exchange };
+}
+
+const errorOf = async (response: Response) => (await response.json<{ error: string }>()).error;
+
+describe('token endpoint: authorization_code', () => {
+  it('a second use of a code fails and revokes the tokens the first produced', async () => {
+    const { exchange, client, secret } = await setup();
+    const first = await exchange();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('Cache-Control')).toBe('no-store');
+    const tokens = await first.json<{ access_token: string; refresh_token: string }>();
+    const second = await exchange();
+    expect(second.status).toBe(400);
+    expect(await errorOf(second)).toBe('invalid_grant');
+    const introspected = await postForm(
+      '/oauth/introspect',
+      { token: tokens.access_token },
+      { Authorization: basic(client.clientId, secret) },
+    );
+    expect(await introspected.json()).toEqual({ active: false });
+    const refresh = await postForm(
+      '/oauth/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+      { Authorization: basic(client.clientId, secret) },
+    );
+    expect(await errorOf(refresh)).toBe('invalid_grant');
+  });
+
+  it('a wrong verifier or redirect_uri spends the code without tokens', async () => {
+    const wrongVerifier = await setup();
+    const refused = await wrongVerifier.exchange({ code_verifier: (await pkce()).verifier });
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toBe('invalid_grant');
+    expect(await errorOf(await wrongVerifier.exchange())).toBe('invalid_grant');
+    const wrongRedirect = await setup();
+    const other = await wrongRedirect.exchange({ redirect_uri: 'https://app.example/other' });
+    expect(await errorOf(other)).toBe('invalid_grant');
+  });
+
+  it('an expired code is refused', async () => {
+    const { code, exchange } = await setup();
+    const { Redis } = await import('@upstash/redis/cloudflare');
+    const redis = new Redis({
+      url: String(env.UPSTASH_REDIS_REST_URL),
+      token: String(env.UPSTASH_REDIS_REST_TOKEN),
+    });
+    // Sixty seconds of wall time is long; let the code's key expire now instead.
+    await redis.pexpire(`ea:ac:${await hashRefreshToken(code)}`, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const response = await exchange();
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toBe('invalid_grant');
+  });
+
+  it('an OAuth refresh token does not work at the first-party refresh endpoint', async () => {
+    const { exchange } = await setup();
+    const tokens = await (await exchange()).json<{ refresh_token: string }>();
+    const { response } = await postJson('/api/v1/auth/refresh', {
+      refresh_token: tokens.refresh_token,
+    });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('authorization endpoint', () => {
+  it('never redirects to an unknown client or an unregistered redirect_uri', async () => {
+    const { client } = await registerClient();
+    const browser = await signedInBrowser();
+    const { challenge } = await pkce();
+    const base = {
+      response_type: 'code',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    };
+    const unknown = await authorize(
+      { ...base, client_id: 'nobody', redirect_uri: REDIRECT_URI },
+      browser.cookie,
+    );
+    expect(unknown.response.status).toBe(400);
+    expect(unknown.location).toBeUndefined();
+    const unregistered = await authorize(
+      { ...base, client_id: client.clientId, redirect_uri: 'https://evil.example/cb' },
+      browser.cookie,
+    );
+    expect(unregistered.response.status).toBe(400);
+    expect(unregistered.location).toBeUndefined();
+  });
+
+  it('redirects other errors with state and iss: plain PKCE, no PKCE, scope escalation, bad response_type', async () => {
+    const { client } = await registerClient({ scopes: ['read'] });
+    const browser = await signedInBrowser();
+    const { challenge } = await pkce();
+    const base = {
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      state: 's-1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    };
+    const cases: [Record<string, string | undefined>, string][] = [
+      [{ code_challenge_method: 'plain' }, 'invalid_request'],
+      [{ code_challenge: undefined, code_challenge_method: undefined }, 'invalid_request'],
+      [{ scope: 'read admin' }, 'invalid_scope'],
+      [{ response_type: 'token' }, 'unsupported_response_type'],
+    ];
+    for (const [override, error] of cases) {
+      const { response, location } = await authorize(
+        { ...base, ...override } as typeof base,
+        browser.cookie,
+      );
+      expect(response.status, error).toBe(303);
+      expect(location?.origin + (location?.pathname ?? '')).toBe(REDIRECT_URI);
+      expect(location?.searchParams.get('error')).toBe(error);
+      expect(location?.searchParams.get('state')).toBe('s-1');
+      expect(location?.searchParams.get('iss')).toBe(ISSUER);
+    }
+  });
+
+  it('without a browser session it sends the user to the login page and back', async () => {
+    const { client } = await registerClient();
+    const { challenge } = await pkce();
+    const { response, location } = await authorize({
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    expect(response.status).toBe(303);
+    expect(location?.pathname).toBe('/login');
+    expect(location?.searchParams.get('return_to')).toMatch(/^\/oauth\/authorize\?/);
+  });
+});
+
+describe('client authentication and grants', () => {
+  it('wrong secret or unknown client: 401 invalid_client with a Basic challenge', async () => {
+    const { client } = await registerClient();
+    for (const auth of [basic(client.clientId, 'eacs_wrong'), basic('nobody', 'x')]) {
+      const response = await postForm(
+        '/oauth/token',
+        { grant_type: 'client_credentials' },
+        { Authorization: auth },
+      );
+      expect(response.status).toBe(401);
+      expect(await errorOf(response)).toBe('invalid_client');
+      expect(response.headers.get('WWW-Authenticate')).toMatch(/^Basic /);
+    }
+  });
+
+  it('a public client cannot use client credentials', async () => {
+    const { client } = await registerClient({
+      public: true,
+      grantTypes: ['authorization_code', 'refresh_token'],
+    });
+    const response = await postForm('/oauth/token', {
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+    });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toBe('unauthorized_client');
+  });
+
+  it('scope escalation is refused for client credentials and refresh', async () => {
+    const { client, secret } = await registerClient({ scopes: ['read'] });
+    const auth = { Authorization: basic(client.clientId, secret!) };
+    const wide = await postForm(
+      '/oauth/token',
+      { grant_type: 'client_credentials', scope: 'read write' },
+      auth,
+    );
+    expect(await errorOf(wide)).toBe('invalid_scope');
+    const { exchange, client: c2, secret: s2 } = await setup('read');
+    const tokens = await (await exchange()).json<{ refresh_token: string }>();
+    const wider = await postForm(
+      '/oauth/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, scope: 'read write' },
+      { Authorization: basic(c2.clientId, s2) },
+    );
+    expect(await errorOf(wider)).toBe('invalid_scope');
+  });
+
+  it('form bodies only, each parameter once; unknown grant types named', async () => {
+    const { client, secret } = await registerClient();
+    const auth = { Authorization: basic(client.clientId, secret!) };
+    const json = await exports.default.fetch(
+      new Request(new URL('/oauth/token', ISSUER), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...auth },
+        body: '{"grant_type":"client_credentials"}',
+      }),
+    );
+    expect(await errorOf(json)).toBe('invalid_request');
+    const twice = await exports.default.fetch(
+      new Request(new URL('/oauth/token', ISSUER), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...auth },
+        body: 'grant_type=client_credentials&grant_type=client_credentials',
+      }),
+    );
+    expect(await errorOf(twice)).toBe('invalid_request');
+    const password = await postForm('/oauth/token', { grant_type: 'password' }, auth);
+    expect(await errorOf(password)).toBe('unsupported_grant_type');
+  });
+
+  it('revoking an unknown token answers 200; introspection needs client credentials', async () => {
+    const { client, secret } = await registerClient();
+    const revoked = await postForm(
+      '/oauth/revoke',
+      { token: 'not-a-token' },
+      { Authorization: basic(client.clientId, secret!) },
+    );
+    expect(revoked.status).toBe(200);
+    const anonymous = await postForm('/oauth/introspect', { token: 'x' });
+    expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('introspection cost', () => {
+  it('answers for an access or refresh token after one Redis round trip', async () => {
+    const { exchange, client, secret } = await setup();
+    const tokens = await (await exchange()).json<{ access_token: string; refresh_token: string }>();
+    let warmed = false;
+    // Twice each: the first use of a Lua script on a fresh Redis costs one NOSCRIPT round trip.
+    for (const token of [tokens.access_token, tokens.refresh_token, tokens.refresh_token]) {
+      const { response, requestId } = await send('/oauth/introspect', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Authorization: basic(client.clientId, secret),
+        },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      expect(await response.json()).toMatchObject({ active: true });
+      // One SQL read authenticates the client; the token itself costs one Redis request.
+      if (token === tokens.access_token || warmed) {
+        expect(await roundTrips(requestId)).toMatchObject({ redis: { roundTrips: 1 } });
+      }
+      warmed = token === tokens.refresh_token;
+    }
+  });
+});
