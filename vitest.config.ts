@@ -41,6 +41,7 @@ export default defineConfig({
                   RATE_LIMIT_LOGIN_EMAIL: '1000/1m',
                   RATE_LIMIT_REGISTER_IP: '100000/1m',
                   RATE_LIMIT_REFRESH_SESSION: '1000/1m',
+                  RATE_LIMIT_MAIL_RECIPIENT: '1000/1h',
                   // The stack answers siteverify; Turnstile is on only where a test sets a secret.
                   TURNSTILE_VERIFY_URL: `${stack.url}/turnstile/v0/siteverify`,
                 },

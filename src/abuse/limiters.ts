@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts';
 import { AuthError } from '../errors.ts';
 
 export type LimiterName =
-  'login_ip' | 'login_email' | 'register_ip' | 'reset_ip' | 'refresh_session';
+  'login_ip' | 'login_email' | 'register_ip' | 'reset_ip' | 'refresh_session' | 'mail_recipient';
 
 const SETTING: Record<LimiterName, keyof AbuseConfig['limits']> = {
   login_ip: 'loginIp',
@@ -16,6 +16,7 @@ const SETTING: Record<LimiterName, keyof AbuseConfig['limits']> = {
   register_ip: 'registerIp',
   reset_ip: 'resetIp',
   refresh_session: 'refreshSession',
+  mail_recipient: 'mailRecipient',
 };
 
 export interface LimitOutcome {

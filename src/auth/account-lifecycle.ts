@@ -33,6 +33,11 @@ export interface LifecycleDeps {
   audit: AuditRecorder;
   /** Runs work after the response, with an audit trail of its own. */
   later: Later;
+  /**
+   * Whether one more mail may go to this address (RATE_LIMIT_MAIL_RECIPIENT), so requests
+   * from many client addresses cannot flood one inbox; a refusal is audited on `audit`.
+   */
+  mayMail: (email: string, audit: AuditRecorder) => Promise<boolean>;
   trace: RequestTrace;
 }
 
@@ -60,7 +65,8 @@ export async function registerPendingVerification(
     deps.later('verification mail', () => mailVerification(deps, user));
     return;
   }
-  deps.later('register-attempt notice', async () => {
+  deps.later('register-attempt notice', async (audit) => {
+    if (!(await deps.mayMail(input.email, audit))) return;
     const existing = await deps.users.findByEmail(input.email);
     deps.outbox.send(registerAttemptMessage(input.email, { issuer: deps.config.issuer }), {
       userId: existing?.id ?? null,
@@ -83,7 +89,8 @@ export async function verifyEmail(deps: LifecycleDeps, token: string): Promise<U
 export function resendVerification(deps: LifecycleDeps, email: string): void {
   deps.later('verification resend', async (audit) => {
     const user = await deps.users.findByEmail(email);
-    const sent = user !== undefined && !user.emailVerifiedAt && !user.disabledAt;
+    const wanted = user !== undefined && !user.emailVerifiedAt && !user.disabledAt;
+    const sent = wanted && (await deps.mayMail(email, audit));
     if (sent) await mailVerification(deps, user);
     audit.record({
       type: 'email_verification_requested',
@@ -102,7 +109,7 @@ export function requestPasswordReset(deps: LifecycleDeps, email: string): void {
       userId: user?.id ?? null,
       details: { account: user !== undefined },
     });
-    if (!user || user.disabledAt) return;
+    if (!user || user.disabledAt || !(await deps.mayMail(user.email, audit))) return;
     const ttlSeconds = deps.config.email.passwordResetTtl;
     const token = await deps.tokens.issue(user.id, 'password_reset', ttlSeconds, new Date());
     deps.outbox.send(

@@ -10,6 +10,7 @@ export interface AbuseBindings {
   RATE_LIMIT_REGISTER_IP?: string;
   RATE_LIMIT_RESET_IP?: string;
   RATE_LIMIT_REFRESH_SESSION?: string;
+  RATE_LIMIT_MAIL_RECIPIENT?: string;
   RATE_LIMIT_TIMEOUT?: string;
   LOGIN_BACKOFF_AFTER?: string;
   LOGIN_BACKOFF_BASE?: string;
@@ -46,6 +47,7 @@ export const abuseFields = {
   RATE_LIMIT_REGISTER_IP: rateLimit('10/1h'),
   RATE_LIMIT_RESET_IP: rateLimit('5/1h'),
   RATE_LIMIT_REFRESH_SESSION: rateLimit('30/1m'),
+  RATE_LIMIT_MAIL_RECIPIENT: rateLimit('5/1h'),
   RATE_LIMIT_TIMEOUT: duration('1s', { min: 0, max: 10 }),
   LOGIN_BACKOFF_AFTER: int(5, { min: 1, max: 100 }),
   LOGIN_BACKOFF_BASE: duration('1s', { min: 1, max: 3600 }),
@@ -65,6 +67,8 @@ export interface AbuseConfig {
     registerIp: RateLimit | null;
     resetIp: RateLimit | null;
     refreshSession: RateLimit | null;
+    /** Reset links, verification resends and notices mailed to one address. */
+    mailRecipient: RateLimit | null;
   };
   /** How long a limiter call may take, in milliseconds, before its fallback applies. */
   limiterTimeoutMs: number;
@@ -80,6 +84,7 @@ export function toAbuseConfig(env: AbuseEnv): AbuseConfig {
       registerIp: env.RATE_LIMIT_REGISTER_IP,
       resetIp: env.RATE_LIMIT_RESET_IP,
       refreshSession: env.RATE_LIMIT_REFRESH_SESSION,
+      mailRecipient: env.RATE_LIMIT_MAIL_RECIPIENT,
     },
     limiterTimeoutMs: env.RATE_LIMIT_TIMEOUT * 1000,
     backoff: {

@@ -10,6 +10,7 @@
 // rather than checked unthrottled, because an outage must not become a window for stuffing.
 import type { Context } from 'hono';
 import { ipLimitKey } from '../abuse/client-ip.ts';
+import { emailLimiterKey } from '../abuse/email-key.ts';
 import {
   consume,
   type LimitOutcome,
@@ -26,21 +27,10 @@ import {
 } from '../abuse/login-backoff.ts';
 import { verifyTurnstile } from '../abuse/turnstile.ts';
 import type { LoginGuard } from '../auth/accounts.ts';
-import { hmacBase64Url } from '../auth/hmac-keys.ts';
 import { AuthError, StoreUnavailableError } from '../errors.ts';
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from './services.ts';
-
-/**
- * The email's limiter identity: an HMAC, so Redis never holds addresses. Under the newest KEK:
- * adding a KEK starts the per-email counts afresh, which only ever favours the owner.
- */
-function emailKey(c: Context<AppEnv>, email: string): Promise<string> {
-  const kek = c.var.config.keys.keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
-  return hmacBase64Url(kek.raw, 'edge-auth login email key v1', email.toLowerCase());
-}
 
 const failClosed = (cause: unknown) =>
   cause instanceof AuthError ? cause : new StoreUnavailableError('redis', cause);
@@ -53,7 +43,7 @@ export function loginGuard(
 ): LoginGuard {
   const { config, stores } = c.var;
   const { ip } = clientInfo(c);
-  const keyOfEmail = emailKey(c, email);
+  const keyOfEmail = emailLimiterKey(config.keys.keks, email);
   let backoffKey = '';
   let state: BackoffState = { failures: 0, blockedUntil: 0 };
 

@@ -1,8 +1,10 @@
 // Password reset (enumeration-safe request, single-use link even under concurrency, every
 // session ended) and password change (current password re-checked, other sessions ended).
+import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { auditEvents } from '../../src/db/schema.ts';
 import { errorOf, freshIp, postWithEnv } from './abuse-fixtures.ts';
-import { auditRowsOfUser } from './audit-fixtures.ts';
+import { auditRowsOf, auditRowsOfUser, auditRowsWhere } from './audit-fixtures.ts';
 import {
   bearer,
   freshEmail,
@@ -37,6 +39,25 @@ describe('password reset', () => {
     expect((await mailTo(nobody, undefined, 0)).length).toBe(0);
     const [row] = await auditRowsOfUser(user.user_id, 'password_reset_requested');
     expect(row?.details).toEqual({ account: true });
+  });
+
+  it('one inbox gets at most RATE_LIMIT_MAIL_RECIPIENT links, whoever asks; the answer stays 202', async () => {
+    const user = await registerUser();
+    const env = { RATE_LIMIT_MAIL_RECIPIENT: '1/1h' };
+    const ask = () =>
+      postWithEnv('/api/v1/auth/password/reset', { email: user.email }, env, {
+        'CF-Connecting-IP': freshIp(),
+      });
+    expect((await ask()).response.status).toBe(202);
+    const second = await ask();
+    expect(second.response.status).toBe(202);
+    const [refusal] = await auditRowsOf(`${second.requestId}`);
+    expect(refusal).toMatchObject({ type: 'password_reset_requested' });
+    const limited = await auditRowsWhere(
+      and(eq(auditEvents.requestId, second.requestId), eq(auditEvents.type, 'rate_limited')),
+    );
+    expect(limited[0]?.details).toMatchObject({ limiter: 'mail_recipient' });
+    expect((await mailTo(user.email, 'password_reset')).length).toBe(1);
   });
 
   it('confirm: a rejected password keeps the link; the reset ends every session', async () => {
