@@ -1,7 +1,7 @@
 // What the admin command-line tools (npm run user, npm run client) share: a config that needs
 // no signing-key settings, an audit row per change, and error messages without query params.
 import { randomUUID } from 'node:crypto';
-import type { ToolDbHandle } from '../dev/db-client.ts';
+import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
 import type { AuditEvent, AuditEventType } from '../src/audit/events.ts';
 import { auditRow } from '../src/audit/trail.ts';
 import type { Config } from '../src/config/index.ts';
@@ -47,4 +47,39 @@ export function rootCause(error: unknown): string {
   let inner = error;
   while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
   return inner instanceof Error ? inner.message : String(error);
+}
+
+/** A refusal: a message and an exit code, no stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs one command against the database (the local stack, or DATABASE_URL): opens it, runs,
+ * closes it, and turns a failure into a message and an exit code. A refusal or an unreachable
+ * database prints a message, not a stack trace (nor a URL's password: pg and the Neon client
+ * do not put the connection string in their errors).
+ */
+export async function runWithToolDb(
+  env: NodeJS.ProcessEnv,
+  what: string,
+  run: (config: Config, handle: ToolDbHandle) => Promise<number>,
+): Promise<number> {
+  let handle: ToolDbHandle | undefined;
+  try {
+    const config = adminToolConfig(env);
+    handle = openToolDb(env);
+    console.error(`${what} in ${handle.target}`);
+    return await run(config, handle);
+  } catch (error) {
+    console.error(`error: ${rootCause(error)}`);
+    return error instanceof CliError ? error.exitCode : 1;
+  } finally {
+    await handle?.close();
+  }
 }

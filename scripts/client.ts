@@ -12,8 +12,8 @@ import {
   parseNewClient,
 } from '../src/oauth/clients.ts';
 import { drizzleOAuthClientStore } from '../src/store/oauth-clients.ts';
-import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
-import { adminToolConfig, auditCliChange, rootCause } from './admin-cli.ts';
+import type { ToolDbHandle } from '../dev/db-client.ts';
+import { auditCliChange, CliError, runWithToolDb } from './admin-cli.ts';
 
 const USAGE = `usage:
   npm run client -- create --name NAME --grant GRANT... --scope SCOPE...
@@ -25,15 +25,6 @@ const USAGE = `usage:
   npm run client -- rotate-secret ID     a new secret, printed once; the old one stops working
   npm run client -- delete ID
 exit code: 0 done, 1 error (e.g. no such client, id taken), 2 bad usage or an invalid client`;
-
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 type Args = ReturnType<typeof parseCli>['values'];
 
@@ -183,27 +174,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     console.error(USAGE);
     return args.help ? 0 : 2;
   }
-  let handle: ToolDbHandle | undefined;
-  try {
-    const config = adminToolConfig(env);
-    handle = openToolDb(env);
-    console.error(`clients in ${handle.target}`);
+  return runWithToolDb(env, 'clients', (config, handle) => {
     switch (command) {
       case 'create':
-        return await create(args, config, handle);
+        return create(args, config, handle);
       case 'list':
-        return await list(handle);
+        return list(handle);
       case 'rotate-secret':
-        return await rotateSecret(id ?? '', handle);
+        return rotateSecret(id ?? '', handle);
       default:
-        return await remove(id ?? '', handle);
+        return remove(id ?? '', handle);
     }
-  } catch (error) {
-    console.error(`error: ${rootCause(error)}`);
-    return error instanceof CliError ? error.exitCode : 1;
-  } finally {
-    await handle?.close();
-  }
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2), process.env);

@@ -16,8 +16,8 @@ import {
 } from '../src/auth/user-import.ts';
 import type { Config } from '../src/config/index.ts';
 import { users } from '../src/db/schema.ts';
-import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
-import { adminToolConfig, auditCliChange, rootCause } from './admin-cli.ts';
+import type { ToolDbHandle } from '../dev/db-client.ts';
+import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';
 import { assertPasswordAcceptable, hashLikeTheWorker, readPassword } from './user-password.ts';
 
 const USAGE = `usage:
@@ -31,16 +31,6 @@ exit code: 0 done, 1 error (e.g. the email exists), 2 bad usage or invalid rows 
 
 /** Rows per INSERT: 100k users are 200 round trips, and 500 x 5 parameters stay far below 65,535. */
 const BATCH_ROWS = 500;
-
-/** A refusal: a message and an exit code, no stack trace. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 interface ImportCounts {
   source: 'cli';
@@ -192,22 +182,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     console.error(USAGE);
     return args.help ? 0 : 2;
   }
-  let handle: ToolDbHandle | undefined;
-  try {
-    const config = adminToolConfig(env);
-    handle = openToolDb(env);
-    console.error(`users in ${handle.target}`);
-    return command === 'create'
-      ? await createUser(args, config, handle)
-      : await importUsers(args, file ?? '', config, handle);
-  } catch (error) {
-    // A refusal or an unreachable database: a message, not a stack trace (nor a URL's password:
-    // pg and the Neon client do not put the connection string in their errors).
-    console.error(`error: ${rootCause(error)}`);
-    return error instanceof CliError ? error.exitCode : 1;
-  } finally {
-    await handle?.close();
-  }
+  return runWithToolDb(env, 'users', (config, handle) =>
+    command === 'create'
+      ? createUser(args, config, handle)
+      : importUsers(args, file ?? '', config, handle),
+  );
 }
 
 process.exitCode = await main(process.argv.slice(2), process.env);

@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { mountDocs } from './routes/docs.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { accountPages } from './routes/account-pages.tsx';
 import { hostedPages } from './routes/hosted-pages.tsx';
 import { oauthAuthorizeRoutes } from './routes/oauth-authorize.tsx';
 import { oauthRoutes } from './routes/oauth.ts';
@@ -44,6 +45,7 @@ export function createApp() {
   app.route('/oauth', oauthRoutes);
   app.route('/oauth', oauthAuthorizeRoutes);
   app.route('/', hostedPages);
+  app.route('/', accountPages);
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/admin', adminUserRoutes);
   app.route('/api/v1/admin', adminClientRoutes);

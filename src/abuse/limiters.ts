@@ -95,9 +95,13 @@ export function rateLimitHeaders(outcomes: LimitOutcome[], now: number): Record<
   };
 }
 
+/** Whole seconds until a refused outcome's window frees a request. */
+export const retryAfterSeconds = (refused: LimitOutcome, now: number) =>
+  secondsUntil(refused.reset, now);
+
 /** The 429 for a refused outcome: Retry-After (RFC 9110 §10.2.3) plus the RateLimit fields. */
 export function rateLimitedError(refused: LimitOutcome, now: number): AuthError {
-  const retryAfter = secondsUntil(refused.reset, now);
+  const retryAfter = retryAfterSeconds(refused, now);
   return new AuthError('rate_limited', `Too many requests; retry in ${retryAfter} s.`, {
     headers: { 'Retry-After': String(retryAfter), ...rateLimitHeaders([refused], now) },
   });

@@ -4,6 +4,7 @@
 import type { AuditEventRow } from '../db/schema.ts';
 import { AuthError } from '../errors.ts';
 import type { AuditCursor, AuditEventStore } from '../store/audit-events.ts';
+import { textFromBase64Url, textToBase64Url } from '../auth/base64url.ts';
 
 export interface AuditPageRequest {
   userId?: string | undefined;
@@ -18,16 +19,13 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-const toBase64Url = (text: string) =>
-  btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
 export function encodeCursor(cursor: AuditCursor): string {
-  return toBase64Url(JSON.stringify([cursor.at.getTime(), cursor.id]));
+  return textToBase64Url(JSON.stringify([cursor.at.getTime(), cursor.id]));
 }
 
 export function decodeCursor(raw: string): AuditCursor {
   try {
-    const [ms, id] = JSON.parse(atob(raw.replace(/-/g, '+').replace(/_/g, '/'))) as unknown[];
+    const [ms, id] = JSON.parse(textFromBase64Url(raw) ?? '') as unknown[];
     if (Number.isSafeInteger(ms) && Number.isSafeInteger(id) && (id as number) > 0) {
       return { at: new Date(ms as number), id: id as number };
     }

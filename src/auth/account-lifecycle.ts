@@ -15,13 +15,15 @@ import {
   verifyEmailMessage,
 } from '../email/templates.ts';
 import { AuthError } from '../errors.ts';
-import type { Later } from '../http/after-response.ts';
 import type { RequestTrace } from '../store/trace.ts';
 import { assertPasswordAcceptable, createAccount, type LoginGuard } from './accounts.ts';
 import type { OneTimeTokens } from './one-time-tokens.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { UserSessionStore } from './user-sessions.ts';
 import type { UserRecord, UserStore } from './users.ts';
+
+/** Runs a named job after the response (ctx.waitUntil), with an audit trail of its own. */
+export type Later = (name: string, job: (audit: AuditRecorder) => Promise<void>) => void;
 
 export interface LifecycleDeps {
   config: Config;

@@ -8,15 +8,13 @@
 // so only the newest mail works. Expected failures (unknown, used, expired, wrong kind) are one
 // `undefined`: the caller answers them all the same way and learns nothing about which.
 import type { OneTimeTokenKind } from '../db/schema.ts';
-import { toBase64Url } from './base64url.ts';
+import { sha256Base64Url, toBase64Url } from './base64url.ts';
 
 export type { OneTimeTokenKind } from '../db/schema.ts';
 
 /** Prefix so a leaked token is recognisable (secret scanners) and never confused with another. */
 const PREFIX = 'eaot_';
 const SHAPE = /^eaot_[A-Za-z0-9_-]{43}$/;
-
-const encoder = new TextEncoder();
 
 /** The storage side: two statements, both atomic on their own. */
 export interface OneTimeTokenStore {
@@ -69,7 +67,4 @@ export function oneTimeTokens(store: OneTimeTokenStore): OneTimeTokens {
 
 export const looksLikeOneTimeToken = (raw: string): boolean => SHAPE.test(raw);
 
-export async function hashOneTimeToken(raw: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(raw));
-  return toBase64Url(new Uint8Array(digest));
-}
+export const hashOneTimeToken = (raw: string): Promise<string> => sha256Base64Url(raw);

@@ -13,10 +13,8 @@
 // holding the old token and lacking the key cannot compute it; every caller holding the old
 // token gets the same answer, so Redis only needs the successor's hash.
 import type { KeyEncryptionKey } from '../config/kek-list.ts';
-import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { fromBase64Url, sha256Base64Url, toBase64Url } from './base64url.ts';
 import { hmacBase64Url, timingSafeEqual } from './hmac-keys.ts';
-
-const encoder = new TextEncoder();
 
 /** Prefix so a leaked token is recognisable (secret scanners) and never confused with a JWT. */
 const PREFIX = 'eart_';
@@ -68,10 +66,7 @@ export async function refreshSessionId(
   return undefined;
 }
 
-export async function hashRefreshToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(token));
-  return toBase64Url(new Uint8Array(digest));
-}
+export const hashRefreshToken = (token: string): Promise<string> => sha256Base64Url(token);
 
 /** The successor of a (well-formed) token: same id and tag, secret = HMAC(key, token). */
 export async function successorOf(token: string, keks: KeyEncryptionKey[]): Promise<string> {

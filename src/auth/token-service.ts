@@ -3,6 +3,7 @@
 // one Redis request, concurrent with the SQL read), refresh 1 Redis (the claims a refresh needs
 // live in the session record; plus one limiter request when the per-session limit is on),
 // logout 1 Redis.
+import { decodeJwt } from 'jose';
 import type { Config } from '../config/index.ts';
 import { scopesOf } from '../config/roles.ts';
 import { AuthError } from '../errors.ts';
@@ -79,6 +80,15 @@ const settingsFor = (config: Config, grant: ClientGrant | undefined) => {
     ttl: grant?.accessTokenTtl ?? base.ttl,
   };
 };
+
+/**
+ * The session id of a token pair we just issued, read back from its access token's `sid` claim
+ * (no verification needed: we signed it a moment ago), so login's response shape stays as is.
+ */
+export function sessionIdOf(tokens: { access_token: string }): string | null {
+  const { sid } = decodeJwt(tokens.access_token);
+  return typeof sid === 'string' ? sid : null;
+}
 
 /** Records a new session and signs its first tokens. Both succeed or nothing is returned. */
 export async function startSession(

@@ -8,9 +8,8 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { hmacBase64Url, timingSafeEqual } from '../auth/hmac-keys.ts';
 import type { SessionClaims } from '../auth/sessions.ts';
-import { startSession } from '../auth/token-service.ts';
+import { sessionIdOf, startSession } from '../auth/token-service.ts';
 import type { UserRecord } from '../auth/users.ts';
-import { sessionIdOf } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { clientInfo, tokenDeps } from '../http/services.ts';
 

@@ -3,7 +3,7 @@
 // token and mail it. Such work records its audit events on a trail of its own, written when
 // the work ends (the request's trail is flushed before that), under "<request id>:audit".
 import type { Context } from 'hono';
-import type { AuditRecorder } from '../audit/events.ts';
+import type { Later } from '../auth/account-lifecycle.ts';
 import { AuditTrail } from '../audit/trail.ts';
 import { drizzleAuditStore } from '../store/audit-events.ts';
 import { createStores } from '../store/index.ts';
@@ -11,8 +11,6 @@ import { RequestTrace } from '../store/trace.ts';
 import { AUDIT_TRACE_SUFFIX } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from './services.ts';
-
-export type Later = (name: string, job: (audit: AuditRecorder) => Promise<void>) => void;
 
 export function afterResponse(c: Context<AppEnv>): Later {
   return (name, job) => {

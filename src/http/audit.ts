@@ -7,7 +7,6 @@
 // (login = 1 SQL + 1 Redis, ...), which the audit write does not delay.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { decodeJwt } from 'jose';
 import { AuditTrail } from '../audit/trail.ts';
 import { type AuditEventStore, drizzleAuditStore } from '../store/audit-events.ts';
 import { createStores } from '../store/index.ts';
@@ -51,15 +50,6 @@ export function audit(c: Context<AppEnv>): AuditTrail {
 /** The audit table for reads on the request's own (critical-path) client: the admin API. */
 export const auditEventStore = (c: Context<AppEnv>): AuditEventStore =>
   drizzleAuditStore(c.var.stores.db);
-
-/**
- * The session id of a token pair we just issued, read back from its access token's `sid` claim
- * (no verification needed: we signed it a moment ago), so login's response shape stays as is.
- */
-export function sessionIdOf(tokens: { access_token: string }): string | null {
-  const { sid } = decodeJwt(tokens.access_token);
-  return typeof sid === 'string' ? sid : null;
-}
 
 function afterResponse(c: Context<AppEnv>, work: Promise<void>): void {
   try {

@@ -1,7 +1,7 @@
 // Builds the account-lifecycle service of a request (src/auth/account-lifecycle.ts).
 import type { Context } from 'hono';
 import { emailLimiterKey } from '../abuse/email-key.ts';
-import { consume, type LimitOutcome } from '../abuse/limiters.ts';
+import { retryAfterSeconds } from '../abuse/limiters.ts';
 import type { LifecycleDeps } from '../auth/account-lifecycle.ts';
 import { oneTimeTokens } from '../auth/one-time-tokens.ts';
 import { outboxFor } from '../email/request-outbox.ts';
@@ -9,36 +9,23 @@ import { drizzleOneTimeTokenStore } from '../store/one-time-tokens.ts';
 import { drizzleUserStore } from '../store/users.ts';
 import { afterResponse } from './after-response.ts';
 import type { AppEnv } from './context.ts';
+import { consumeOpen } from './rate-limit.ts';
 import { userSessionStore } from './user-services.ts';
 
 /**
- * The per-recipient mail limit. Fails open (a warning): the mail is what the address's owner
- * asked for, and the per-address request limits still stand.
+ * The per-recipient mail limit. Fails open (consumeOpen warns): the mail is what the address's
+ * owner asked for, and the per-address request limits still stand.
  */
 function mailRecipientLimiter(c: Context<AppEnv>): LifecycleDeps['mayMail'] {
   return async (email, audit) => {
-    const { config, stores } = c.var;
-    let outcome: LimitOutcome | undefined;
-    try {
-      const key = await emailLimiterKey(config.keys.keks, email);
-      outcome = await consume(stores.limiterRedis, config, 'mail_recipient', key);
-    } catch (error) {
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          msg: 'mail recipient limiter unavailable; mail allowed',
-          request_id: c.var.requestId,
-          cause: String(error),
-        }),
-      );
-      return true;
-    }
-    if (!outcome || outcome.timedOut || outcome.allowed) return true;
+    const key = await emailLimiterKey(c.var.config.keys.keks, email);
+    const outcome = await consumeOpen(c, 'mail_recipient', key);
+    if (!outcome || outcome.allowed) return true;
     audit.record({
       type: 'rate_limited',
       details: {
         limiter: 'mail_recipient',
-        retry_after: Math.max(1, Math.ceil((outcome.reset - Date.now()) / 1000)),
+        retry_after: retryAfterSeconds(outcome, Date.now()),
       },
     });
     return false;

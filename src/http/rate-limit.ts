@@ -32,6 +32,29 @@ function warnFailOpen(c: Context<AppEnv>, limiter: LimiterName, cause: unknown):
 }
 
 /**
+ * Counts one request; undefined when the limit is off or the limiter failed or timed out
+ * (fail open, with a warning).
+ */
+export async function consumeOpen(
+  c: Context<AppEnv>,
+  name: LimiterName,
+  identifier: string,
+): Promise<LimitOutcome | undefined> {
+  let outcome: LimitOutcome | undefined;
+  try {
+    outcome = await consume(c.var.stores.limiterRedis, c.var.config, name, identifier);
+  } catch (error) {
+    warnFailOpen(c, name, error);
+    return undefined;
+  }
+  if (outcome?.timedOut) {
+    warnFailOpen(c, name, new Error('limiter timed out'));
+    return undefined;
+  }
+  return outcome;
+}
+
+/**
  * Counts the request; throws 429 when over the limit (audited). Fails open; returns the
  * outcome (for the response's RateLimit-* fields) when the limiter answered.
  */
@@ -41,19 +64,8 @@ export async function enforceOpen(
   identifier: string,
   userId?: string,
 ): Promise<LimitOutcome | undefined> {
-  let outcome: LimitOutcome | undefined;
-  try {
-    outcome = await consume(c.var.stores.limiterRedis, c.var.config, name, identifier);
-  } catch (error) {
-    warnFailOpen(c, name, error);
-    return undefined;
-  }
-  if (!outcome) return undefined;
-  if (outcome.timedOut) {
-    warnFailOpen(c, name, new Error('limiter timed out'));
-    return undefined;
-  }
-  if (!outcome.allowed) {
+  const outcome = await consumeOpen(c, name, identifier);
+  if (outcome && !outcome.allowed) {
     const error = rateLimitedError(outcome, Date.now());
     audit(c).record({
       type: 'rate_limited',

@@ -27,10 +27,16 @@ export interface RequireAuthOptions {
    * change in one round trip (logout). Any other handler must leave this off.
    */
   revocationCheckedByHandler?: boolean;
+  /**
+   * Accept any audience: for the issuer's own endpoints that serve tokens minted for OAuth
+   * clients (userinfo), whose `aud` is the client's, not one of AUDIENCES.
+   */
+  anyAudience?: boolean;
 }
 
 export function requireAuth(options: RequireAuthOptions = {}) {
   const checkRevocation = options.revocationCheckedByHandler !== true;
+  const anyAudience = options.anyAudience === true;
   return createMiddleware<AppEnv>(async function requireAuth(c, next) {
     const header = c.req.header('Authorization');
     if (!header) {
@@ -45,7 +51,7 @@ export function requireAuth(options: RequireAuthOptions = {}) {
     const now = new Date();
     const { payload } = await verifyAccessToken(
       keyContext(config, stores.db),
-      tokenSettings(config),
+      { ...tokenSettings(config), ...(anyAudience ? { audiences: undefined } : {}) },
       match[1],
       now,
     );

@@ -1,7 +1,7 @@
 // OAuth clients: what one may do, the rules a registration follows, and its secret. No Hono,
 // no SQL: src/store/oauth-clients.ts stores them, src/oauth/client-auth.ts authenticates them.
 import { z } from 'zod';
-import { toBase64Url } from '../auth/base64url.ts';
+import { sha256Base64Url, toBase64Url } from '../auth/base64url.ts';
 import { timingSafeEqual } from '../auth/hmac-keys.ts';
 import type { Config } from '../config/index.ts';
 import { IDENTITY_SCOPES } from './scopes.ts';
@@ -60,7 +60,6 @@ export class ClientIdTakenError extends Error {
 
 // ---- Secrets ----------------------------------------------------------------------------
 
-const encoder = new TextEncoder();
 const randomBase64Url = (bytes: number) =>
   toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 
@@ -73,9 +72,7 @@ export const generateClientSecret = () => `eacs_${randomBase64Url(32)}`;
  * latency to every token request; the digest just keeps a database read from yielding a
  * usable credential (the reasoning of RFC 6819 §5.1.4.1.3 for high-entropy secrets).
  */
-export async function hashClientSecret(secret: string): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(secret))));
-}
+export const hashClientSecret = (secret: string): Promise<string> => sha256Base64Url(secret);
 
 /** Compared against when there is no stored hash, so every failure costs the same work. */
 const NO_SECRET = toBase64Url(new Uint8Array(32));

@@ -1,13 +1,13 @@
 // The three grants of POST /oauth/token (RFC 6749 §4.1.3, §6, §4.4). Refresh is the same
 // rotation and reuse detection as the first-party API (src/auth/token-service.ts): one
 // implementation, two front doors; the session is bound to the client it was granted to.
-import { decodeJwt } from 'jose';
 import { signAccessToken } from '../auth/access-token.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import {
   type ClientGrant,
   type ClientInfo,
   refreshSession,
+  sessionIdOf,
   startSession,
   type TokenDeps,
   tokenSettings,
@@ -105,7 +105,7 @@ export async function authorizationCodeGrant(
     new Date(),
     grantOf(client, grant.scope),
   );
-  const { sid } = decodeJwt<{ sid?: string }>(pair.access_token);
+  const sid = sessionIdOf(pair);
   if (sid && (await deps.codes.recordSession(redemption.codeHash, sid))) {
     await deps.sessions.revoke([sid]);
     throw invalidGrant('The authorization code was already used; its tokens are revoked.');

@@ -1,6 +1,6 @@
 // PKCE (RFC 7636). Only S256: "plain" offers no protection when the authorization request
 // can be observed, and OAuth 2.1 (draft-ietf-oauth-v2-1 §4.1.1) lets servers refuse it.
-import { toBase64Url } from '../auth/base64url.ts';
+import { sha256Base64Url } from '../auth/base64url.ts';
 import { timingSafeEqual } from '../auth/hmac-keys.ts';
 
 /** RFC 7636 §4.1: code_verifier = 43*128unreserved. */
@@ -8,13 +8,8 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 /** §4.2: BASE64URL(SHA256(verifier)) is always 43 characters. */
 export const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
-export async function s256(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return toBase64Url(new Uint8Array(digest));
-}
-
 /** §4.6: the server recomputes the challenge from the verifier and compares. */
 export async function verifierMatches(verifier: string, challenge: string): Promise<boolean> {
   if (!VERIFIER.test(verifier)) return false;
-  return timingSafeEqual(await s256(verifier), challenge);
+  return timingSafeEqual(await sha256Base64Url(verifier), challenge);
 }

@@ -52,6 +52,36 @@ export const Field: FC<FieldProps> = (props) => {
   );
 };
 
+/** The email field every sign-in form has. */
+export const EmailField: FC<{ value?: string | undefined; invalid?: boolean }> = ({
+  value,
+  invalid,
+}) => (
+  <Field
+    name="email"
+    label="Email address"
+    type="email"
+    autocomplete="email"
+    value={value}
+    invalid={invalid}
+    maxlength={254}
+  />
+);
+
+/** A password being chosen (register, reset), with the policy's hint. */
+export const NewPasswordField: FC<{ label: string; invalid?: boolean }> = ({ label, invalid }) => (
+  <Field
+    name="password"
+    label={label}
+    hint="At least 8 characters; a few unrelated words work well."
+    type="password"
+    autocomplete="new-password"
+    invalid={invalid}
+    minlength={8}
+    maxlength={1024}
+  />
+);
+
 export interface PageFormProps {
   action: string;
   csrf: string;

@@ -1,7 +1,7 @@
 // Password reset: ask for a link (one answer for every address), then choose a new password
 // from the mailed link `${issuer}/reset-password?token=...`.
 import type { FC } from 'hono/jsx';
-import { Field, PageForm } from './form.tsx';
+import { EmailField, NewPasswordField, PageForm } from './form.tsx';
 import { Layout } from './layout.tsx';
 
 const SignInLink: FC = () => (
@@ -20,15 +20,7 @@ export const ResetRequestPage: FC<{ csrf: string; email?: string; error?: string
   <Layout title="Reset your password">
     <p>Enter the email address of your account and we will send you a link to choose a new one.</p>
     <PageForm action="/reset-password" csrf={csrf} error={error} submit="Send reset link">
-      <Field
-        name="email"
-        label="Email address"
-        type="email"
-        autocomplete="email"
-        value={email}
-        invalid={Boolean(error)}
-        maxlength={254}
-      />
+      <EmailField value={email} invalid={Boolean(error)} />
     </PageForm>
     <SignInLink />
   </Layout>
@@ -57,16 +49,7 @@ export const ResetConfirmPage: FC<{ csrf: string; token: string; error?: string 
       hidden={{ token }}
       submit="Set new password"
     >
-      <Field
-        name="password"
-        label="New password"
-        hint="At least 8 characters; a few unrelated words work well."
-        type="password"
-        autocomplete="new-password"
-        invalid={Boolean(error)}
-        minlength={8}
-        maxlength={1024}
-      />
+      <NewPasswordField label="New password" invalid={Boolean(error)} />
     </PageForm>
     <p class="muted">Changing the password signs you out everywhere.</p>
   </Layout>

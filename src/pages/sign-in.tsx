@@ -2,7 +2,7 @@
 // hidden field and in the links between the two pages, so an OAuth authorize request survives
 // a detour through registration.
 import type { FC } from 'hono/jsx';
-import { Field, PageForm } from './form.tsx';
+import { EmailField, Field, NewPasswordField, PageForm } from './form.tsx';
 import { Layout } from './layout.tsx';
 
 const DEFAULT_RETURN = '/account';
@@ -29,15 +29,7 @@ export const LoginPage: FC<LoginPageProps> = ({ csrf, returnTo, email, error }) 
       hidden={{ return_to: returnTo }}
       submit="Sign in"
     >
-      <Field
-        name="email"
-        label="Email address"
-        type="email"
-        autocomplete="email"
-        value={email}
-        invalid={Boolean(error)}
-        maxlength={254}
-      />
+      <EmailField value={email} invalid={Boolean(error)} />
       <Field
         name="password"
         label="Password"
@@ -85,25 +77,8 @@ export const RegisterPage: FC<RegisterPageProps> = ({ csrf, returnTo, email, nam
         required={false}
         maxlength={200}
       />
-      <Field
-        name="email"
-        label="Email address"
-        type="email"
-        autocomplete="email"
-        value={email}
-        invalid={Boolean(error)}
-        maxlength={254}
-      />
-      <Field
-        name="password"
-        label="Password"
-        hint="At least 8 characters; a few unrelated words work well."
-        type="password"
-        autocomplete="new-password"
-        invalid={Boolean(error)}
-        minlength={8}
-        maxlength={1024}
-      />
+      <EmailField value={email} invalid={Boolean(error)} />
+      <NewPasswordField label="Password" invalid={Boolean(error)} />
     </PageForm>
     <div class="links">
       <p>

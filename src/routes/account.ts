@@ -10,8 +10,8 @@ import {
   verifyEmail,
 } from '../auth/account-lifecycle.ts';
 import { EmailSchema } from '../auth/email.ts';
-import { startSession } from '../auth/token-service.ts';
-import { audit, sessionIdOf } from '../http/audit.ts';
+import { sessionIdOf, startSession } from '../auth/token-service.ts';
+import { audit } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/json-body.ts';
 import { lifecycleDeps } from '../http/lifecycle-services.ts';

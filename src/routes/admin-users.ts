@@ -3,7 +3,7 @@
 // whom is part of the trail).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { fromBase64Url, toBase64Url } from '../auth/base64url.ts';
+import { textFromBase64Url, textToBase64Url } from '../auth/base64url.ts';
 import { EmailSchema } from '../auth/email.ts';
 import {
   createUser,
@@ -46,18 +46,6 @@ const view = (user: UserRecord) => ({
   disabled_at: user.disabledAt?.toISOString() ?? null,
   created_at: user.createdAt.toISOString(),
 });
-
-// The cursor is the last email of the page (emails are unique), opaque to clients.
-const encodeCursor = (email: string) => toBase64Url(new TextEncoder().encode(email));
-function decodeCursor(cursor: string): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
-      fromBase64Url(cursor),
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 function deps(c: Context<AppEnv>): UserAdminDeps {
   const { db } = c.var.stores;
@@ -193,7 +181,8 @@ const actor = (c: Context<AppEnv>) => ({ userId: c.var.auth.sub, sessionId: c.va
 export const adminUserRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const { query, cursor, limit } = c.req.valid('query');
-    const afterEmail = cursor === undefined ? undefined : decodeCursor(cursor);
+    // The cursor is the last email of the page (emails are unique), opaque to clients.
+    const afterEmail = cursor === undefined ? undefined : textFromBase64Url(cursor);
     if (cursor !== undefined && afterEmail === undefined) {
       throw new AuthError('invalid_request', 'Malformed cursor.');
     }
@@ -208,7 +197,7 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
     return c.json(
       {
         users: page.map(view),
-        next_cursor: rows.length > limit && last ? encodeCursor(last.email) : null,
+        next_cursor: rows.length > limit && last ? textToBase64Url(last.email) : null,
       },
       200,
       noStore,

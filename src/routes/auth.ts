@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { registerPendingVerification } from '../auth/account-lifecycle.ts';
 import { authenticate, register } from '../auth/accounts.ts';
 import { EmailSchema } from '../auth/email.ts';
-import { endSession, refreshSession, startSession } from '../auth/token-service.ts';
+import { endSession, refreshSession, sessionIdOf, startSession } from '../auth/token-service.ts';
 import { csrfForCookieSession } from '../browser/csrf.ts';
 import {
   clearSessionCookies,
@@ -11,7 +11,7 @@ import {
   wantsCookieTransport,
 } from '../browser/session-cookies.ts';
 import { AuthError } from '../errors.ts';
-import { audit, sessionIdOf } from '../http/audit.ts';
+import { audit } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/json-body.ts';
 import { lifecycleDeps } from '../http/lifecycle-services.ts';

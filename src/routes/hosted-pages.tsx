@@ -1,5 +1,5 @@
-// The hosted pages: /login, /register, /reset-password, /account (+ its session buttons),
-// /logout and /logout-all. Plain server-rendered forms (no JavaScript needed) over the same
+// The hosted sign-in pages: /login, /register and /reset-password (the account page and its
+// buttons are src/routes/account-pages.tsx). Plain server-rendered forms (no JavaScript needed) over the same
 // services as the JSON API. A browser is signed in with the `__Host-ea_sso` cookie
 // (src/browser/sso-session.ts); every POST passes verifiedForm() (origin + synchronizer
 // token, src/browser/form-csrf.ts); every response is `no-store` and carries the HTML page
@@ -7,8 +7,6 @@
 // anything else becomes an error page, never the API's JSON.
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import {
   confirmPasswordReset,
   registerPendingVerification,
@@ -18,36 +16,30 @@ import { authenticate, register } from '../auth/accounts.ts';
 import { EmailSchema } from '../auth/email.ts';
 import { looksLikeOneTimeToken } from '../auth/one-time-tokens.ts';
 import type { UserRecord } from '../auth/users.ts';
-import { formCsrfToken, verifiedForm } from '../browser/form-csrf.ts';
-import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
+import { formCsrfToken } from '../browser/form-csrf.ts';
 import {
   browserSessionOf,
   clearBrowserSession,
   startBrowserSession,
 } from '../browser/sso-session.ts';
-import { AuthError, ERRORS } from '../errors.ts';
+import { AuthError } from '../errors.ts';
 import { audit } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
-import { logError } from '../http/error-response.ts';
 import { lifecycleDeps } from '../http/lifecycle-services.ts';
 import { loginGuard } from '../http/login-guard.ts';
 import { rateLimit } from '../http/rate-limit.ts';
 import { accountDeps } from '../http/services.ts';
 import { requireHuman } from '../http/turnstile.ts';
-import { userSessionStore } from '../http/user-services.ts';
-import { AccountPage } from '../pages/account.tsx';
-import { ErrorPage } from '../pages/layout.tsx';
 import {
   ResetConfirmPage,
   ResetDonePage,
   ResetRequestPage,
   ResetSentPage,
 } from '../pages/reset-password.tsx';
+import { ErrorPage } from '../pages/layout.tsx';
 import { CheckInboxPage, LoginPage, RegisterPage } from '../pages/sign-in.tsx';
+import { ACCOUNT, form, pageError, withPageHeaders } from './page-kit.tsx';
 
-const ACCOUNT = '/account';
-const LOGIN_FOR_ACCOUNT = '/login?return_to=/account';
-const FORM_PAGES = ['/login', '/register', '/reset-password'];
 /** The form field the Turnstile widget fills in (a TURNSTILE_SITE_KEY would be needed to show it). */
 const TURNSTILE_FIELD = 'cf-turnstile-response';
 
@@ -69,28 +61,6 @@ const showable = (error: unknown): error is AuthError =>
   error instanceof AuthError && error.status < 500;
 
 const tooLong = (password: string) => password.length > 1024;
-
-/** An error nobody can fix by editing the form: its own page, with the error's status. */
-function pageError(err: unknown, c: Context<AppEnv>): Response | Promise<Response> {
-  let error: AuthError;
-  if (err instanceof AuthError) error = err;
-  else if (err instanceof HTTPException && err.status === 413) {
-    error = new AuthError('payload_too_large');
-  } else error = new AuthError('server_error', undefined, { cause: err });
-  if (error.status >= 500) logError(c, error);
-  const csrf = error.code === 'csrf_failed';
-  // Back to a page with a form (a fresh token), or to the account for its buttons.
-  const again = FORM_PAGES.includes(c.req.path) ? c.req.path : ACCOUNT;
-  const page = (
-    <ErrorPage
-      title={csrf ? 'This form could not be accepted' : 'Something went wrong'}
-      message={error.status >= 500 ? ERRORS[error.code].description : error.message}
-      link={{ href: again, label: 'Start again' }}
-      reference={error.status >= 500 ? c.var.requestId : undefined}
-    />
-  );
-  return c.html(page, error.status, { ...error.headers, 'Cache-Control': 'no-store' });
-}
 
 /**
  * Signs the browser in and sends it on. Back to /oauth/authorize it goes by a page that
@@ -119,22 +89,13 @@ async function signIn(c: Context<AppEnv>, user: UserRecord, returnTo: string): P
   );
 }
 
-const form = [bodyLimit({ maxSize: 8 * 1024 }), verifiedForm()] as const;
 const resetLimit = rateLimit('reset_ip');
 
-export const hostedPages = new Hono<AppEnv>();
-const headers = htmlPageHeaders();
-for (const path of [
+export const hostedPages = withPageHeaders(new Hono<AppEnv>(), [
   '/login',
   '/register',
   '/reset-password',
-  '/account',
-  '/account/sessions/*',
-  '/logout',
-  '/logout-all',
-]) {
-  hostedPages.use(path, headers, formPageHeaders());
-}
+]);
 
 hostedPages
   .get('/login', async (c) => {
@@ -270,64 +231,4 @@ hostedPages
       return c.html(<ResetDonePage />);
     },
   )
-  .get('/account', async (c) => {
-    const session = await browserSessionOf(c);
-    if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
-    const [sessions, csrf] = await Promise.all([
-      userSessionStore(c).list(session.uid),
-      formCsrfToken(c),
-    ]);
-    return c.html(
-      <AccountPage
-        csrf={csrf}
-        email={session.email}
-        roles={session.roles}
-        sessions={sessions}
-        currentSid={session.sid}
-      />,
-    );
-  })
-  .post('/account/sessions/:id/revoke', ...form, async (c) => {
-    const session = await browserSessionOf(c);
-    if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
-    const id = c.req.param('id').slice(0, 64);
-    // Another user's session id is refused like an ended one; a second click just comes back.
-    if (await userSessionStore(c).revokeOwn(session.uid, id)) {
-      const current = id === session.sid;
-      audit(c).record({
-        type: 'session_revoked',
-        userId: session.uid,
-        sessionId: id,
-        details: { reason: current ? 'user_revoked_current' : 'user_revoked' },
-      });
-      if (current) {
-        clearBrowserSession(c);
-        return c.redirect('/login', 303);
-      }
-    }
-    return c.redirect(ACCOUNT, 303);
-  })
-  .post('/logout', ...form, async (c) => {
-    const session = await browserSessionOf(c);
-    if (session) {
-      await userSessionStore(c).revokeOwn(session.uid, session.sid);
-      audit(c).record({ type: 'logout', userId: session.uid, sessionId: session.sid });
-    }
-    clearBrowserSession(c);
-    return c.redirect('/login', 303);
-  })
-  .post('/logout-all', ...form, async (c) => {
-    const session = await browserSessionOf(c);
-    if (session) {
-      const ended = await userSessionStore(c).revokeAll(session.uid);
-      audit(c).record({
-        type: 'logout_all',
-        userId: session.uid,
-        sessionId: session.sid,
-        details: { sessions: ended },
-      });
-    }
-    clearBrowserSession(c);
-    return c.redirect('/login', 303);
-  })
   .onError(pageError);

@@ -2,12 +2,11 @@
 // endpoint is src/routes/oauth-authorize.ts). Bodies are forms, errors RFC 6749 §5.2 JSON,
 // every answer `Cache-Control: no-store`.
 import { Hono } from 'hono';
-import { verifyAccessToken } from '../auth/access-token.ts';
-import { tokenSettings } from '../auth/token-service.ts';
 import { AuthError } from '../errors.ts';
 import { audit } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { oauthForm } from '../http/oauth-form.ts';
+import { requireAuth } from '../http/require-auth.ts';
 import { clientInfo, tokenDeps } from '../http/services.ts';
 import { authenticateClient } from '../oauth/client-auth.ts';
 import {
@@ -73,26 +72,9 @@ export const oauthRoutes = new Hono<AppEnv>()
     // RFC 7009 §2.2: 200 whether or not the token was valid.
     return c.body(null, 200, noStore);
   })
-  .on(['GET', 'POST'], '/userinfo', async (c) => {
-    const header = c.req.header('Authorization') ?? '';
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
-    if (!match?.[1]) throw new AuthError('invalid_token', 'A Bearer access token is required.');
-    const deps = tokenDeps(c);
-    const { payload } = await verifyAccessToken(
-      deps.keys,
-      { ...tokenSettings(c.var.config), audiences: undefined },
-      match[1],
-      new Date(),
-    );
-    const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
-    if (!sid) throw new AuthError('invalid_token', 'The token belongs to no user.');
-    const [{ blacklisted, sessionAlive }, user] = await Promise.all([
-      deps.sessions.check(sid, payload.jti),
-      drizzleUserStore(c.var.stores.db).findById(payload.sub ?? ''),
-    ]);
-    if (blacklisted || !sessionAlive || !user) {
-      throw new AuthError('invalid_token', 'The token has been revoked.');
-    }
+  .on(['GET', 'POST'], '/userinfo', requireAuth({ anyAudience: true }), async (c) => {
+    const user = await drizzleUserStore(c.var.stores.db).findById(c.var.auth.sub);
+    if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
     // OIDC Core §5.3.2: sub always; the rest as the user's profile claims.
     return c.json(
       {
