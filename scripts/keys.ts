@@ -41,6 +41,8 @@ const ctx: KeyContext = {
   issuer: config.issuer,
   policy: config.keys,
   store: drizzleSigningKeyStore(handle.db),
+  // The CLI signs nothing after a session store call.
+  observeKeySetVersion: () => {},
 };
 
 /** The audit row of a key change made here (the Worker's cron records its own). */

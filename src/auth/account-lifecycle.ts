@@ -128,8 +128,13 @@ async function replacePassword(
   options: { verifyEmail: boolean; keepSid?: string },
 ): Promise<number> {
   const hash = await deps.trace.time('hash', () => hashPassword(password, deps.config.argon2));
-  await deps.users.setPassword(user.id, hash, { verifyEmail: options.verifyEmail });
-  const revoked = await deps.sessions.revokeAll(user.id, options.keepSid);
+  const epoch = await deps.users.setPassword(user.id, hash, { verifyEmail: options.verifyEmail });
+  // The epoch goes up with the hash (one UPDATE) and in Redis with the sweep: a login that
+  // checked the old password cannot create a session after this.
+  const revoked = await deps.sessions.revokeAll(user.id, {
+    keepSid: options.keepSid,
+    epoch: epoch ?? user.securityEpoch + 1,
+  });
   deps.outbox.send(
     passwordChangedMessage(user.email, { issuer: deps.config.issuer, at: new Date() }),
     {

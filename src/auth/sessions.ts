@@ -1,5 +1,7 @@
 // Sessions and refresh tokens, in the domain's words. Redis holds them (src/store/sessions.ts);
-// every operation here is one round trip.
+// every operation here is one round trip. Every session belongs to one user, and its keys are
+// found from the user id and the session id together (a refresh token and an access token
+// both name them), so each call takes both.
 
 export interface SessionClaims {
   sid: string;
@@ -20,6 +22,11 @@ export interface NewSession extends SessionClaims {
   absoluteExpiry: Date;
   ip: string;
   userAgent: string;
+  /**
+   * The user's security epoch as the login read it from SQL (users.security_epoch). Creation
+   * is refused if a security-relevant change has raised the user's epoch past it since.
+   */
+  epoch: number;
 }
 
 export interface SessionInfo {
@@ -30,45 +37,95 @@ export interface SessionInfo {
   userAgent: string;
 }
 
+/** The per-session refresh limit, counted inside the rotation (null: off). */
+export interface RefreshLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface RotationRequest {
+  uid: string;
+  sid: string;
+  presentedHash: string;
+  successorHash: string;
+  now: Date;
+  graceSeconds: number;
+  ttlSeconds: number;
+  /** The presenting OAuth client; undefined for the first-party API. */
+  clientId: string | undefined;
+  /** A narrower scope asked for (RFC 6749 §6); undefined to keep the granted one. */
+  scope: string[] | undefined;
+  limit: RefreshLimit | null;
+}
+
 export type Rotation =
   | { kind: 'rotated'; session: SessionClaims; refreshTtlSeconds: number }
   | { kind: 'reused'; uid: string; sid: string }
-  | { kind: 'invalid' };
+  | { kind: 'invalid' }
+  /** The scope asked for is wider than the session's grant; nothing changed. */
+  | { kind: 'invalid_scope' }
+  /** Over the per-session limit; nothing changed. `reset` is when the next refresh passes. */
+  | { kind: 'limited'; limit: number; reset: Date };
+
+/** The current key-set version (src/auth/keys), read in the same round trip. */
+export interface WithKeySetVersion<T> {
+  value: T;
+  keySetVersion: string | null;
+}
+
+/** Who an access token belongs to: its `sub`, `sid` (absent for service tokens) and `jti`. */
+export interface AccessTokenRef {
+  sub: string;
+  sid?: string | undefined;
+  jti: string;
+}
 
 export interface SessionStore {
-  /** Records the session and its first refresh token; returns sessions evicted by the cap. */
+  /**
+   * Records the session and its first refresh token; returns the sessions evicted by the cap,
+   * or 'stale' (nothing created) when the user's epoch is past `session.epoch`.
+   */
   create(
     session: NewSession,
     refreshHash: string,
     ttlSeconds: number,
     cap: number,
-  ): Promise<string[]>;
-  /** Refuses (invalid, nothing rotated) a token of a session bound to another client. */
-  rotate(
-    oldHash: string,
-    newHash: string,
-    now: Date,
-    graceSeconds: number,
-    ttlSeconds: number,
-    clientId: string | undefined,
-  ): Promise<Rotation>;
+  ): Promise<WithKeySetVersion<string[] | 'stale'>>;
   /**
-   * Blacklists the access token until `exp` and ends its session; false (and no change) when
-   * the token was already blacklisted or its session already gone.
+   * Reuse detection, scope check, refresh limit and rotation in one atomic step. Refuses
+   * (invalid, nothing changed) a token of a session bound to another client.
    */
-  logout(
-    sid: string,
-    jti: string,
-    exp: number,
-    presentedRefreshHash: string | undefined,
-  ): Promise<boolean>;
+  rotate(request: RotationRequest): Promise<WithKeySetVersion<Rotation>>;
+  /**
+   * Blacklists the access token until `until` (unix seconds) and ends its session; false (and
+   * no change) when the token was already blacklisted or its session already gone.
+   */
+  logout(token: AccessTokenRef & { sid: string }, until: number): Promise<boolean>;
   /** Whether the access token is blacklisted and its session alive: one round trip. */
-  check(sid: string, jti: string): Promise<{ blacklisted: boolean; sessionAlive: boolean }>;
-  revoke(sids: string[]): Promise<number>;
+  check(token: AccessTokenRef): Promise<{ blacklisted: boolean; sessionAlive: boolean }>;
+  /** Ends sessions of one user; returns how many were alive. */
+  revoke(uid: string, sids: string[]): Promise<number>;
   /** A live refresh token's session, for introspection; one round trip. */
-  inspectRefresh(refreshHash: string): Promise<(SessionClaims & { expiresAt: Date }) | undefined>;
-  /** Blacklists an access token until `exp` (unix seconds); one round trip. */
-  blacklist(jti: string, exp: number): Promise<void>;
-  /** The claims of a live session (hosted pages' sign-in cookie names one); one round trip. */
-  read(sid: string): Promise<SessionClaims | undefined>;
+  inspectRefresh(
+    uid: string,
+    sid: string,
+    refreshHash: string,
+  ): Promise<(SessionClaims & { expiresAt: Date }) | undefined>;
+  /**
+   * RFC 7009: the session's live refresh token, or the one it replaced, ends the session.
+   * 'foreign' (nothing changed) when the session belongs to another client.
+   */
+  revokeRefresh(
+    uid: string,
+    sid: string,
+    refreshHash: string,
+    clientId: string | undefined,
+  ): Promise<'revoked' | 'foreign' | 'none'>;
+  /** Blacklists an access token until `until` (unix seconds, in the future); one round trip. */
+  blacklist(token: AccessTokenRef, until: number): Promise<void>;
+  /**
+   * The claims of a live session (hosted pages' sign-in cookie names one) and the security
+   * epoch they were last written under; one round trip.
+   */
+  read(uid: string, sid: string): Promise<(SessionClaims & { epoch: number }) | undefined>;
 }

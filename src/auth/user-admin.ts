@@ -4,6 +4,9 @@
 //   SQL read (the access tokens already out keep their old roles until they expire);
 // - disabling revokes every session at once, so requireAuth refuses the user's outstanding
 //   access tokens immediately (offline verifiers accept them until they expire).
+// Each change raises the user's security epoch in its SQL UPDATE, and the session sweep that
+// follows raises it in Redis in the same atomic step: a login that read the user before the
+// change cannot create a session after the sweep (src/auth/sessions.ts NewSession.epoch).
 import type { Config } from '../config/index.ts';
 import { scopesOf } from '../config/roles.ts';
 import { AuthError } from '../errors.ts';
@@ -75,6 +78,7 @@ export async function setRoles(
     id,
     user.roles,
     scopesOf(user.roles, deps.config.roleScopes),
+    user.securityEpoch,
   );
   return { user, previous: before.roles, sessions };
 }
@@ -86,8 +90,10 @@ export async function setDisabled(
 ): Promise<{ user: UserRecord; sessions: number }> {
   const user = await deps.admin.setDisabled(id, disabled ? new Date() : null);
   if (!user) throw new AuthError('not_found', 'No such user.');
-  // Disable first, then revoke: a login racing us fails on disabled_at or loses its session.
-  const sessions = disabled ? await deps.sessions.revokeAll(id) : 0;
+  // Disable first, then revoke: a login racing us fails on disabled_at, or on the epoch when
+  // it creates its session after the sweep, or loses its session to the sweep. (Enabling
+  // raises the epoch in SQL too; a disabled user has no session to sweep.)
+  const sessions = disabled ? await deps.sessions.revokeAll(id, { epoch: user.securityEpoch }) : 0;
   return { user, sessions };
 }
 

@@ -1,21 +1,44 @@
-// A user's sessions as a whole: what the session list, logout-all, password change/reset and
-// the admin API need. Each operation is ONE round trip to Redis, however many sessions there
-// are (src/store/user-sessions.ts runs each as one Lua script).
+// A user's sessions as a whole: what the session list, logout-all, password change/reset, the
+// admin API and account deletion need. Each operation is a read of the user's index and one
+// atomic script over every session it lists (src/store/user-sessions.ts: two steps, so that
+// the script declares every key it touches and runs on Redis Cluster).
 
 import type { SessionInfo } from './sessions.ts';
 
 export type { SessionInfo };
+
+/**
+ * The epoch that ends a user for good: passed to revokeAll when the account is deleted, it
+ * ends every session and refuses every login that was in flight (their epoch is lower), for
+ * as long as the epoch is kept (EPOCH_TTL_SECONDS, far longer than any login).
+ */
+export const DELETED_EPOCH = 2 ** 31;
+
+/** How long a raised epoch is kept in Redis: longer than any login or authorization code. */
+export const EPOCH_TTL_SECONDS = 86_400;
+
+export interface RevokeAllOptions {
+  /** A session to keep (a password change keeps the caller's). */
+  keepSid?: string | undefined;
+  /**
+   * The user's new security epoch (users.security_epoch after the change), or DELETED_EPOCH:
+   * raised in Redis in the same atomic step, so a login that read the user before the change
+   * cannot create a session afterwards. Omit it for a plain "log out everywhere".
+   */
+  epoch?: number | undefined;
+}
 
 export interface UserSessionStore {
   /** Live sessions, most recently used first. */
   list(uid: string): Promise<SessionInfo[]>;
   /** Revokes one session if it belongs to `uid`; false when it does not (or is gone). */
   revokeOwn(uid: string, sid: string): Promise<boolean>;
-  /** Revokes every session of the user except `keepSid`; returns how many ended. */
-  revokeAll(uid: string, keepSid?: string): Promise<number>;
+  /** Revokes every session of the user (but `keepSid`); returns how many ended. */
+  revokeAll(uid: string, options?: RevokeAllOptions): Promise<number>;
   /**
    * Rewrites the roles and scope stored in every live session of the user, so the next
-   * refresh signs them into the access token without reading Postgres.
+   * refresh signs them into the access token without reading Postgres, and raises the
+   * user's epoch to `epoch` (the role change's) in the same step.
    */
-  updateClaims(uid: string, roles: string[], scope: string): Promise<number>;
+  updateClaims(uid: string, roles: string[], scope: string, epoch: number): Promise<number>;
 }

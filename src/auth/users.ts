@@ -9,6 +9,8 @@ export interface UserRecord {
   emailVerifiedAt: Date | null;
   disabledAt: Date | null;
   createdAt: Date;
+  /** Raised by every security-relevant change (src/db/schema.ts users.security_epoch). */
+  securityEpoch: number;
 }
 
 export interface UserStore {
@@ -23,8 +25,15 @@ export interface UserStore {
   }): Promise<UserRecord | undefined>;
   /** Replaces the hash only if it is still `previousHash` (a concurrent change wins). */
   rehash(id: string, previousHash: string, passwordHash: string): Promise<void>;
-  /** A new password (change or reset); `verifyEmail` also marks the address proven. */
-  setPassword(id: string, passwordHash: string, options?: { verifyEmail?: boolean }): Promise<void>;
+  /**
+   * A new password (change or reset); `verifyEmail` also marks the address proven. Raises the
+   * user's security epoch in the same statement; returns the new epoch (undefined: no user).
+   */
+  setPassword(
+    id: string,
+    passwordHash: string,
+    options?: { verifyEmail?: boolean },
+  ): Promise<number | undefined>;
   /** Marks the email verified (first time only); the user, or undefined if there is none. */
   markEmailVerified(id: string, at: Date): Promise<UserRecord | undefined>;
 }
@@ -37,7 +46,11 @@ export interface UserAdminStore {
     afterEmail?: string | undefined;
     limit: number;
   }): Promise<UserRecord[]>;
+  /** Raises the security epoch too; the user after the change. */
   setRoles(id: string, roles: string[]): Promise<UserRecord | undefined>;
-  /** Sets or clears disabled_at; the user after the change, or undefined if there is none. */
+  /**
+   * Sets or clears disabled_at and raises the security epoch; the user after the change, or
+   * undefined if there is none.
+   */
   setDisabled(id: string, disabledAt: Date | null): Promise<UserRecord | undefined>;
 }

@@ -1,5 +1,6 @@
 // The sign-in of a browser on the hosted pages (/login, /account, /oauth/authorize): cookie
-// `__Host-ea_sso` = `<session id>.<HMAC of it>`. The session is an ordinary one in Redis
+// `__Host-ea_sso` = `<user id>.<session id>.<HMAC of both>` (the session's Redis keys are
+// named by both). The session is an ordinary one in Redis
 // (started with startSession, so it counts toward SESSION_CAP, shows in the session list and
 // dies with logout-all, a password reset or a disable); the cookie only names it, and the HMAC
 // (under any KEK) means a browser cannot name a session it was not given. Reading it is one
@@ -14,7 +15,7 @@ import type { AppEnv } from '../http/context.ts';
 import { clientInfo, tokenDeps } from '../http/services.ts';
 
 const COOKIE = 'ea_sso';
-const INFO = 'edge-auth hosted-pages sign-in v1';
+const INFO = 'edge-auth hosted-pages sign-in v2';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const cookieOptions = (c: Context<AppEnv>, maxAge: number) =>
@@ -30,7 +31,7 @@ const cookieOptions = (c: Context<AppEnv>, maxAge: number) =>
 /** Starts a session for `user` and signs this browser into it; returns the session id. */
 export async function startBrowserSession(
   c: Context<AppEnv>,
-  user: Pick<UserRecord, 'id' | 'email' | 'roles'>,
+  user: Pick<UserRecord, 'id' | 'email' | 'roles' | 'securityEpoch'>,
 ): Promise<string> {
   const { config } = c.var;
   const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
@@ -38,24 +39,26 @@ export async function startBrowserSession(
   if (!sid) throw new Error('session id missing from a fresh access token');
   const kek = config.keys.keks[0];
   if (!kek) throw new Error('no key-encryption key configured');
-  const mac = await hmacBase64Url(kek.raw, INFO, sid);
+  const mac = await hmacBase64Url(kek.raw, INFO, `${user.id}.${sid}`);
   // The refresh token is not kept: this session lives until its refresh TTL, unrefreshed.
-  setCookie(c, COOKIE, `${sid}.${mac}`, cookieOptions(c, tokens.refresh_expires_in));
+  setCookie(c, COOKIE, `${user.id}.${sid}.${mac}`, cookieOptions(c, tokens.refresh_expires_in));
   return sid;
 }
 
 /** The live session this browser is signed into, if any. */
-export async function browserSessionOf(c: Context<AppEnv>): Promise<SessionClaims | undefined> {
+export async function browserSessionOf(
+  c: Context<AppEnv>,
+): Promise<(SessionClaims & { epoch: number }) | undefined> {
   const value = getCookie(c, COOKIE, 'host');
   if (!value) return undefined;
-  const [sid = '', mac = ''] = value.split('.');
-  if (!UUID.test(sid)) return undefined;
+  const [uid = '', sid = '', mac = ''] = value.split('.');
+  if (!UUID.test(uid) || !UUID.test(sid)) return undefined;
   let genuine = false;
   for (const kek of c.var.config.keys.keks) {
-    if (timingSafeEqual(mac, await hmacBase64Url(kek.raw, INFO, sid))) genuine = true;
+    if (timingSafeEqual(mac, await hmacBase64Url(kek.raw, INFO, `${uid}.${sid}`))) genuine = true;
   }
   if (!genuine) return undefined;
-  return tokenDeps(c).sessions.read(sid);
+  return tokenDeps(c).sessions.read(uid, sid);
 }
 
 /** Forgets the cookie (the caller revokes the session when that is meant). */

@@ -40,6 +40,12 @@ export const users = pgTable('users', {
     .default(sql`'{}'::text[]`),
   emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
   disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  /**
+   * Raised by every security-relevant change (disable, enable, role change, password change
+   * or reset) in the same UPDATE; sessions are created only under the newest epoch (Redis
+   * `u:{uid}:ep`, raised by the change's session sweep), so no login in flight survives it.
+   */
+  securityEpoch: integer('security_epoch').notNull().default(0),
   ...timestamps,
 });
 

@@ -1,9 +1,10 @@
 // Rate limits at the HTTP edge. `rateLimit(name)` guards a route by client address (register,
-// password-reset requests); `refreshLimiter(c)` is the per-session check the token service runs
-// before rotating. Both FAIL OPEN: when Redis errors or the limiter times out the request
-// proceeds and a warning is logged, because refusing every registration or refresh while
-// Redis hiccups hurts real users more than a few unthrottled requests. Login is the exception
-// and fails closed (src/http/login-guard.ts): it is what credential stuffing targets.
+// password-reset requests). They FAIL OPEN: when Redis errors or the limiter times out the
+// request proceeds and a warning is logged, because refusing every registration while Redis
+// hiccups hurts real users more than a few unthrottled requests. Login is the exception and
+// fails closed (src/http/login-guard.ts): it is what credential stuffing targets. The
+// per-session refresh limit is not here: it is counted inside the rotation script
+// (src/store/session-scripts.ts), at no extra round trip, after reuse detection.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { ipLimitKey } from '../abuse/client-ip.ts';
@@ -89,10 +90,3 @@ export function rateLimit(name: LimiterName) {
     }
   });
 }
-
-/** The token service's per-session check, run only for a genuine session id. */
-export const refreshLimiter =
-  (c: Context<AppEnv>) =>
-  async (sid: string): Promise<void> => {
-    await enforceOpen(c, 'refresh_session', sid);
-  };

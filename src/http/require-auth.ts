@@ -58,7 +58,11 @@ export function requireAuth(options: RequireAuthOptions = {}) {
     if (typeof payload.sid !== 'string') throw revoked('The token is not bound to a session.');
     if (checkRevocation) {
       const sessions = redisSessionStore(stores.redis, config.redis.keyPrefix);
-      const state = await sessions.check(payload.sid, payload.jti);
+      const state = await sessions.check({
+        sub: payload.sub ?? '',
+        sid: payload.sid,
+        jti: payload.jti,
+      });
       if (state.blacklisted) throw revoked('The token has been revoked.');
       if (!state.sessionAlive) throw revoked('The session has ended.');
     }

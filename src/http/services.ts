@@ -7,7 +7,6 @@ import type { TokenDeps } from '../auth/token-service.ts';
 import { redisSessionStore } from '../store/sessions.ts';
 import { drizzleUserStore } from '../store/users.ts';
 import type { AppEnv } from './context.ts';
-import { refreshLimiter } from './rate-limit.ts';
 
 export function tokenDeps(c: Context<AppEnv>): TokenDeps {
   const { config, stores } = c.var;
@@ -15,7 +14,6 @@ export function tokenDeps(c: Context<AppEnv>): TokenDeps {
     config,
     sessions: redisSessionStore(stores.redis, config.redis.keyPrefix),
     keys: keyContext(config, stores.db),
-    admitRefresh: refreshLimiter(c),
   };
 }
 

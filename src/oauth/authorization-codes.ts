@@ -17,11 +17,19 @@ export interface CodeGrant {
   codeChallenge: string;
   userId: string;
   scope: string;
+  /** The user's security epoch when the code was issued (src/auth/sessions.ts NewSession). */
+  epoch: number;
+}
+
+/** The session a redeemed code started. */
+export interface CodeSession {
+  uid: string;
+  sid: string;
 }
 
 export type Redemption =
   | { kind: 'ok'; grant: CodeGrant; codeHash: string }
-  | { kind: 'reused'; sessionId: string | undefined }
+  | { kind: 'reused'; session: CodeSession | undefined }
   | { kind: 'invalid' };
 
 export interface AuthorizationCodeStore {
@@ -32,7 +40,7 @@ export interface AuthorizationCodeStore {
    * Records which session the code started (for revocation on replay); true when a replay
    * already arrived, in which case the caller revokes that session at once.
    */
-  recordSession(codeHash: string, sessionId: string): Promise<boolean>;
+  recordSession(codeHash: string, session: CodeSession): Promise<boolean>;
 }
 
 const CODE_SHAPE = /^[A-Za-z0-9_-]{43}$/;

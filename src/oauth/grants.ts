@@ -6,8 +6,10 @@ import type { SessionStore } from '../auth/sessions.ts';
 import {
   type ClientGrant,
   type ClientInfo,
+  RefreshLimitedError,
   refreshSession,
   sessionIdOf,
+  StaleLoginError,
   startSession,
   type TokenDeps,
   tokenSettings,
@@ -77,10 +79,11 @@ export async function authorizationCodeGrant(
   const redemption = await redeemCode(deps.codes, code);
   if (redemption.kind === 'reused') {
     // §4.1.2: deny, and revoke what the first use produced.
-    if (redemption.sessionId) await deps.sessions.revoke([redemption.sessionId]);
+    const first = redemption.session;
+    if (first) await deps.sessions.revoke(first.uid, [first.sid]);
     deps.audit.record({
       type: 'authorization_code_reused',
-      sessionId: redemption.sessionId ?? null,
+      sessionId: first?.sid ?? null,
       details: { client_id: client.clientId },
     });
     throw invalidGrant('The authorization code was already used; its tokens are revoked.');
@@ -98,16 +101,26 @@ export async function authorizationCodeGrant(
   }
   const user = await deps.users.findById(grant.userId);
   if (!user || user.disabledAt) throw invalidGrant('The user is no longer active.');
-  const pair = await startSession(
-    deps.tokens,
-    user,
-    deps.client,
-    new Date(),
-    grantOf(client, grant.scope),
-  );
+  // The session is created under the epoch the code was issued with: a security-relevant
+  // change to the user since (SQL already shows it, or its sweep has run) voids the code.
+  const changed = () => invalidGrant('The account changed since the code was issued.');
+  if (user.securityEpoch > grant.epoch) throw changed();
+  let pair;
+  try {
+    pair = await startSession(
+      deps.tokens,
+      { ...user, securityEpoch: grant.epoch },
+      deps.client,
+      new Date(),
+      grantOf(client, grant.scope),
+    );
+  } catch (error) {
+    if (error instanceof StaleLoginError) throw changed();
+    throw error;
+  }
   const sid = sessionIdOf(pair);
-  if (sid && (await deps.codes.recordSession(redemption.codeHash, sid))) {
-    await deps.sessions.revoke([sid]);
+  if (sid && (await deps.codes.recordSession(redemption.codeHash, { uid: user.id, sid }))) {
+    await deps.sessions.revoke(user.id, [sid]);
     throw invalidGrant('The authorization code was already used; its tokens are revoked.');
   }
   deps.audit.record({ type: 'login_success', userId: user.id, sessionId: sid ?? null });
@@ -121,11 +134,29 @@ export async function refreshTokenGrant(
 ): Promise<TokenResponse> {
   const presented = form.refresh_token;
   if (!presented) throw new AuthError('invalid_request', 'refresh_token is required.');
+  // §6: a narrower scope may be asked for, never a wider one. The whole request is checked
+  // before the token rotates: a malformed scope here, a wider one inside the rotation script,
+  // which refuses it changing nothing (a refused request must not burn the refresh token).
+  const asked = parseScope(form.scope);
+  if (asked === undefined) throw new AuthError('invalid_scope', 'The scope is malformed.');
   let outcome: Awaited<ReturnType<typeof refreshSession>>;
   try {
-    outcome = await refreshSession(deps.tokens, presented, new Date(), grantOf(client));
+    outcome = await refreshSession(
+      deps.tokens,
+      presented,
+      new Date(),
+      grantOf(client),
+      asked.length > 0 ? asked : undefined,
+    );
   } catch (error) {
     if (error instanceof AuthError && error.code === 'invalid_grant') throw invalidGrant();
+    if (error instanceof RefreshLimitedError) {
+      deps.audit.record({
+        type: 'rate_limited',
+        userId: null,
+        details: { limiter: 'refresh_session', retry_after: error.retryAfter },
+      });
+    }
     throw error;
   }
   if (outcome.kind === 'reused') {
@@ -136,18 +167,12 @@ export async function refreshTokenGrant(
     });
     throw invalidGrant('This refresh token was already used; the session has been revoked.');
   }
-  const granted = outcome.session.scope;
-  // §6: a narrower scope may be asked for, never a wider one. The session keeps its grant.
-  const asked = parseScope(form.scope);
-  if (asked === undefined) throw new AuthError('invalid_scope');
-  const have = new Set(granted.split(' '));
-  if (asked.some((s) => !have.has(s))) throw new AuthError('invalid_scope');
   deps.audit.record({
     type: 'refresh',
     userId: outcome.session.uid,
     sessionId: outcome.session.sid,
   });
-  return response(client, outcome.tokens, granted);
+  return response(client, outcome.tokens, outcome.session.scope);
 }
 
 export async function clientCredentialsGrant(

@@ -2,8 +2,8 @@
 // trip: an access token is verified offline, then its blacklist entry and session are checked
 // together; a refresh token is looked up (with its session) by one script.
 import { verifyAccessToken } from '../auth/access-token.ts';
-import { hashRefreshToken, looksLikeRefreshToken } from '../auth/refresh-token.ts';
-import { type TokenDeps, tokenSettings } from '../auth/token-service.ts';
+import { hashRefreshToken, refreshTokenOwner } from '../auth/refresh-token.ts';
+import { blacklistUntil, type TokenDeps, tokenSettings } from '../auth/token-service.ts';
 import { AuthError } from '../errors.ts';
 import type { OAuthClient } from './clients.ts';
 
@@ -45,8 +45,10 @@ async function verified(deps: TokenDeps, token: string) {
 
 export async function introspect(deps: TokenDeps, token: string): Promise<Introspection> {
   const { config } = deps;
-  if (looksLikeRefreshToken(token)) {
-    const session = await deps.sessions.inspectRefresh(await hashRefreshToken(token));
+  const owner = await refreshTokenOwner(token, config.keys.keks);
+  if (owner) {
+    const hash = await hashRefreshToken(token);
+    const session = await deps.sessions.inspectRefresh(owner.uid, owner.sid, hash);
     if (!session) return INACTIVE;
     return {
       active: true,
@@ -65,7 +67,11 @@ export async function introspect(deps: TokenDeps, token: string): Promise<Intros
   const { payload } = access;
   const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
   // A service token has no session: only the blacklist can end it early.
-  const { blacklisted, sessionAlive } = await deps.sessions.check(sid ?? '-', payload.jti);
+  const { blacklisted, sessionAlive } = await deps.sessions.check({
+    sub: payload.sub ?? '',
+    sid,
+    jti: payload.jti,
+  });
   if (blacklisted || (sid !== undefined && !sessionAlive)) return INACTIVE;
   return {
     active: true,
@@ -96,16 +102,25 @@ const notYours = () =>
   new AuthError('unauthorized_client', 'The token was not issued to this client.');
 
 export async function revoke(deps: TokenDeps, client: OAuthClient, token: string): Promise<void> {
-  if (looksLikeRefreshToken(token)) {
-    const session = await deps.sessions.inspectRefresh(await hashRefreshToken(token));
-    if (!session) return;
-    if (session.clientId !== client.clientId) throw notYours();
-    await deps.sessions.revoke([session.sid]);
+  const owner = await refreshTokenOwner(token, deps.config.keys.keks);
+  if (owner) {
+    // The session's live token, or the one it replaced (in or past the grace window): a
+    // client revoking the token it last held must not leave its successor alive.
+    const hash = await hashRefreshToken(token);
+    const outcome = await deps.sessions.revokeRefresh(owner.uid, owner.sid, hash, client.clientId);
+    if (outcome === 'foreign') throw notYours();
     return;
   }
   const access = await verified(deps, token);
   if (!access) return;
   const { payload } = access;
   if (payload.client_id !== client.clientId) throw notYours();
-  await deps.sessions.blacklist(payload.jti, payload.exp);
+  await deps.sessions.blacklist(
+    {
+      sub: payload.sub ?? '',
+      sid: typeof payload.sid === 'string' ? payload.sid : undefined,
+      jti: payload.jti,
+    },
+    blacklistUntil(deps.config, payload.exp, new Date()),
+  );
 }

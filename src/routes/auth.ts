@@ -3,7 +3,14 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { registerPendingVerification } from '../auth/account-lifecycle.ts';
 import { authenticate, register } from '../auth/accounts.ts';
 import { EmailSchema } from '../auth/email.ts';
-import { endSession, refreshSession, sessionIdOf, startSession } from '../auth/token-service.ts';
+import {
+  endSession,
+  RefreshLimitedError,
+  refreshSession,
+  sessionIdOf,
+  StaleLoginError,
+  startSession,
+} from '../auth/token-service.ts';
 import { csrfForCookieSession } from '../browser/csrf.ts';
 import {
   clearSessionCookies,
@@ -195,8 +202,17 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid('json');
     const guard = loginGuard(c, body.email, turnstileTokenOf(c, body.turnstile_token));
-    const user = await authenticate(accountDeps(c), body, guard);
-    const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+    let user = await authenticate(accountDeps(c), body, guard);
+    let tokens;
+    try {
+      tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+    } catch (error) {
+      if (!(error instanceof StaleLoginError)) throw error;
+      // A disable, role or password change landed while we checked the password: start over
+      // from the user's new state (a second refusal is a 503).
+      user = await authenticate(accountDeps(c), body, guard);
+      tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+    }
     audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
     return wantsCookieTransport(c, body.use_cookie)
       ? c.json(await issueCookieSession(c, tokens), 200, noStore)
@@ -221,6 +237,13 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       if (fromCookie && error instanceof AuthError && error.code === 'invalid_grant') {
         clearSessionCookies(c);
       }
+      if (error instanceof RefreshLimitedError) {
+        audit(c).record({
+          type: 'rate_limited',
+          userId: null,
+          details: { limiter: 'refresh_session', retry_after: error.retryAfter },
+        });
+      }
       throw error;
     }
     if (outcome.kind === 'reused') {
@@ -242,10 +265,11 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       : c.json(outcome.tokens, 200, noStore);
   })
   .openapi(logoutRoute, async (c) => {
-    const body = c.req.valid('json') as z.infer<typeof LogoutBody> | undefined;
+    // The session ends with its refresh tokens, so a refresh token sent along (body or cookie)
+    // needs no work of its own; the body is only validated.
     const fromCookie = c.var.cookieRefreshToken;
     try {
-      await endSession(tokenDeps(c), c.var.auth, body?.refresh_token ?? fromCookie);
+      await endSession(tokenDeps(c), c.var.auth, new Date());
     } finally {
       // Logging out forgets the cookies, even when the session had already ended.
       if (fromCookie) clearSessionCookies(c);

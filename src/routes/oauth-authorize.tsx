@@ -118,6 +118,9 @@ export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
         codeChallenge: q.code_challenge,
         userId: session.uid,
         scope: granted.join(' '),
+        // The epoch the signed-in session's claims were written under: if the user changes
+        // (disable, role, password) before the code is exchanged, no session comes of it.
+        epoch: session.epoch,
       },
     );
     return c.redirect(withParams(redirectUri, { code, state: q.state, iss: config.issuer }), 303);

@@ -1,8 +1,9 @@
 // Authorization codes in Redis: `ac:{sha256}` holds the grant (JSON, 60 s); `acu:{sha256}`
-// marks a redeemed code and, once the session exists, names it.
+// marks a redeemed code and, once the session exists, names it (`<uid> <sid>`).
 import type {
   AuthorizationCodeStore,
   CodeGrant,
+  CodeSession,
   Redemption,
 } from '../oauth/authorization-codes.ts';
 import type { Redis } from './index.ts';
@@ -28,7 +29,7 @@ end
 return {'invalid'}
 `;
 
-// KEYS: acu. ARGV: sid. 1 when a replay came first and the new session must be revoked.
+// KEYS: acu. ARGV: '<uid> <sid>'. 1 when a replay came first and the new session must be revoked.
 const RECORD = `
 local used = redis.call('GET', KEYS[1])
 if used == '!' then
@@ -59,11 +60,17 @@ export function redisAuthorizationCodeStore(
         )
       ).map((v) => (v === null ? '' : String(v)));
       if (kind === 'ok') return { kind, grant: JSON.parse(value) as CodeGrant, codeHash };
-      if (kind === 'reused') return { kind, sessionId: value || undefined };
+      if (kind === 'reused') return { kind, session: sessionOf(value) };
       return { kind: 'invalid' };
     },
-    async recordSession(codeHash, sessionId) {
-      return Number(await recordScript.exec([usedKey(codeHash)], [sessionId])) === 1;
+    async recordSession(codeHash, session) {
+      const named = `${session.uid} ${session.sid}`;
+      return Number(await recordScript.exec([usedKey(codeHash)], [named])) === 1;
     },
   };
+}
+
+function sessionOf(value: string): CodeSession | undefined {
+  const [uid, sid] = value.split(' ');
+  return uid && sid ? { uid, sid } : undefined;
 }

@@ -1,139 +1,175 @@
-// Lua scripts: each session change is ONE round trip and atomic in Redis (never a read in one
-// round trip and a write in another). Keys (under REDIS_KEY_PREFIX):
-//   sess:{sid}            hash  uid email roles scope created last ip ua rt abs
-//   rt:{sha256}           hash  sid state(live|used) succ at
-//   user:{uid}:sessions   zset  sid -> last used (ms)
-//   bl:{jti}              "1", expiring with the access token
-// Scripts derive session keys from stored ids (Upstash databases are not clustered, so keys
-// need not all be declared up front); every key gets a TTL, nothing grows without bound.
+// Lua scripts for one session: each change is ONE round trip and atomic in Redis (never a read
+// in one round trip and a write in another). Keys (under REDIS_KEY_PREFIX), all of one user
+// tagged `{uid}` so they share one Redis Cluster hash slot:
+//   u:{uid}:sess:<sid>   hash  uid email roles scope cid created last ip ua abs ep
+//                              rt (hash of the live refresh token), prev (hash of the one
+//                              before), at (when prev was rotated), rlw rln (refresh window)
+//   u:{uid}:sessions     zset  sid -> last used (ms): the user's live sessions
+//   u:{uid}:ep           the user's security epoch, raised by every security-relevant change
+//   u:{uid}:bl:<jti>     "1": a revoked access token of the user, until exp + CLOCK_SKEW
+//
+// Cluster safety (issue 13 item 18): every key a script touches is passed in KEYS, and all of
+// them carry the same `{uid}` tag. No script derives a key name from stored data, so the
+// scripts run unchanged on Redis Cluster and on Upstash. Consequence: a session is alive only
+// while its hash exists AND the user's index lists it. Evicting a session beyond SESSION_CAP
+// removes it from the index (the session key is not declared, so it is left to expire by its
+// TTL); every reader checks both.
+//
+// A session lives at most its refresh TTL past its last rotation, and never past `abs`.
 
-/** Shared Lua: revoke one session and its live refresh token, drop it from the user's index. */
-export const REVOKE_FN = `
-local function revoke(prefix, sid)
-  local skey = prefix .. 'sess:' .. sid
-  local uid, rt = unpack(redis.call('HMGET', skey, 'uid', 'rt'))
-  redis.call('DEL', skey)
-  if rt then redis.call('DEL', prefix .. 'rt:' .. rt) end
-  if uid then redis.call('ZREM', prefix .. 'user:' .. uid .. ':sessions', sid) end
-  return uid
-end
-`;
-
-/**
- * Create a session and its first refresh token; evict the least recently used sessions beyond
- * the cap. KEYS: sess, rt, user index. ARGV: prefix, sid, rtHash, ttlMs, indexTtlMs, cap,
- * then field/value pairs for the session hash.
- */
-export const CREATE_SESSION = `${REVOKE_FN}
-local prefix, sid, rt = ARGV[1], ARGV[2], ARGV[3]
-local ttl, indexTtl, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], 'rt', rt, unpack(fields))
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('HSET', KEYS[2], 'sid', sid, 'state', 'live')
-redis.call('PEXPIRE', KEYS[2], ttl)
-local now = redis.call('HGET', KEYS[1], 'last')
-redis.call('ZADD', KEYS[3], now, sid)
-redis.call('PEXPIRE', KEYS[3], indexTtl)
--- Sessions whose records expired leave stale index entries: prune them before counting.
-local evicted = {}
-local members = redis.call('ZRANGE', KEYS[3], 0, -1)
-for _, member in ipairs(members) do
-  if redis.call('EXISTS', prefix .. 'sess:' .. member) == 0 then redis.call('ZREM', KEYS[3], member) end
-end
-local excess = redis.call('ZCARD', KEYS[3]) - cap
-if excess > 0 then
-  for _, victim in ipairs(redis.call('ZRANGE', KEYS[3], 0, excess - 1)) do
-    revoke(prefix, victim)
-    evicted[#evicted + 1] = victim
-  end
-end
-return evicted
-`;
-
-/**
- * Rotate a refresh token. KEYS: rt:{old}, rt:{new}. ARGV: prefix, now (ms), grace (ms),
- * refresh ttl (ms), new hash, old hash, the presenting OAuth client ('' for the first-party
- * API): a session bound to another client (or to none when one presents) is refused untouched.
- * Returns {'ok', uid, email, roles, scope, sid, ttlMs} | {'reused', uid, sid} | {'invalid'}.
- */
-export const ROTATE_REFRESH = `${REVOKE_FN}
-local prefix, now, grace, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local newHash, oldHash = ARGV[5], ARGV[6]
-local sid, state, succ, at = unpack(redis.call('HMGET', KEYS[1], 'sid', 'state', 'succ', 'at'))
-if not sid then return {'invalid'} end
-local skey = prefix .. 'sess:' .. sid
-local uid, email, roles, scope, abs, current, cid = unpack(redis.call('HMGET', skey, 'uid', 'email', 'roles', 'scope', 'abs', 'rt', 'cid'))
-if uid and (cid or '') ~= (ARGV[7] or '') then return {'invalid'} end
-if state == 'used' then
-  -- Within the grace window a concurrent caller gets the same successor, as long as that
-  -- successor is still the session's live token. Anything else is reuse: the token was stolen
-  -- or replayed, so the whole session dies.
-  if succ == newHash and now - tonumber(at) <= grace and current == newHash then
-    return {'ok', uid, email, roles, scope, sid, tostring(redis.call('PTTL', KEYS[2]))}
-  end
-  local owner = revoke(prefix, sid)
-  return {'reused', owner or '', sid}
-end
-if not uid or current ~= oldHash then
+/** Shared Lua: the session (KEYS[1]) ends: record gone, out of the index (KEYS[2]). */
+const END_FN = `
+local function finish(sid)
   redis.call('DEL', KEYS[1])
-  return {'invalid'}
+  redis.call('ZREM', KEYS[2], sid)
+end
+`;
+
+/**
+ * Create a session and its first refresh token, unless the user's security epoch moved past
+ * the one the login read from SQL (a disable, role or password change raced with the login:
+ * its sweep already ran, so this session would escape it). Evicts the least recently used
+ * sessions beyond the cap from the low end of the index only: O(log n) per login.
+ * KEYS: session, index, epoch. ARGV: sid, now (ms), ttl (ms), index ttl (ms), cap, login's
+ * epoch, drop-below score (ms: older entries are past any session's absolute end), refresh
+ * hash, then field/value pairs. Returns {'stale'} or {'ok', evicted sid...}.
+ */
+export const CREATE_SESSION = `
+local sid, now, ttl, indexTtl, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local epoch = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+if epoch > tonumber(ARGV[6]) then return {'stale'} end
+local fields = {}
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], 'rt', ARGV[8], 'ep', ARGV[6], 'created', now, 'last', now, unpack(fields))
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[7])
+redis.call('ZADD', KEYS[2], now, sid)
+redis.call('PEXPIRE', KEYS[2], indexTtl)
+local out = {'ok'}
+local excess = redis.call('ZCARD', KEYS[2]) - cap
+if excess > 0 then
+  for _, victim in ipairs(redis.call('ZRANGE', KEYS[2], 0, excess - 1)) do
+    redis.call('ZREM', KEYS[2], victim)
+    out[#out + 1] = victim
+  end
+end
+return out
+`;
+
+/**
+ * Rotate a refresh token, with reuse detection, scope check and the per-session refresh limit
+ * in one atomic step. KEYS: session, index. ARGV: sid, now (ms), grace (ms), refresh ttl (ms),
+ * presented hash, successor hash, presenting OAuth client ('' for the first-party API),
+ * requested scope ('-' when none was asked for), limit (0 = off), window (ms).
+ *
+ * Order: a session bound to another client is refused untouched; then the token decides:
+ *   presented == rt                                  -> rotate to the successor
+ *   presented == prev, within grace, rt == successor -> the same successor again (tabs racing)
+ *   anything else (the caller checked the tag)       -> reuse: the session ends
+ * Reuse comes first, so a replayed token is caught even while the session is over its limit;
+ * then a wider scope than granted (RFC 6749 §6) and the limit refuse, changing nothing.
+ * The limit is a fixed window starting at its first refresh: after `rlw + window` the count
+ * starts over, so the Retry-After computed from it is exact.
+ * Returns {'ok', uid, email, roles, scope, cid, ttl ms} | {'reused', uid} | {'invalid'} |
+ * {'invalid_scope'} | {'limited', limit, reset ms}.
+ */
+export const ROTATE_REFRESH = `${END_FN}
+local sid, now, grace, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local presented, successor, asked = ARGV[5], ARGV[6], ARGV[8]
+local limit, window = tonumber(ARGV[9]), tonumber(ARGV[10])
+local uid, email, roles, scope, abs, rt, prev, at, cid, rlw, rln = unpack(redis.call('HMGET', KEYS[1],
+  'uid', 'email', 'roles', 'scope', 'abs', 'rt', 'prev', 'at', 'cid', 'rlw', 'rln'))
+if not uid or not redis.call('ZSCORE', KEYS[2], sid) then return {'invalid'} end
+if (cid or '') ~= ARGV[7] then return {'invalid'} end
+local again = false
+if presented == rt then
+  again = false
+elseif presented == prev and now - tonumber(at) <= grace and rt == successor then
+  again = true
+else
+  finish(sid)
+  return {'reused', uid}
+end
+if asked ~= '-' then
+  local have = {}
+  for s in string.gmatch(scope or '', '%S+') do have[s] = true end
+  for s in string.gmatch(asked, '%S+') do
+    if not have[s] then return {'invalid_scope'} end
+  end
+end
+local windowStart, count = tonumber(rlw or ''), tonumber(rln or '0') or 0
+if limit > 0 then
+  if not windowStart or now >= windowStart + window then windowStart, count = now, 0 end
+  if count >= limit then return {'limited', limit, windowStart + window} end
 end
 local remaining = math.min(ttl, tonumber(abs) - now)
 if remaining <= 0 then
-  revoke(prefix, sid)
+  finish(sid)
   return {'invalid'}
 end
-redis.call('HSET', KEYS[2], 'sid', sid, 'state', 'live')
-redis.call('PEXPIRE', KEYS[2], remaining)
--- The used marker outlives the grace window so a late replay is recognised as reuse.
-redis.call('HSET', KEYS[1], 'state', 'used', 'succ', newHash, 'at', now)
-redis.call('PEXPIRE', KEYS[1], remaining)
-redis.call('HSET', skey, 'rt', newHash, 'last', now)
-redis.call('PEXPIRE', skey, remaining)
-redis.call('ZADD', prefix .. 'user:' .. uid .. ':sessions', now, sid)
-return {'ok', uid, email, roles, scope, sid, tostring(remaining)}
+if again then
+  remaining = redis.call('PTTL', KEYS[1])
+else
+  redis.call('HSET', KEYS[1], 'rt', successor, 'prev', presented, 'at', now, 'last', now)
+  redis.call('PEXPIRE', KEYS[1], remaining)
+  redis.call('ZADD', KEYS[2], now, sid)
+end
+if limit > 0 then redis.call('HSET', KEYS[1], 'rlw', windowStart, 'rln', count + 1) end
+return {'ok', uid, email or '', roles or '', scope or '', cid or '', remaining}
 `;
 
 /**
- * Introspect a refresh token. KEYS: rt:{hash}. ARGV: prefix. Returns {} unless the token is the
- * live one of a live session, else {uid, email, roles, scope, cid, sid, pttl}.
+ * Introspect a refresh token. KEYS: session, index. ARGV: sid, presented hash. Returns {} unless
+ * it is the live token of a live session, else {uid, email, roles, scope, cid, pttl}.
  */
 export const INSPECT_REFRESH = `
-local sid, state = unpack(redis.call('HMGET', KEYS[1], 'sid', 'state'))
-if not sid or state ~= 'live' then return {} end
-local uid, email, roles, scope, cid = unpack(redis.call('HMGET', ARGV[1] .. 'sess:' .. sid, 'uid', 'email', 'roles', 'scope', 'cid'))
-if not uid then return {} end
-return {uid, email or '', roles or '', scope or '', cid or '', sid, tostring(redis.call('PTTL', KEYS[1]))}
+local uid, email, roles, scope, cid, rt = unpack(redis.call('HMGET', KEYS[1], 'uid', 'email', 'roles', 'scope', 'cid', 'rt'))
+if not uid or rt ~= ARGV[2] or not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {} end
+return {uid, email or '', roles or '', scope or '', cid or '', redis.call('PTTL', KEYS[1])}
 `;
 
 /**
- * Logout: blacklist the access token until it expires, end its session. KEYS: bl:{jti}.
- * ARGV: prefix, sid, exp (unix seconds), optional presented refresh hash.
+ * RFC 7009 §2.1 for a refresh token: the live one or the one it replaced (in or past the grace
+ * window) ends the session, and with it every access token of the session. KEYS: session,
+ * index. ARGV: sid, presented hash, presenting client ('' for the first-party API).
+ * Returns 'revoked', 'foreign' (another client's session: untouched) or 'none'.
+ */
+export const REVOKE_REFRESH = `${END_FN}
+local cid, rt, prev = unpack(redis.call('HMGET', KEYS[1], 'cid', 'rt', 'prev'))
+if not rt or not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'none' end
+if ARGV[2] ~= rt and ARGV[2] ~= prev then return 'none' end
+if (cid or '') ~= ARGV[3] then return 'foreign' end
+finish(ARGV[1])
+return 'revoked'
+`;
+
+/**
+ * Logout: blacklist the access token, end its session. KEYS: session, index, blacklist.
+ * ARGV: sid, blacklist end (unix seconds, exp + CLOCK_SKEW, never in the past).
  * Returns 0, changing nothing, when the token is already blacklisted or its session is gone:
  * the revocation check and the logout are one round trip.
  */
-export const LOGOUT = `${REVOKE_FN}
-local prefix, sid, exp, presented = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', prefix .. 'sess:' .. sid) == 0 then
+export const LOGOUT = `${END_FN}
+if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[1]) == 0
+  or not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
   return 0
 end
-redis.call('SET', KEYS[1], '1', 'EXAT', exp)
-if presented and presented ~= '' then
-  local owner = redis.call('HGET', prefix .. 'rt:' .. presented, 'sid')
-  if owner == sid then redis.call('DEL', prefix .. 'rt:' .. presented) end
-end
-revoke(prefix, sid)
+redis.call('SET', KEYS[3], '1', 'EXAT', ARGV[2])
+finish(ARGV[1])
 return 1
 `;
 
-/** Revoke sessions by id. ARGV: prefix, sid... Returns how many existed. */
-export const REVOKE_SESSIONS = `${REVOKE_FN}
+/**
+ * Revoke sessions of one user by id. KEYS: index, then one session key per ARGV sid.
+ * Returns how many were alive.
+ */
+export const REVOKE_SESSIONS = `
 local count = 0
-for i = 2, #ARGV do
-  if redis.call('EXISTS', ARGV[1] .. 'sess:' .. ARGV[i]) == 1 then count = count + 1 end
-  revoke(ARGV[1], ARGV[i])
+for i = 1, #ARGV do
+  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 and redis.call('EXISTS', KEYS[i + 1]) == 1 then
+    count = count + 1
+  end
+  redis.call('DEL', KEYS[i + 1])
 end
 return count
 `;

@@ -1,117 +1,154 @@
-// SessionStore over Upstash Redis. Scripts run EVALSHA first and fall back to EVAL on NOSCRIPT
-// (the client's createScript), so a warm Redis costs one round trip per call.
+// SessionStore over Upstash Redis: one script (EVALSHA, EVAL on NOSCRIPT) per change, one
+// pipeline per read. Keys and scripts: src/store/session-scripts.ts.
 import type { Rotation, SessionStore } from '../auth/sessions.ts';
 import type { Redis } from './index.ts';
+import { luaScript, runScript } from './lua-script.ts';
+import { sessionKeys } from './session-keys.ts';
 import {
   CREATE_SESSION,
   INSPECT_REFRESH,
   LOGOUT,
+  REVOKE_REFRESH,
   REVOKE_SESSIONS,
   ROTATE_REFRESH,
 } from './session-scripts.ts';
 
 /** The subset of the client this adapter uses (upstash/ratelimit-js narrows the same way). */
-type SessionRedis = Pick<Redis, 'createScript' | 'pipeline' | 'hmget' | 'set'>;
+type SessionRedis = Pick<Redis, 'pipeline' | 'set'>;
+
+// Per isolate: each script's SHA-1 is computed once.
+const create = luaScript(CREATE_SESSION);
+const rotate = luaScript(ROTATE_REFRESH);
+const logout = luaScript(LOGOUT);
+const revoke = luaScript(REVOKE_SESSIONS);
+const inspect = luaScript(INSPECT_REFRESH);
+const revokeRefresh = luaScript(REVOKE_REFRESH);
 
 const ms = (seconds: number) => String(Math.round(seconds * 1000));
+const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
 export function redisSessionStore(redis: SessionRedis, prefix: string): SessionStore {
-  const key = {
-    session: (sid: string) => `${prefix}sess:${sid}`,
-    refresh: (hash: string) => `${prefix}rt:${hash}`,
-    index: (uid: string) => `${prefix}user:${uid}:sessions`,
-    blacklist: (jti: string) => `${prefix}bl:${jti}`,
-  };
-  const createScript = redis.createScript<string[]>(CREATE_SESSION);
-  const rotateScript = redis.createScript<string[]>(ROTATE_REFRESH);
-  const logoutScript = redis.createScript<number>(LOGOUT);
-  const revokeScript = redis.createScript<number>(REVOKE_SESSIONS);
-  const inspectScript = redis.createScript<string[]>(INSPECT_REFRESH);
+  const key = sessionKeys(prefix);
 
   return {
     async create(session, refreshHash, ttlSeconds, cap) {
       const now = session.createdAt.getTime();
-      const ttl = Math.min(ttlSeconds * 1000, session.absoluteExpiry.getTime() - now);
+      const abs = session.absoluteExpiry.getTime();
+      const ttl = Math.min(ttlSeconds * 1000, abs - now);
       const fields = {
         uid: session.uid,
         email: session.email,
         roles: session.roles.join(','),
         scope: session.scope,
-        created: String(now),
-        last: String(now),
         ip: session.ip,
         ua: session.userAgent,
-        abs: String(session.absoluteExpiry.getTime()),
+        abs: String(abs),
         ...(session.clientId ? { cid: session.clientId } : {}),
       };
-      return createScript.exec(
-        [key.session(session.sid), key.refresh(refreshHash), key.index(session.uid)],
+      const { uid, sid } = session;
+      const [reply, keySetVersion = null] = await runScript<unknown[]>(
+        redis,
+        create,
+        [key.session(uid, sid), key.index(uid), key.epoch(uid)],
         [
-          prefix,
-          session.sid,
-          refreshHash,
+          sid,
+          String(now),
           String(ttl),
-          String(session.absoluteExpiry.getTime() - now),
+          String(abs - now),
           String(cap),
+          String(session.epoch),
+          // Index entries last used before this are past any session's absolute end.
+          String(now - (abs - now)),
+          refreshHash,
           ...Object.entries(fields).flat(),
         ],
+        [key.keySetVersion()],
       );
+      const [kind, ...evicted] = reply.map(text);
+      return { value: kind === 'stale' ? 'stale' : evicted, keySetVersion };
     },
 
-    async rotate(oldHash, newHash, now, graceSeconds, ttlSeconds, clientId): Promise<Rotation> {
-      const reply = await rotateScript.exec(
-        [key.refresh(oldHash), key.refresh(newHash)],
+    async rotate(request) {
+      const { uid, sid, now, limit } = request;
+      const [reply, keySetVersion = null] = await runScript<unknown[]>(
+        redis,
+        rotate,
+        [key.session(uid, sid), key.index(uid)],
         [
-          prefix,
+          sid,
           String(now.getTime()),
-          ms(graceSeconds),
-          ms(ttlSeconds),
-          newHash,
-          oldHash,
-          clientId ?? '',
+          ms(request.graceSeconds),
+          ms(request.ttlSeconds),
+          request.presentedHash,
+          request.successorHash,
+          request.clientId ?? '',
+          request.scope === undefined ? '-' : request.scope.join(' '),
+          String(limit?.limit ?? 0),
+          ms(limit?.windowSeconds ?? 0),
         ],
+        [key.keySetVersion()],
       );
-      const [kind, ...rest] = reply.map((v) => (v === null ? '' : String(v)));
-      if (kind === 'ok') {
-        const [uid = '', email = '', roles = '', scope = '', sid = '', ttl = '0'] = rest;
-        return {
-          kind: 'rotated',
-          session: { uid, email, roles: roles ? roles.split(',') : [], scope, sid, clientId },
-          refreshTtlSeconds: Math.max(0, Math.floor(Number(ttl) / 1000)),
-        };
+      const [kind, ...rest] = reply.map(text);
+      return { value: rotation(kind, rest, sid, request), keySetVersion };
+    },
+
+    async logout(token, until) {
+      const done = await runScript<number>(
+        redis,
+        logout,
+        [
+          key.session(token.sub, token.sid),
+          key.index(token.sub),
+          key.blacklist(token.sub, token.jti),
+        ],
+        [token.sid, String(until)],
+      );
+      return Number(done[0]) === 1;
+    },
+
+    async check(token) {
+      if (token.sid === undefined) {
+        const [blacklisted] = await redis
+          .pipeline()
+          .exists(key.serviceBlacklist(token.jti))
+          .exec<[number]>();
+        return { blacklisted: Number(blacklisted) > 0, sessionAlive: false };
       }
-      if (kind === 'reused') return { kind: 'reused', uid: rest[0] ?? '', sid: rest[1] ?? '' };
-      return { kind: 'invalid' };
-    },
-
-    async logout(sid, jti, exp, presentedRefreshHash) {
-      const done = await logoutScript.exec(
-        [key.blacklist(jti)],
-        [prefix, sid, String(exp), presentedRefreshHash ?? ''],
-      );
-      return Number(done) === 1;
-    },
-
-    async check(sid, jti) {
-      const [blacklisted, alive] = await redis
+      // Not a script: a read may span slots. Alive = the record exists and the index lists it.
+      const [blacklisted, exists, listed] = await redis
         .pipeline()
-        .exists(key.blacklist(jti))
-        .exists(key.session(sid))
-        .exec<[number, number]>();
-      return { blacklisted: Number(blacklisted) > 0, sessionAlive: Number(alive) > 0 };
-    },
-
-    async revoke(sids) {
-      if (sids.length === 0) return 0;
-      return Number(await revokeScript.exec([], [prefix, ...sids]));
-    },
-
-    async inspectRefresh(refreshHash) {
-      const reply = (await inspectScript.exec([key.refresh(refreshHash)], [prefix])).map(String);
-      const [uid, email = '', roles = '', scope = '', cid = '', sid = '', pttl = '0'] = reply;
-      if (!uid) return undefined;
+        .exists(key.blacklist(token.sub, token.jti))
+        .exists(key.session(token.sub, token.sid))
+        .zscore(key.index(token.sub), token.sid)
+        .exec<[number, number, string | null]>();
       return {
-        uid,
+        blacklisted: Number(blacklisted) > 0,
+        sessionAlive: Number(exists) > 0 && listed !== null,
+      };
+    },
+
+    async revoke(uid, sids) {
+      if (sids.length === 0) return 0;
+      const [count] = await runScript<number>(
+        redis,
+        revoke,
+        [key.index(uid), ...sids.map((sid) => key.session(uid, sid))],
+        sids,
+      );
+      return Number(count);
+    },
+
+    async inspectRefresh(uid, sid, refreshHash) {
+      const [reply] = await runScript<unknown[]>(
+        redis,
+        inspect,
+        [key.session(uid, sid), key.index(uid)],
+        [sid, refreshHash],
+      );
+      const [owner, email = '', roles = '', scope = '', cid = '', pttl = '0'] = reply.map(text);
+      if (!owner) return undefined;
+      return {
+        uid: owner,
         email,
         roles: roles ? roles.split(',') : [],
         scope,
@@ -121,22 +158,34 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
       };
     },
 
-    async blacklist(jti, exp) {
-      await redis.set(key.blacklist(jti), '1', { exat: exp });
+    async revokeRefresh(uid, sid, refreshHash, clientId) {
+      const [reply] = await runScript<string>(
+        redis,
+        revokeRefresh,
+        [key.session(uid, sid), key.index(uid)],
+        [sid, refreshHash, clientId ?? ''],
+      );
+      const outcome = text(reply);
+      return outcome === 'revoked' || outcome === 'foreign' ? outcome : 'none';
     },
 
-    async read(sid) {
+    async blacklist(token, until) {
+      const name =
+        token.sid === undefined
+          ? key.serviceBlacklist(token.jti)
+          : key.blacklist(token.sub, token.jti);
+      await redis.set(name, '1', { exat: until });
+    },
+
+    async read(uid, sid) {
+      const [fields, listed] = await redis
+        .pipeline()
+        .hmget(key.session(uid, sid), 'uid', 'email', 'roles', 'scope', 'cid', 'ep')
+        .zscore(key.index(uid), sid)
+        .exec<[(string | null)[] | null, string | null]>();
       // With automatic deserialisation off, the client hands HMGET back as the raw array.
-      const reply = (await redis.hmget(
-        key.session(sid),
-        'uid',
-        'email',
-        'roles',
-        'scope',
-        'cid',
-      )) as (string | null)[] | null;
-      const [uid, email, roles, scope, cid] = reply ?? [];
-      if (!uid) return undefined;
+      const [owner, email, roles, scope, cid, ep] = fields ?? [];
+      if (!owner || owner !== uid || listed === null) return undefined;
       return {
         sid,
         uid,
@@ -144,7 +193,37 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
         roles: roles ? roles.split(',') : [],
         scope: scope ?? '',
         clientId: cid || undefined,
+        epoch: Number(ep ?? 0),
       };
     },
   };
+}
+
+function rotation(
+  kind: string | undefined,
+  rest: string[],
+  sid: string,
+  request: { clientId: string | undefined },
+): Rotation {
+  if (kind === 'ok') {
+    const [uid = '', email = '', roles = '', scope = '', , ttl = '0'] = rest;
+    return {
+      kind: 'rotated',
+      session: {
+        uid,
+        email,
+        roles: roles ? roles.split(',') : [],
+        scope,
+        sid,
+        clientId: request.clientId,
+      },
+      refreshTtlSeconds: Math.max(0, Math.floor(Number(ttl) / 1000)),
+    };
+  }
+  if (kind === 'reused') return { kind: 'reused', uid: rest[0] ?? '', sid };
+  if (kind === 'invalid_scope') return { kind: 'invalid_scope' };
+  if (kind === 'limited') {
+    return { kind: 'limited', limit: Number(rest[0]), reset: new Date(Number(rest[1])) };
+  }
+  return { kind: 'invalid' };
 }

@@ -1,77 +1,98 @@
-// Lua scripts over all sessions of one user (keys as in src/store/session-scripts.ts). The
-// user's index `user:{uid}:sessions` (sid -> last used) is the only way in: each script walks
-// it once, prunes entries whose session record has expired, and acts, in one round trip.
-import { REVOKE_FN } from './session-scripts.ts';
+// Lua scripts over all sessions of one user (keys as in src/store/session-scripts.ts).
+//
+// Cluster safety: a script may only touch keys declared in KEYS, and which session keys a
+// user-wide change must touch is only known by reading the index. So these run in two steps:
+// the store reads the index (ZRANGE), then runs the script with the index, the epoch and every
+// listed session key declared. The script re-reads the index and answers {'retry'} if it holds
+// a session that was not declared (a login got in between); the store then starts over. So
+// the change covers exactly the sessions alive when it runs, atomically, on Redis Cluster too.
+//
+// Every script that sweeps for a security-relevant change also raises the user's epoch
+// (KEYS[2]) in the same atomic step: a login that read the user before the change and creates
+// its session after this sweep is refused by CREATE_SESSION (its epoch is older), and one that
+// created it before is swept. Nothing in between.
 
-/** Shared Lua: the index's live sids, newest first, pruning expired ones. */
-const LIVE_FN = `
-local function live(prefix, index)
-  local sids = {}
-  for _, sid in ipairs(redis.call('ZREVRANGE', index, 0, -1)) do
-    if redis.call('EXISTS', prefix .. 'sess:' .. sid) == 1 then
-      sids[#sids + 1] = sid
-    else
-      redis.call('ZREM', index, sid)
-    end
+/**
+ * Shared Lua: refuse unless every index member is declared (KEYS[3..] are the session keys of
+ * ARGV sids starting at ARGV[first]); then raise the epoch to ARGV[1] (if not '') with a TTL of
+ * at least ARGV[2] ms. Returns the sids (index order) or nil for retry.
+ */
+const SWEEP_FN = `
+local function declared(first)
+  local sids, keyOf = {}, {}
+  for i = first, #ARGV do
+    sids[#sids + 1] = ARGV[i]
+    keyOf[ARGV[i]] = KEYS[i - first + 3]
   end
-  return sids
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    if not keyOf[member] then return nil end
+  end
+  return sids, keyOf
 end
-`;
-
-/** KEYS: index. ARGV: prefix. Returns sid, created, last, ip, ua for each live session. */
-export const LIST_SESSIONS = `${LIVE_FN}
-local out = {}
-for _, sid in ipairs(live(ARGV[1], KEYS[1])) do
-  local created, last, ip, ua = unpack(redis.call('HMGET', ARGV[1] .. 'sess:' .. sid, 'created', 'last', 'ip', 'ua'))
-  out[#out + 1] = sid
-  out[#out + 1] = created or '0'
-  out[#out + 1] = last or '0'
-  out[#out + 1] = ip or ''
-  out[#out + 1] = ua or ''
-end
-return out
-`;
-
-/** ARGV: prefix, uid, sid. Revokes the session only if it is the user's. Returns 1 or 0. */
-export const REVOKE_OWN_SESSION = `${REVOKE_FN}
-if redis.call('HGET', ARGV[1] .. 'sess:' .. ARGV[3], 'uid') ~= ARGV[2] then return 0 end
-revoke(ARGV[1], ARGV[3])
-return 1
-`;
-
-/** KEYS: index. ARGV: prefix, sid to keep (or ''). Returns how many sessions ended. */
-export const REVOKE_USER_SESSIONS = `${REVOKE_FN}${LIVE_FN}
-local count = 0
-for _, sid in ipairs(live(ARGV[1], KEYS[1])) do
-  if sid ~= ARGV[2] then
-    revoke(ARGV[1], sid)
-    count = count + 1
+local function raise(epoch, ttl)
+  if epoch == '' then return end
+  local current = tonumber(redis.call('GET', KEYS[2]) or '')
+  if not current or current < tonumber(epoch) then
+    redis.call('SET', KEYS[2], epoch, 'PX', ttl)
+  elseif redis.call('PTTL', KEYS[2]) < tonumber(ttl) then
+    redis.call('PEXPIRE', KEYS[2], ttl)
   end
 end
-return count
 `;
 
 /**
- * KEYS: index. ARGV: prefix, roles (comma-separated), scope. Returns sessions updated. A
- * session granted to an OAuth client keeps only those of its (narrower) scopes the new roles
- * still grant: new roles never widen what a client was given.
+ * KEYS: index, epoch, session keys. ARGV: epoch ('' = none), epoch ttl (ms), sid to keep
+ * (or ''), then the declared sids. Returns {'ok', ended} or {'retry'}.
  */
-export const UPDATE_SESSION_CLAIMS = `${LIVE_FN}
-local allowed = {}
-for s in string.gmatch(ARGV[3], '%S+') do allowed[s] = true end
-local sids = live(ARGV[1], KEYS[1])
+export const REVOKE_USER_SESSIONS = `${SWEEP_FN}
+local sids, keyOf = declared(4)
+if not sids then return {'retry'} end
+raise(ARGV[1], ARGV[2])
+local count = 0
 for _, sid in ipairs(sids) do
-  local skey = ARGV[1] .. 'sess:' .. sid
-  local cid, granted = unpack(redis.call('HMGET', skey, 'cid', 'scope'))
-  local scope = ARGV[3]
-  if cid and cid ~= '' then
-    local kept = {}
-    for s in string.gmatch(granted or '', '%S+') do
-      if allowed[s] or s == 'openid' or s == 'profile' or s == 'email' then kept[#kept + 1] = s end
-    end
-    scope = table.concat(kept, ' ')
+  if sid ~= ARGV[3] then
+    local listed = redis.call('ZREM', KEYS[1], sid) == 1
+    if listed and redis.call('DEL', keyOf[sid]) == 1 then count = count + 1 end
   end
-  redis.call('HSET', skey, 'roles', ARGV[2], 'scope', scope)
 end
-return #sids
+return {'ok', count}
+`;
+
+/**
+ * KEYS: index, epoch, session keys. ARGV: epoch, epoch ttl (ms), roles (comma-separated),
+ * scope, then the declared sids. Returns {'ok', updated} or {'retry'}. A session granted to
+ * an OAuth client keeps only those of its (narrower) scopes the new roles still grant: new
+ * roles never widen what a client was given. Each session takes the new epoch: its claims
+ * are now those of the changed user (hosted pages issue authorization codes under it).
+ */
+export const UPDATE_SESSION_CLAIMS = `${SWEEP_FN}
+local sids, keyOf = declared(5)
+if not sids then return {'retry'} end
+raise(ARGV[1], ARGV[2])
+local allowed = {}
+for s in string.gmatch(ARGV[4], '%S+') do allowed[s] = true end
+local count = 0
+for _, sid in ipairs(sids) do
+  local key = keyOf[sid]
+  if redis.call('ZSCORE', KEYS[1], sid) and redis.call('EXISTS', key) == 1 then
+    local cid, granted = unpack(redis.call('HMGET', key, 'cid', 'scope'))
+    local scope = ARGV[4]
+    if cid and cid ~= '' then
+      local kept = {}
+      for s in string.gmatch(granted or '', '%S+') do
+        if allowed[s] or s == 'openid' or s == 'profile' or s == 'email' then kept[#kept + 1] = s end
+      end
+      scope = table.concat(kept, ' ')
+    end
+    redis.call('HSET', key, 'roles', ARGV[3], 'scope', scope, 'ep', ARGV[1])
+    count = count + 1
+  end
+end
+return {'ok', count}
+`;
+
+/** KEYS: session, index. ARGV: sid. Revokes the session if it is listed. Returns 1 or 0. */
+export const REVOKE_OWN_SESSION = `
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
+return redis.call('DEL', KEYS[1])
 `;

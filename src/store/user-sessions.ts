@@ -1,45 +1,93 @@
-// UserSessionStore over Upstash Redis: one script, one round trip, per operation.
-import type { SessionInfo, UserSessionStore } from '../auth/user-sessions.ts';
-import type { Redis } from './index.ts';
+// UserSessionStore over Upstash Redis. A user-wide change reads the user's index, then runs one
+// atomic script declaring every session key listed (cluster safety: see
+// src/store/user-session-scripts.ts); if a session appeared in between, it starts over.
 import {
-  LIST_SESSIONS,
+  EPOCH_TTL_SECONDS,
+  type SessionInfo,
+  type UserSessionStore,
+} from '../auth/user-sessions.ts';
+import { StoreUnavailableError } from '../errors.ts';
+import type { Redis } from './index.ts';
+import { luaScript, runScript } from './lua-script.ts';
+import { sessionKeys } from './session-keys.ts';
+import {
   REVOKE_OWN_SESSION,
   REVOKE_USER_SESSIONS,
   UPDATE_SESSION_CLAIMS,
 } from './user-session-scripts.ts';
 
-type UserSessionRedis = Pick<Redis, 'createScript'>;
+type UserSessionRedis = Pick<Redis, 'pipeline' | 'zrange'>;
+
+const revokeOwnScript = luaScript(REVOKE_OWN_SESSION);
+const revokeAllScript = luaScript(REVOKE_USER_SESSIONS);
+const updateScript = luaScript(UPDATE_SESSION_CLAIMS);
+
+/** Logins racing a sweep are rare; each one only costs the sweep another read. */
+const SWEEP_ATTEMPTS = 5;
+const EPOCH_TTL_MS = String(EPOCH_TTL_SECONDS * 1000);
 
 export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): UserSessionStore {
-  const index = (uid: string) => `${prefix}user:${uid}:sessions`;
-  const listScript = redis.createScript<(string | null)[]>(LIST_SESSIONS);
-  const revokeOwnScript = redis.createScript<number>(REVOKE_OWN_SESSION);
-  const revokeAllScript = redis.createScript<number>(REVOKE_USER_SESSIONS);
-  const updateScript = redis.createScript<number>(UPDATE_SESSION_CLAIMS);
+  const key = sessionKeys(prefix);
+
+  /** Runs a sweep script over the sessions the index lists, again if the index moved. */
+  async function sweep(
+    uid: string,
+    script: ReturnType<typeof luaScript>,
+    args: string[],
+  ): Promise<number> {
+    for (let attempt = 0; attempt < SWEEP_ATTEMPTS; attempt++) {
+      const sids = (await redis.zrange(key.index(uid), 0, -1)).map(String);
+      const [reply] = await runScript<unknown[]>(
+        redis,
+        script,
+        [key.index(uid), key.epoch(uid), ...sids.map((sid) => key.session(uid, sid))],
+        [...args, ...sids],
+      );
+      const [kind, count] = reply.map(String);
+      if (kind === 'ok') return Number(count);
+    }
+    throw new StoreUnavailableError('redis', new Error('session index kept changing'));
+  }
 
   return {
     async list(uid) {
-      const flat = (await listScript.exec([index(uid)], [prefix])).map((v) => String(v ?? ''));
-      const sessions: SessionInfo[] = [];
-      for (let i = 0; i + 4 < flat.length; i += 5) {
-        sessions.push({
-          sid: flat[i]!,
-          createdAt: new Date(Number(flat[i + 1])),
-          lastUsedAt: new Date(Number(flat[i + 2])),
-          ip: flat[i + 3]!,
-          userAgent: flat[i + 4]!,
-        });
+      // Read-only, so two plain reads: the index, then each listed session.
+      const sids = (await redis.zrange(key.index(uid), 0, -1, { rev: true })).map(String);
+      if (sids.length === 0) return [];
+      let pipeline = redis.pipeline();
+      for (const sid of sids) {
+        pipeline = pipeline.hmget(key.session(uid, sid), 'created', 'last', 'ip', 'ua');
       }
+      const rows = await pipeline.exec<((string | null)[] | null)[]>();
+      const sessions: SessionInfo[] = [];
+      sids.forEach((sid, i) => {
+        const [created, last, ip, ua] = rows[i] ?? [];
+        if (!created) return; // expired: the next login prunes its index entry
+        sessions.push({
+          sid,
+          createdAt: new Date(Number(created)),
+          lastUsedAt: new Date(Number(last ?? created)),
+          ip: ip ?? '',
+          userAgent: ua ?? '',
+        });
+      });
       return sessions;
     },
     async revokeOwn(uid, sid) {
-      return Number(await revokeOwnScript.exec([], [prefix, uid, sid])) === 1;
+      const [ended] = await runScript<number>(
+        redis,
+        revokeOwnScript,
+        [key.session(uid, sid), key.index(uid)],
+        [sid],
+      );
+      return Number(ended) === 1;
     },
-    async revokeAll(uid, keepSid) {
-      return Number(await revokeAllScript.exec([index(uid)], [prefix, keepSid ?? '']));
+    async revokeAll(uid, options = {}) {
+      const epoch = options.epoch === undefined ? '' : String(options.epoch);
+      return sweep(uid, revokeAllScript, [epoch, EPOCH_TTL_MS, options.keepSid ?? '']);
     },
-    async updateClaims(uid, roles, scope) {
-      return Number(await updateScript.exec([index(uid)], [prefix, roles.join(','), scope]));
+    async updateClaims(uid, roles, scope, epoch) {
+      return sweep(uid, updateScript, [String(epoch), EPOCH_TTL_MS, roles.join(','), scope]);
     },
   };
 }

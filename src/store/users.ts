@@ -13,7 +13,11 @@ const columns = {
   emailVerifiedAt: users.emailVerifiedAt,
   disabledAt: users.disabledAt,
   createdAt: users.createdAt,
+  securityEpoch: users.securityEpoch,
 };
+
+/** The same UPDATE that makes a security-relevant change raises the epoch. */
+const nextEpoch = sql`${users.securityEpoch} + 1`;
 
 /** Postgres unique_violation, as drizzle surfaces it from the Neon HTTP driver. */
 function isUniqueViolation(error: unknown): boolean {
@@ -50,10 +54,11 @@ export function drizzleUserStore(db: Db): UserStore {
     },
     async setPassword(id, passwordHash, options) {
       const now = new Date();
-      await db
+      const [row] = await db
         .update(users)
         .set({
           passwordHash,
+          securityEpoch: nextEpoch,
           updatedAt: now,
           ...(options?.verifyEmail
             ? {
@@ -61,7 +66,9 @@ export function drizzleUserStore(db: Db): UserStore {
               }
             : {}),
         })
-        .where(eq(users.id, id));
+        .where(eq(users.id, id))
+        .returning({ securityEpoch: users.securityEpoch });
+      return row?.securityEpoch;
     },
     async markEmailVerified(id, at) {
       const [row] = await db
@@ -92,7 +99,7 @@ export function drizzleUserAdminStore(db: Db): UserAdminStore {
     async setRoles(id, roles) {
       const [row] = await db
         .update(users)
-        .set({ roles, updatedAt: new Date() })
+        .set({ roles, securityEpoch: nextEpoch, updatedAt: new Date() })
         .where(eq(users.id, id))
         .returning(columns);
       return row;
@@ -105,6 +112,7 @@ export function drizzleUserAdminStore(db: Db): UserAdminStore {
           disabledAt: disabledAt
             ? sql`coalesce(${users.disabledAt}, ${disabledAt.toISOString()}::timestamptz)`
             : null,
+          securityEpoch: nextEpoch,
           updatedAt: new Date(),
         })
         .where(eq(users.id, id))

@@ -46,16 +46,17 @@ export async function authorizationServer(): Promise<oauth.AuthorizationServer> 
 /** A user signed in on the hosted pages: their sign-in cookie. */
 export async function signedInBrowser() {
   const session = await newSession();
-  const { sid } = JSON.parse(atob(session.tokens.access_token.split('.')[1] ?? '')) as {
+  const { sid, sub } = JSON.parse(atob(session.tokens.access_token.split('.')[1] ?? '')) as {
     sid: string;
+    sub: string;
   };
   const config = loadConfig(env);
   const mac = await hmacBase64Url(
     config.keys.keks[0]!.raw,
-    'edge-auth hosted-pages sign-in v1',
-    sid,
+    'edge-auth hosted-pages sign-in v2',
+    `${sub}.${sid}`,
   );
-  return { ...session, sid, cookie: `__Host-ea_sso=${sid}.${mac}` };
+  return { ...session, sid, cookie: `__Host-ea_sso=${sub}.${sid}.${mac}` };
 }
 
 export interface AuthorizeParams {

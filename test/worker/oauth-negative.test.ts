@@ -2,6 +2,7 @@
 // the first use produced), a wrong verifier or redirect URI, an expired code, PKCE plain,
 // scope escalation, public clients asking for client credentials, bad client credentials.
 import { env, exports } from 'cloudflare:workers';
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/auth/refresh-token.ts';
 import { postJson } from './auth-fixtures.ts';
@@ -32,8 +33,8 @@ function postForm(
   );
 }
 
-async function setup(scope = 'read') {
-  const { client, secret } = await registerClient();
+async function setup(scope = 'read', clientOverrides: Parameters<typeof registerClient>[0] = {}) {
+  const { client, secret } = await registerClient(clientOverrides);
   const browser = await signedInBrowser();
   const { verifier, challenge } = await pkce();
   const { location } = await authorize(
@@ -277,6 +278,80 @@ describe('client authentication and grants', () => {
     expect(revoked.status).toBe(200);
     const anonymous = await postForm('/oauth/introspect', { token: 'x' });
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('refresh grant: nothing rotates before the request is valid (issue 13 item 6)', () => {
+  it('a wider scope is invalid_scope and leaves the token usable; a narrower one is honoured', async () => {
+    const { exchange, client, secret } = await setup('openid read', {
+      scopes: ['openid', 'read', 'write'],
+    });
+    const tokens = await (await exchange()).json<{ refresh_token: string }>();
+    const auth = { Authorization: basic(client.clientId, secret) };
+    const refresh = (fields: Record<string, string>) =>
+      postForm('/oauth/token', { grant_type: 'refresh_token', ...fields }, auth);
+    const wider = await refresh({ refresh_token: tokens.refresh_token, scope: 'read write' });
+    expect(wider.status).toBe(400);
+    expect(await errorOf(wider)).toBe('invalid_scope');
+    // Untouched: the same token rotates once (a burnt token would be reuse, or invalid).
+    const narrower = await refresh({ refresh_token: tokens.refresh_token, scope: 'openid' });
+    expect(narrower.status).toBe(200);
+    const next = await narrower.json<{
+      access_token: string;
+      refresh_token: string;
+      scope: string;
+    }>();
+    // RFC 6749 §6: the new access token carries the narrower scope...
+    expect(next.scope).toBe('openid');
+    expect(decodeJwt(next.access_token).scope).toBe('openid');
+    // ...and the session keeps its grant: a refresh without `scope` gets all of it back.
+    const again = await refresh({ refresh_token: next.refresh_token });
+    expect(again.status).toBe(200);
+    const full = await again.json<{ access_token: string; scope: string }>();
+    expect(full.scope).toBe('openid read');
+    expect(decodeJwt(full.access_token).scope).toBe('openid read');
+  });
+});
+
+describe('revoking a rotated refresh token (issue 13 item 7)', () => {
+  it('revoking the token a rotation replaced ends the session: both tokens die', async () => {
+    const { exchange, client, secret } = await setup();
+    const auth = { Authorization: basic(client.clientId, secret) };
+    const rt0 = (await (await exchange()).json<{ refresh_token: string }>()).refresh_token;
+    const rotated = await postForm(
+      '/oauth/token',
+      { grant_type: 'refresh_token', refresh_token: rt0 },
+      auth,
+    );
+    expect(rotated.status).toBe(200);
+    const { refresh_token: rt1, access_token: at1 } = await rotated.json<{
+      refresh_token: string;
+      access_token: string;
+    }>();
+    expect((await postForm('/oauth/revoke', { token: rt0 }, auth)).status).toBe(200);
+    const introspect = async (token: string) =>
+      (await postForm('/oauth/introspect', { token }, auth)).json<{ active: boolean }>();
+    expect(await introspect(rt1)).toEqual({ active: false });
+    expect(await introspect(at1)).toEqual({ active: false });
+    for (const token of [rt0, rt1]) {
+      const refused = await postForm(
+        '/oauth/token',
+        { grant_type: 'refresh_token', refresh_token: token },
+        auth,
+      );
+      expect(refused.status).toBe(400);
+      expect(await errorOf(refused)).toBe('invalid_grant');
+    }
+  });
+
+  it("another client's refresh token is refused and left alive", async () => {
+    const { exchange } = await setup();
+    const rt = (await (await exchange()).json<{ refresh_token: string }>()).refresh_token;
+    const other = await registerClient();
+    const otherAuth = { Authorization: basic(other.client.clientId, other.secret!) };
+    const refused = await postForm('/oauth/revoke', { token: rt }, otherAuth);
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toBe('unauthorized_client');
   });
 });
 

@@ -25,6 +25,11 @@ export interface KeyContext {
   issuer: string;
   policy: KeyPolicy;
   store: SigningKeyStore;
+  /**
+   * The signing key-set version (Redis `keys:version`, null when unset) as the session store
+   * read it in the same round trip as a session create or rotation; called before signing.
+   */
+  observeKeySetVersion(version: string | null): void;
 }
 
 export interface Signer {

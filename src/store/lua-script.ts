@@ -1,0 +1,56 @@
+// Running the Lua scripts: EVALSHA first, EVAL on NOSCRIPT (so a warm Redis costs one round
+// trip), optionally in one pipeline with plain reads that must travel with the script (the
+// key-set version, src/auth/keys: another hash slot, so a script could not read it
+// cluster-safely). Each script's SHA-1 is computed once per isolate, not per request.
+import { StoreUnavailableError } from '../errors.ts';
+import type { Redis } from './index.ts';
+
+export interface LuaScript {
+  readonly source: string;
+  sha(): Promise<string>;
+}
+
+export function luaScript(source: string): LuaScript {
+  let sha: Promise<string> | undefined;
+  return {
+    source,
+    sha: () =>
+      (sha ??= crypto.subtle
+        .digest('SHA-1', new TextEncoder().encode(source))
+        .then((d) =>
+          Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join(''),
+        )),
+  };
+}
+
+export type ScriptRedis = Pick<Redis, 'pipeline'>;
+
+const failed = (error: string) => new StoreUnavailableError('redis', new Error(error));
+
+/**
+ * Runs `script` with `keys` and `args`, and GETs `reads` in the same request. Returns the
+ * script's reply followed by the values read.
+ */
+export async function runScript<T>(
+  redis: ScriptRedis,
+  script: LuaScript,
+  keys: string[],
+  args: string[],
+  reads: string[] = [],
+): Promise<[T, ...(string | null)[]]> {
+  const attempt = async (first: 'evalsha' | 'eval') => {
+    let pipeline = redis.pipeline();
+    pipeline =
+      first === 'evalsha'
+        ? pipeline.evalsha(await script.sha(), keys, args)
+        : pipeline.eval(script.source, keys, args);
+    for (const key of reads) pipeline = pipeline.get(key);
+    return pipeline.exec({ keepErrors: true }) as Promise<{ result: unknown; error?: string }[]>;
+  };
+  let replies = await attempt('evalsha');
+  if (replies[0]?.error?.toLowerCase().includes('noscript')) replies = await attempt('eval');
+  const problem = replies.find((r) => r.error !== undefined);
+  if (problem?.error !== undefined) throw failed(problem.error);
+  const [main, ...rest] = replies;
+  return [main?.result as T, ...rest.map((r) => (r.result === null ? null : String(r.result)))];
+}
