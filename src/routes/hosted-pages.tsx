@@ -15,6 +15,7 @@ import {
 import { authenticate, register } from '../auth/accounts.ts';
 import { EmailSchema } from '../auth/email.ts';
 import { looksLikeOneTimeToken } from '../auth/one-time-tokens.ts';
+import { StaleLoginError } from '../auth/token-service.ts';
 import type { UserRecord } from '../auth/users.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
 import {
@@ -123,8 +124,15 @@ hostedPages
     }
     try {
       const guard = loginGuard(c, email.data, c.var.pageForm[TURNSTILE_FIELD]);
-      const user = await authenticate(accountDeps(c), { email: email.data, password }, guard);
-      return await signIn(c, user, returnTo);
+      const credentials = { email: email.data, password };
+      const user = await authenticate(accountDeps(c), credentials, guard);
+      try {
+        return await signIn(c, user, returnTo);
+      } catch (error) {
+        if (!(error instanceof StaleLoginError)) throw error;
+        // The account changed while we checked the password: once more from its new state.
+        return await signIn(c, await authenticate(accountDeps(c), credentials, guard), returnTo);
+      }
     } catch (error) {
       if (!showable(error)) throw error;
       return again(error);
