@@ -53,6 +53,9 @@ for _, sid in ipairs(sids) do
   if sid ~= ARGV[3] then
     local listed = redis.call('ZREM', KEYS[1], sid) == 1
     if listed and redis.call('DEL', keyOf[sid]) == 1 then count = count + 1 end
+  elseif ARGV[1] ~= '' and redis.call('EXISTS', keyOf[sid]) == 1 then
+    -- The kept session (a password change keeps the caller's) lives on under the new epoch.
+    redis.call('HSET', keyOf[sid], 'ep', ARGV[1])
   end
 end
 return {'ok', count}
