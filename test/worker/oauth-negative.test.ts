@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/auth/refresh-token.ts';
 import { postJson } from './auth-fixtures.ts';
-import { roundTrips, send } from './helpers.ts';
+import { roundTrips, send, sendWithEnv } from './helpers.ts';
 import {
   authorize,
   ISSUER,
@@ -287,9 +287,21 @@ describe('refresh grant: nothing rotates before the request is valid (issue 13 i
       scopes: ['openid', 'read', 'write'],
     });
     const tokens = await (await exchange()).json<{ refresh_token: string }>();
-    const auth = { Authorization: basic(client.clientId, secret) };
+    // Strict rotation (no grace window): had the refused request rotated the token, the next
+    // use would be reuse and end the session.
     const refresh = (fields: Record<string, string>) =>
-      postForm('/oauth/token', { grant_type: 'refresh_token', ...fields }, auth);
+      sendWithEnv(
+        '/oauth/token',
+        { REFRESH_REUSE_GRACE: '0' },
+        {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            Authorization: basic(client.clientId, secret),
+          },
+          body: new URLSearchParams({ grant_type: 'refresh_token', ...fields }).toString(),
+        },
+      );
     const wider = await refresh({ refresh_token: tokens.refresh_token, scope: 'read write' });
     expect(wider.status).toBe(400);
     expect(await errorOf(wider)).toBe('invalid_scope');
