@@ -30,6 +30,7 @@ import {
 import { verifyTurnstile } from '../abuse/turnstile.ts';
 import type { LoginGuard } from '../auth/accounts.ts';
 import { AuthError, StoreUnavailableError } from '../errors.ts';
+import { describeCause } from '../safe-cause.ts';
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from './services.ts';
@@ -142,7 +143,7 @@ export function loginGuard(
             level: 'warn',
             msg: 'login failure not recorded',
             request_id: c.var.requestId,
-            cause: String(error),
+            cause: describeCause(error),
           }),
         );
       }
