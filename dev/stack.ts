@@ -1,11 +1,12 @@
 // The local stack: one Node process serving, on loopback, Neon's HTTP SQL protocol (/sql),
 // Upstash's REST protocol (/, /pipeline, /multi-exec), Turnstile's siteverify and the
 // round-trip counters (/__stats); also the dev mailbox (/mailbox, dev/mailbox.ts) for the
-// Worker's mail.
+// Worker's mail, and failing store endpoints for the tests (/__fault, dev/faults.ts).
 // `npm run dev` and the test suite's globalSetup both start it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BridgeRequest, type BridgeResponse, json } from './bridge.ts';
+import { fault } from './faults.ts';
 import { createMailbox } from './mailbox.ts';
 import { createNeonBridge } from './neon/index.ts';
 import { SITEVERIFY_PATH, siteverify } from './turnstile.ts';
@@ -78,6 +79,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const route = async (req: BridgeRequest, query: URLSearchParams): Promise<BridgeResponse> => {
     if (req.path === '/sql') return neon.handle(req);
+    const failed = fault(req, query);
+    if (failed) return failed;
     const mail = mailbox.handle(req, query);
     if (mail) return mail;
     if (req.path === '/__stats' && req.method === 'GET') {

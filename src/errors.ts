@@ -1,6 +1,7 @@
 // One error type for the whole service, with a stable machine code from one registry.
 // Codes follow OAuth 2.0 where a standard one exists (RFC 6749 §5.2, RFC 6750 §3.1);
 // src/http/error-response.ts is the one place that renders them as JSON.
+import { safeCause } from './safe-cause.ts';
 
 export const ERRORS = {
   invalid_request: {
@@ -94,11 +95,15 @@ export class AuthError extends Error {
   }
 }
 
-/** A backing store (Postgres, Redis) could not be reached or answered with a failure. */
+/**
+ * A backing store (Postgres, Redis) could not be reached or answered with a failure. The cause
+ * is kept only as its facts (classes, SQLSTATE, constraint, HTTP status): a driver's message
+ * holds the statement's parameters or the command's arguments (src/safe-cause.ts).
+ */
 export class StoreUnavailableError extends AuthError {
   readonly store: 'db' | 'redis' | 'turnstile';
   constructor(store: 'db' | 'redis' | 'turnstile', cause: unknown) {
-    super('temporarily_unavailable', undefined, { cause });
+    super('temporarily_unavailable', undefined, { cause: safeCause(cause) });
     this.store = store;
   }
 }

@@ -9,6 +9,7 @@ import { discoveryUrl, jwksUrl, keyContext } from './auth/keys/context.ts';
 import { advanceKeys } from './auth/keys/service.ts';
 import { type Bindings, type Config, loadConfig } from './config/index.ts';
 import { purgeEdgeCache } from './http/edge-cache.ts';
+import { describeCause } from './safe-cause.ts';
 import { drizzleAuditStore } from './store/audit-events.ts';
 import { createStores, type Stores } from './store/index.ts';
 import { RequestTrace } from './store/trace.ts';
@@ -29,14 +30,12 @@ export async function runScheduled(controller: ScheduledController, env: Binding
   const names = Object.keys(steps);
   outcomes.forEach((outcome, i) => {
     if (outcome.status === 'fulfilled') return;
-    const cause =
-      outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
     console.error(
       JSON.stringify({
         level: 'error',
         msg: `${names[i]} failed`,
         cron: controller.cron,
-        cause: `${cause.name}: ${cause.message}`,
+        cause: describeCause(outcome.reason),
       }),
     );
   });

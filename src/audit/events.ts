@@ -41,8 +41,15 @@ export interface AuditDetails {
     revoked_kid?: string | undefined;
     states_updated?: number | undefined;
   };
-  /** A limiter refused a request (`limiter`: which one, e.g. "login_ip"). */
-  rate_limited: { limiter: string; retry_after: number };
+  /**
+   * A limiter refused a request (`limiter`: which one, e.g. "login_ip"); the login backoff says
+   * why (`backing_off`, or `attempts_in_flight`: parallel attempts used up the budget).
+   */
+  rate_limited: {
+    limiter: string;
+    retry_after: number;
+    reason?: 'backing_off' | 'attempts_in_flight';
+  };
   /** Per-account backoff after consecutive failures (credential stuffing). */
   login_throttled: { failures: number; retry_after: number };
   admin_audit_read: { filters: AuditQueryFilters; returned: number };

@@ -3,6 +3,7 @@
 // response has gone (ctx.waitUntil), so auditing adds no latency and no round trip to the
 // request's critical path. No Hono types here: the HTTP side lives in src/http/audit.ts.
 import type { NewAuditEventRow } from '../db/schema.ts';
+import { describeCause } from '../safe-cause.ts';
 import {
   type AuditEvent,
   type AuditEventType,
@@ -58,7 +59,7 @@ export class AuditTrail implements AuditRecorder {
           msg: 'audit write failed',
           request_id: this.origin.requestId,
           types: rows.map((row) => row.type),
-          cause: describe(error),
+          cause: describeCause(error),
         }),
       );
     }
@@ -98,12 +99,4 @@ export function auditLogLine(row: NewAuditEventRow): string {
     request_id: row.requestId ?? null,
     details: row.details ?? {},
   });
-}
-
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error; e instanceof Error && parts.length < 3; e = e.cause) {
-    parts.push(`${e.name}: ${e.message}`);
-  }
-  return parts.join(' <- ') || String(error);
 }

@@ -4,6 +4,7 @@
 import type { AuditRecorder } from '../audit/events.ts';
 import type { Config } from '../config/index.ts';
 import { AuthError } from '../errors.ts';
+import { describeCause } from '../safe-cause.ts';
 import type { RequestTrace } from '../store/trace.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
@@ -114,7 +115,7 @@ export async function authenticate(
               level: 'error',
               msg: 'password rehash failed',
               user_id: user.id,
-              cause: String(error),
+              cause: describeCause(error),
             }),
           ),
         ),

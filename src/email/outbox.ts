@@ -4,6 +4,7 @@
 // and its status, and neither holding the body (a one-time token) or the recipient address.
 import type { AuditOrigin, AuditSink } from '../audit/trail.ts';
 import { AuditTrail } from '../audit/trail.ts';
+import { describeCause } from '../safe-cause.ts';
 import { EmailSendError, type EmailMessage, type Mailer } from './mailer.ts';
 
 export interface OutboxDeps {
@@ -87,9 +88,11 @@ function failureOf(error: unknown, provider: string) {
   return { provider, status: null, reason: 'unreachable' as const };
 }
 
-/** Names the underlying failure (timeout, refused connection) without any message content. */
+/**
+ * Names the underlying failure (timeout, refused connection) without any message content: a
+ * provider's or a fetch error's message may quote the recipient.
+ */
 function causeOf(error: unknown): string | null {
   const cause = error instanceof EmailSendError ? error.cause : error;
-  if (!(cause instanceof Error)) return cause === undefined ? null : String(cause).slice(0, 200);
-  return `${cause.name}: ${cause.message}`.slice(0, 200);
+  return cause === undefined ? null : describeCause(cause);
 }

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import type { Later } from '../auth/account-lifecycle.ts';
 import { AuditTrail } from '../audit/trail.ts';
+import { describeCause } from '../safe-cause.ts';
 import { drizzleAuditStore } from '../store/audit-events.ts';
 import { createStores } from '../store/index.ts';
 import { RequestTrace } from '../store/trace.ts';
@@ -25,7 +26,7 @@ export function afterResponse(c: Context<AppEnv>): Later {
             level: 'error',
             msg: `${name} failed after the response`,
             request_id: requestId,
-            cause: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            cause: describeCause(error),
           }),
         ),
       )

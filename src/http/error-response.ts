@@ -1,8 +1,12 @@
 // The one place an error becomes an HTTP response: OAuth-style JSON
 // `{"error": code, "error_description": text}` (RFC 6749 §5.2) with the code's status.
-// 5xx responses never carry internal detail: the log line (with the request id) does.
+// 5xx responses never carry internal detail: the log line (with the request id) does, and it
+// holds only safe fields: the request id, the route PATTERN (never the URL, whose path or query
+// may hold an address or a token), the error code and the facts of its cause (classes,
+// SQLSTATE, constraint, HTTP status), never a driver's message (src/safe-cause.ts).
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import {
   AuthError,
   ConfigError,
@@ -10,6 +14,7 @@ import {
   type ErrorCode,
   StoreUnavailableError,
 } from '../errors.ts';
+import { failureFacts } from '../safe-cause.ts';
 
 export const BEARER_REALM = 'edge-auth';
 
@@ -39,16 +44,17 @@ function toAuthError(err: unknown): AuthError {
 export function logError(c: Context, err: AuthError): void {
   const line: Record<string, unknown> = {
     level: err.status >= 500 ? 'error' : 'warn',
-    msg: err.message,
+    // Our own text: the registry's description, or what a misconfiguration names (variables,
+    // a key id; never a secret's value: src/config, src/auth/keys/key-material.ts).
+    msg: err.code === 'server_misconfigured' ? err.message : ERRORS[err.code].description,
     code: err.code,
     request_id: c.get('requestId'),
     method: c.req.method,
-    path: c.req.path,
+    route: routePath(c, -1) || null,
   };
   if (err instanceof ConfigError) line.variables = err.variables;
   if (err instanceof StoreUnavailableError) line.store = err.store;
-  const cause = err.cause;
-  if (cause instanceof Error) line.cause = `${cause.name}: ${cause.message}`;
+  if (err.cause !== undefined) line.cause = failureFacts(err.cause);
   console.error(JSON.stringify(line));
 }
 

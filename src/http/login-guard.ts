@@ -1,7 +1,7 @@
 // What a login must pass before its password is checked: the per-address and per-email rate
 // limits, the account's backoff (src/abuse/login-backoff.ts) and, when configured, Turnstile.
 //
-// Round trips: both limiters and the backoff read are issued in one tick on the auto-pipelined
+// Round trips: both limiters and the backoff reservation are issued in one tick on the auto-pipelined
 // client, so they are ONE Redis request, and it runs concurrently with the SQL lookup of the
 // user (src/auth/accounts.ts). A successful login therefore still waits for one SQL read and
 // one Redis request before hashing, then the session script: 1 SQL + 2 Redis, no longer.
@@ -20,14 +20,17 @@ import {
 } from '../abuse/limiters.ts';
 import {
   backoffReady,
-  type BackoffState,
-  clearLoginFailures,
-  readBackoff,
   recordLoginFailure,
+  recordLoginSuccess,
+  releaseAttempt,
+  type Reservation,
+  reserveAttempt,
+  successNeedsWrite,
 } from '../abuse/login-backoff.ts';
 import { verifyTurnstile } from '../abuse/turnstile.ts';
 import type { LoginGuard } from '../auth/accounts.ts';
 import { AuthError, StoreUnavailableError } from '../errors.ts';
+import { describeCause } from '../safe-cause.ts';
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from './services.ts';
@@ -45,7 +48,7 @@ export function loginGuard(
   const { ip } = clientInfo(c);
   const keyOfEmail = emailLimiterKey(config.keys.keks, email);
   let backoffKey = '';
-  let state: BackoffState = { failures: 0, blockedUntil: 0 };
+  let reservation: Reservation | undefined;
 
   const limits = async (): Promise<LimitOutcome[]> => {
     const [emailId, sha] = await Promise.all([keyOfEmail, backoffReady()]);
@@ -56,9 +59,16 @@ export function loginGuard(
       consume(redis, config, 'login_ip', ipLimitKey(ip)),
       consume(redis, config, 'login_email', emailId),
     ];
-    const backoff = readBackoff(redis, sha, backoffKey);
-    const [outcomes, read] = await Promise.all([Promise.all(pending), backoff]);
-    state = read;
+    // The attempt is counted here, before its password is checked, atomically: N parallel
+    // attempts see N different counts (src/abuse/login-backoff.ts). A reservation outlives a
+    // crashed attempt by at most the time a live one can take: the SQL lookup and the verdict's
+    // write (a store timeout each) and the hash.
+    const backoff = reserveAttempt(redis, sha, backoffKey, config.abuse.backoff, {
+      now: Date.now(),
+      pendingTtlMs: 2 * config.storeTimeoutMs + 5_000,
+    });
+    const [outcomes, reserved] = await Promise.all([Promise.all(pending), backoff]);
+    reservation = reserved;
     return outcomes.filter((o): o is LimitOutcome => o !== undefined);
   };
 
@@ -72,29 +82,35 @@ export function loginGuard(
       if (limited.status === 'rejected') throw failClosed(limited.reason);
       const now = Date.now();
       const outcomes = limited.value;
-      if (outcomes.some((o) => o.timedOut)) {
-        throw new StoreUnavailableError('redis', new Error('login rate limiter timed out'));
-      }
-      const refused = outcomes.find((o) => !o.allowed);
-      if (refused) {
-        const error = rateLimitedError(refused, now);
-        audit(c).record({
-          type: 'rate_limited',
-          details: { limiter: refused.limiter, retry_after: retryAfterOf(error) },
-        });
+      const refusal = (): unknown => {
+        if (outcomes.some((o) => o.timedOut)) {
+          return new StoreUnavailableError('redis', new Error('login rate limiter timed out'));
+        }
+        const refused = outcomes.find((o) => !o.allowed);
+        if (refused) {
+          const error = rateLimitedError(refused, now);
+          audit(c).record({
+            type: 'rate_limited',
+            details: { limiter: refused.limiter, retry_after: retryAfterOf(error) },
+          });
+          return error;
+        }
+        if (reservation && !reservation.admitted) return backoffRefusal(c, reservation, now);
+        if (proven.status === 'rejected') return proven.reason as unknown;
+        return undefined;
+      };
+      const error = refusal();
+      if (error !== undefined) {
+        // Refused before the password check: an admitted attempt must not hold a place in the
+        // account's budget until its reservation expires.
+        if (reservation?.admitted) {
+          const { attemptId } = reservation;
+          c.executionCtx.waitUntil(
+            releaseAttempt(stores.redis, backoffKey, attemptId).catch(() => undefined),
+          );
+        }
         throw error;
       }
-      if (state.blockedUntil > now) {
-        const retryAfter = Math.ceil((state.blockedUntil - now) / 1000);
-        audit(c).record({
-          type: 'rate_limited',
-          details: { limiter: 'login_backoff', retry_after: retryAfter },
-        });
-        throw new AuthError('rate_limited', `Too many failed attempts; retry in ${retryAfter} s.`, {
-          headers: { 'Retry-After': String(retryAfter) },
-        });
-      }
-      if (proven.status === 'rejected') throw proven.reason;
       for (const [field, value] of Object.entries(rateLimitHeaders(outcomes, now))) {
         c.header(field, value);
       }
@@ -102,9 +118,11 @@ export function loginGuard(
 
     async failed(userId) {
       try {
+        if (!reservation) return;
         const next = await recordLoginFailure(
           stores.redis,
           backoffKey,
+          reservation.attemptId,
           config.abuse.backoff,
           Date.now(),
         );
@@ -125,15 +143,43 @@ export function loginGuard(
             level: 'warn',
             msg: 'login failure not recorded',
             request_id: c.var.requestId,
-            cause: String(error),
+            cause: describeCause(error),
           }),
         );
       }
     },
 
     succeeded() {
-      if (state.failures === 0) return;
-      c.executionCtx.waitUntil(clearLoginFailures(stores.redis, backoffKey).catch(() => 0));
+      if (!reservation || !successNeedsWrite(reservation, config.abuse.backoff)) return;
+      c.executionCtx.waitUntil(
+        recordLoginSuccess(stores.redis, backoffKey, reservation.attemptId).catch(() => 0),
+      );
     },
   };
+}
+
+/**
+ * 429 without a password check: the account is backing off, or the attempts already in flight
+ * use up what its failures leave (each of them may be the failure that starts the wait).
+ */
+function backoffRefusal(c: Context<AppEnv>, reservation: Reservation, now: number): AuthError {
+  const blocked = reservation.blockedUntil > now;
+  const waitMs = blocked
+    ? reservation.blockedUntil - now
+    : c.var.config.abuse.backoff.baseSeconds * 1000;
+  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  audit(c).record({
+    type: 'rate_limited',
+    details: {
+      limiter: 'login_backoff',
+      reason: blocked ? 'backing_off' : 'attempts_in_flight',
+      retry_after: retryAfter,
+    },
+  });
+  const description = blocked
+    ? `Too many failed attempts; retry in ${retryAfter} s.`
+    : `Too many login attempts in flight for this account; retry in ${retryAfter} s.`;
+  return new AuthError('rate_limited', description, {
+    headers: { 'Retry-After': String(retryAfter) },
+  });
 }

@@ -19,6 +19,7 @@ import {
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from './services.ts';
+import { describeCause } from '../safe-cause.ts';
 
 function warnFailOpen(c: Context<AppEnv>, limiter: LimiterName, cause: unknown): void {
   console.warn(
@@ -27,7 +28,7 @@ function warnFailOpen(c: Context<AppEnv>, limiter: LimiterName, cause: unknown):
       msg: 'rate limiter unavailable; request allowed',
       limiter,
       request_id: c.var.requestId,
-      cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+      cause: describeCause(cause),
     }),
   );
 }

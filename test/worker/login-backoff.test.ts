@@ -1,17 +1,29 @@
 // Per-account exponential backoff: the attacker's view (refused without a password check, the
 // wait doubles, every start of a wait audited) and the owner's (delayed, never locked out; a
 // success resets the count). An unknown address backs off identically: no enumeration.
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import {
+  backoffReady,
+  recordLoginFailure,
+  recordLoginSuccess,
+  reserveAttempt,
+} from '../../src/abuse/login-backoff.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createStores } from '../../src/store/index.ts';
+import { RequestTrace } from '../../src/store/trace.ts';
 import { errorOf, freshIp, postWithEnv, sleep } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';
 
 // 2 s base, so a slow machine still sends the next attempt inside the first wait.
-const env = { LOGIN_BACKOFF_AFTER: '3', LOGIN_BACKOFF_BASE: '2s', LOGIN_BACKOFF_MAX: '3s' };
+const backoffEnv = { LOGIN_BACKOFF_AFTER: '3', LOGIN_BACKOFF_BASE: '2s', LOGIN_BACKOFF_MAX: '3s' };
 const retryAfterOf = (response: Response) => Number(response.headers.get('Retry-After'));
 // Each attempt from a new address: the backoff is per account, whatever the address.
 const attempt = (email: string, password: string) =>
-  postWithEnv('/api/v1/auth/login', { email, password }, env, { 'CF-Connecting-IP': freshIp() });
+  postWithEnv('/api/v1/auth/login', { email, password }, backoffEnv, {
+    'CF-Connecting-IP': freshIp(),
+  });
 
 async function failTimes(email: string, n: number): Promise<number[]> {
   const statuses: number[] = [];
@@ -67,5 +79,131 @@ describe('login backoff', () => {
     const refused = await attempt(email, PASSWORD);
     expect(refused.response.status).toBe(429);
     expect(retryAfterOf(refused.response)).toBeLessThanOrEqual(2);
+  });
+});
+
+// Issue 13, item 5: the attempt is reserved atomically BEFORE its password is checked, so
+// parallel guesses cannot all read the same count. Controlled values, no sleeps: a 60 s wait
+// (nothing here waits it out) and an email limit the burst cannot reach.
+describe('login backoff under parallel attempts', () => {
+  const burstEnv = {
+    LOGIN_BACKOFF_AFTER: '5',
+    LOGIN_BACKOFF_BASE: '60s',
+    LOGIN_BACKOFF_MAX: '60s',
+    RATE_LIMIT_LOGIN_EMAIL: '100/5m',
+  };
+  const after = Number(burstEnv.LOGIN_BACKOFF_AFTER);
+  const burstAttempt = (email: string, password: string) =>
+    postWithEnv('/api/v1/auth/login', { email, password }, burstEnv, {
+      'CF-Connecting-IP': freshIp(),
+    });
+  const bodyOf = (response: Response) =>
+    response.json<{ error: string; error_description: string }>();
+
+  it('ten parallel wrong passwords: at most LOGIN_BACKOFF_AFTER are checked, the rest refused unchecked', async () => {
+    const user = await registerUser();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => burstAttempt(user.email, 'wrong password')),
+    );
+    const checked = results.filter((r) => r.response.status === 401);
+    const refused = results.filter((r) => r.response.status === 429);
+    expect(checked.length + refused.length).toBe(10);
+    expect(checked.length).toBeLessThanOrEqual(after);
+    expect(checked.length).toBeGreaterThan(0);
+    for (const { response } of checked) {
+      expect((await bodyOf(response)).error).toBe('invalid_credentials');
+      expect(response.headers.get('Server-Timing')).toMatch(/hash;/);
+    }
+    for (const { response, requestId } of refused) {
+      const body = await bodyOf(response);
+      expect(body.error).toBe('rate_limited');
+      expect(body.error_description).toMatch(/Too many (failed|login) attempts/);
+      expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(0);
+      // Refused before any password check: no hash was computed for it.
+      expect(response.headers.get('Server-Timing') ?? '').not.toMatch(/hash;/);
+      const [row] = await auditRowsOf(requestId);
+      expect(row).toMatchObject({ type: 'rate_limited', details: { limiter: 'login_backoff' } });
+      expect(['backing_off', 'attempts_in_flight']).toContain(
+        (row?.details as { reason?: string }).reason,
+      );
+    }
+    // The failures that were checked started the wait: even the right password waits now.
+    const owner = await burstAttempt(user.email, PASSWORD);
+    expect(owner.response.status).toBe(429);
+    expect((await bodyOf(owner.response)).error_description).toMatch(/Too many failed attempts/);
+  });
+
+  it('a burst at an address with no account is cut the same way', async () => {
+    const email = freshEmail('nobody');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => burstAttempt(email, 'wrong password')),
+    );
+    const statuses = results.map((r) => r.response.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(after);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(10 - after);
+  });
+
+  it("the owner's success during a burst does not hand the burst a fresh budget", async () => {
+    const user = await registerUser();
+    const results = await Promise.all([
+      burstAttempt(user.email, PASSWORD),
+      ...Array.from({ length: 12 }, () => burstAttempt(user.email, 'wrong password')),
+    ]);
+    const wrongChecked = results.slice(1).filter((r) => r.response.status === 401).length;
+    // The owner's attempt took one place at most; the success clears the failures before it but
+    // never the places of guesses still in flight, so the guesses checked stay within budget
+    // plus what the owner's reset gives back (at most one budget more, as in sequence).
+    expect(wrongChecked).toBeLessThanOrEqual(2 * after);
+    expect([200, 429]).toContain(results[0]!.response.status);
+  });
+});
+
+describe('the reservation script, at controlled instants', () => {
+  const settings = { after: 3, baseSeconds: 60, maxSeconds: 60 };
+  const pendingTtlMs = 10_000;
+  const T = 1_800_000_000_000;
+  const setup = async () => {
+    const redis = createStores(loadConfig(env), new RequestTrace('test-backoff')).redis;
+    const key = `${loadConfig(env).redis.keyPrefix}lb:test-${crypto.randomUUID()}`;
+    const sha = await backoffReady();
+    const reserve = (now: number) =>
+      reserveAttempt(redis, sha, key, settings, { now, pendingTtlMs });
+    return { redis, key, reserve };
+  };
+
+  it('counts attempts in flight; a success frees only its own place', async () => {
+    const { redis, key, reserve } = await setup();
+    const first = await reserve(T);
+    const others = [await reserve(T), await reserve(T)];
+    expect([first, ...others].map((r) => [r.admitted, r.pending])).toEqual([
+      [true, 1],
+      [true, 2],
+      [true, 3],
+    ]);
+    expect(await reserve(T)).toMatchObject({ admitted: false, pending: 3, blockedUntil: 0 });
+    await recordLoginSuccess(redis, key, first.attemptId);
+    // The two guesses still in flight keep their places: one place is free, not three.
+    expect(await reserve(T + 1)).toMatchObject({ admitted: true, pending: 3 });
+    expect(await reserve(T + 1)).toMatchObject({ admitted: false });
+  });
+
+  it('failures confirm reservations and start the wait; a crashed reservation expires', async () => {
+    const { redis, key, reserve } = await setup();
+    const attempts = [await reserve(T), await reserve(T), await reserve(T)];
+    await recordLoginFailure(redis, key, attempts[0]!.attemptId, settings, T + 1);
+    await recordLoginFailure(redis, key, attempts[1]!.attemptId, settings, T + 2);
+    // The third attempt crashed: its reservation holds the last place until it expires.
+    expect(await reserve(T + 3)).toMatchObject({ admitted: false, failures: 2, pending: 1 });
+    const later = await reserve(T + pendingTtlMs + 1);
+    expect(later).toMatchObject({ admitted: true, failures: 2, pending: 1 });
+    const third = await recordLoginFailure(
+      redis,
+      key,
+      later.attemptId,
+      settings,
+      T + pendingTtlMs + 2,
+    );
+    expect(third).toEqual({ failures: 3, blockedUntil: T + pendingTtlMs + 2 + 60_000 });
+    expect(await reserve(T + pendingTtlMs + 3)).toMatchObject({ admitted: false, failures: 3 });
   });
 });
