@@ -31,18 +31,27 @@ export interface SessionInfo {
 }
 
 export type Rotation =
-  | { kind: 'rotated'; session: SessionClaims; refreshTtlSeconds: number }
+  | {
+      kind: 'rotated';
+      session: SessionClaims;
+      refreshTtlSeconds: number;
+      /** The key-set version read in the same round trip (see observeKeySetVersion). */
+      keySetVersion: string | null;
+    }
   | { kind: 'reused'; uid: string; sid: string }
   | { kind: 'invalid' };
 
 export interface SessionStore {
-  /** Records the session and its first refresh token; returns sessions evicted by the cap. */
+  /**
+   * Records the session and its first refresh token; returns sessions evicted by the cap and
+   * the key-set version read in the same round trip (see observeKeySetVersion).
+   */
   create(
     session: NewSession,
     refreshHash: string,
     ttlSeconds: number,
     cap: number,
-  ): Promise<string[]>;
+  ): Promise<{ evicted: string[]; keySetVersion: string | null }>;
   /** Refuses (invalid, nothing rotated) a token of a session bound to another client. */
   rotate(
     oldHash: string,

@@ -12,7 +12,7 @@ import {
   signAccessToken,
   type VerifiedAccessToken,
 } from './access-token.ts';
-import type { KeyContext } from './keys/service.ts';
+import type { KeyContext, KeySetVersion } from './keys/service.ts';
 import {
   hashRefreshToken,
   looksLikeRefreshToken,
@@ -41,6 +41,11 @@ export interface TokenDeps {
   keys: KeyContext;
   /** The per-session refresh limit: throws rate_limited when over it. */
   admitRefresh: (sid: string) => Promise<void>;
+  /**
+   * One Redis round trip: the key-set version, for paths that sign without a session script
+   * (client credentials). Session paths get it from the script's reply instead.
+   */
+  readKeySetVersion: () => Promise<KeySetVersion>;
 }
 
 export const tokenSettings = (config: Config) => ({
@@ -110,23 +115,22 @@ export async function startSession(
   const settings = settingsFor(config, grant);
   const refreshTtl = grant?.refreshTokenTtl ?? config.refreshTokenTtl;
   const refreshToken = await newRefreshToken(session.sid, config.keys.keks);
-  const [, access] = await Promise.all([
-    hashRefreshToken(refreshToken).then((hash) =>
-      deps.sessions.create(
-        {
-          ...session,
-          createdAt: now,
-          absoluteExpiry: new Date(now.getTime() + config.sessionMaxLifetime * 1000),
-          ip: client.ip,
-          userAgent: client.userAgent,
-        },
-        hash,
-        refreshTtl,
-        config.sessionCap,
-      ),
-    ),
-    signAccessToken(deps.keys, settings, claimsOf(session), now),
-  ]);
+  const { keySetVersion } = await deps.sessions.create(
+    {
+      ...session,
+      createdAt: now,
+      absoluteExpiry: new Date(now.getTime() + config.sessionMaxLifetime * 1000),
+      ip: client.ip,
+      userAgent: client.userAgent,
+    },
+    await hashRefreshToken(refreshToken),
+    refreshTtl,
+    config.sessionCap,
+  );
+  // Signs after the store reply (not beside it): the reply carries the key-set version, and a
+  // changed one must reload the key set before anything is signed (item 17, emergency rotation).
+  deps.keys.observeKeySetVersion(keySetVersion);
+  const access = await signAccessToken(deps.keys, settings, claimsOf(session), now);
   return {
     access_token: access.token,
     token_type: 'Bearer',
@@ -170,6 +174,8 @@ export async function refreshSession(
   );
   if (rotation.kind === 'invalid') throw new AuthError('invalid_grant');
   if (rotation.kind === 'reused') return rotation;
+  // Before signing: a changed key-set version reloads the key set (emergency rotation).
+  deps.keys.observeKeySetVersion(rotation.keySetVersion);
   const settings = settingsFor(config, grant);
   const access = await signAccessToken(deps.keys, settings, claimsOf(rotation.session), now);
   return {

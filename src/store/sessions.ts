@@ -1,7 +1,9 @@
 // SessionStore over Upstash Redis. Scripts run EVALSHA first and fall back to EVAL on NOSCRIPT
 // (the client's createScript), so a warm Redis costs one round trip per call.
 import type { Rotation, SessionStore } from '../auth/sessions.ts';
+import { StoreUnavailableError } from '../errors.ts';
 import type { Redis } from './index.ts';
+import { keySetVersionKey } from './key-set-version.ts';
 import {
   CREATE_SESSION,
   INSPECT_REFRESH,
@@ -13,6 +15,46 @@ import {
 /** The subset of the client this adapter uses (upstash/ratelimit-js narrows the same way). */
 type SessionRedis = Pick<Redis, 'createScript' | 'pipeline' | 'hmget' | 'set'>;
 
+// ---- key-set version (issue 13, item 17) -------------------------------------------------
+// Minimal stand-in until the session scripts return the version themselves: the script and a
+// GET of `keys:version` in one pipeline, so the caller learns the version in the same round
+// trip. EVALSHA first, EVAL on NOSCRIPT, like the client's createScript.
+const scriptSha = new Map<string, Promise<string>>();
+
+function sha1Hex(script: string): Promise<string> {
+  let sha = scriptSha.get(script);
+  if (!sha) {
+    sha = crypto.subtle
+      .digest('SHA-1', new TextEncoder().encode(script))
+      .then((d) => [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+    scriptSha.set(script, sha);
+  }
+  return sha;
+}
+
+async function execWithKeySetVersion<T>(
+  redis: SessionRedis,
+  prefix: string,
+  script: string,
+  keys: string[],
+  args: string[],
+): Promise<{ result: T; keySetVersion: string | null }> {
+  const sha = await sha1Hex(script);
+  const attempt = (byHash: boolean) => {
+    const pipeline = redis.pipeline();
+    if (byHash) pipeline.evalsha(sha, keys, args);
+    else pipeline.eval(script, keys, args);
+    return pipeline.get(keySetVersionKey(prefix)).exec<[T, string | null]>({ keepErrors: true });
+  };
+  let [reply, version] = await attempt(true);
+  if (reply.error?.toLowerCase().includes('noscript')) [reply, version] = await attempt(false);
+  const failed = reply.error ?? version.error;
+  if (failed) throw new StoreUnavailableError('redis', new Error(failed));
+  const value = version.result as unknown;
+  return { result: reply.result as T, keySetVersion: value === null ? null : String(value) };
+}
+// -------------------------------------------------------------------------------------------
+
 const ms = (seconds: number) => String(Math.round(seconds * 1000));
 
 export function redisSessionStore(redis: SessionRedis, prefix: string): SessionStore {
@@ -22,8 +64,6 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
     index: (uid: string) => `${prefix}user:${uid}:sessions`,
     blacklist: (jti: string) => `${prefix}bl:${jti}`,
   };
-  const createScript = redis.createScript<string[]>(CREATE_SESSION);
-  const rotateScript = redis.createScript<string[]>(ROTATE_REFRESH);
   const logoutScript = redis.createScript<number>(LOGOUT);
   const revokeScript = redis.createScript<number>(REVOKE_SESSIONS);
   const inspectScript = redis.createScript<string[]>(INSPECT_REFRESH);
@@ -44,7 +84,10 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
         abs: String(session.absoluteExpiry.getTime()),
         ...(session.clientId ? { cid: session.clientId } : {}),
       };
-      return createScript.exec(
+      const { result, keySetVersion } = await execWithKeySetVersion<string[]>(
+        redis,
+        prefix,
+        CREATE_SESSION,
         [key.session(session.sid), key.refresh(refreshHash), key.index(session.uid)],
         [
           prefix,
@@ -56,10 +99,14 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
           ...Object.entries(fields).flat(),
         ],
       );
+      return { evicted: result, keySetVersion };
     },
 
     async rotate(oldHash, newHash, now, graceSeconds, ttlSeconds, clientId): Promise<Rotation> {
-      const reply = await rotateScript.exec(
+      const { result: reply, keySetVersion } = await execWithKeySetVersion<string[]>(
+        redis,
+        prefix,
+        ROTATE_REFRESH,
         [key.refresh(oldHash), key.refresh(newHash)],
         [
           prefix,
@@ -78,6 +125,7 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
           kind: 'rotated',
           session: { uid, email, roles: roles ? roles.split(',') : [], scope, sid, clientId },
           refreshTtlSeconds: Math.max(0, Math.floor(Number(ttl) / 1000)),
+          keySetVersion,
         };
       }
       if (kind === 'reused') return { kind: 'reused', uid: rest[0] ?? '', sid: rest[1] ?? '' };
