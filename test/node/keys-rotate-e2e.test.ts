@@ -41,6 +41,7 @@ function startWorker(): Promise<WranglerDev> {
 /** The keys CLI as the operator runs it against the local stack (never DATABASE_URL). */
 function keysCli(
   command: string,
+  extra: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -53,6 +54,7 @@ function keysCli(
   for (const name of ['DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN']) {
     delete env[name];
   }
+  Object.assign(env, extra);
   return new Promise((done, fail) => {
     const child = spawn(TSX, ['scripts/keys.ts', command], { cwd: ROOT, env });
     let stdout = '';
@@ -168,5 +170,20 @@ describe('npm run keys -- rotate against wrangler dev', { timeout: 120_000 }, ()
     const token = await login();
     expect(decodeProtectedHeader(token).kid).toBe(kid);
     expect((await freshVerifier(token)).protectedHeader.kid).toBe(kid);
+  });
+
+  it('says loudly, and exits 1, when it cannot bump the version in Redis', async () => {
+    const unreachable = `http://127.0.0.1:${await freePort()}`;
+    const result = await keysCli('rotate', { UPSTASH_REDIS_REST_URL: unreachable });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/new signing key \S+; revoked \S+/);
+    expect(result.stderr).toContain(`could not bump the key-set version (${prefix}keys:version`);
+    expect(result.stderr).toContain(
+      `Isolates will only notice within KEY_CACHE_TTL (${KEY_CACHE_TTL_SECONDS}s)`,
+    );
+    expect(result.stderr).toContain('npm run keys -- bump-version');
+    const bumped = await keysCli('bump-version');
+    expect(bumped.code, bumped.stderr).toBe(0);
+    expect(bumped.stdout).toMatch(/key-set version \d+/);
   });
 });

@@ -184,10 +184,6 @@ export async function currentSigner(ctx: KeyContext, now: Date): Promise<Signer>
   return { kid: key.kid, key: await imported };
 }
 
-export async function publishedKeys(ctx: KeyContext, now: Date): Promise<PublicJwk[]> {
-  return (await publishedKeySet(ctx, now)).keys;
-}
-
 export interface PublishedKeySet {
   keys: PublicJwk[];
   /** Names exactly the published keys (their kids, in order): equal fingerprints, equal JWKS. */
