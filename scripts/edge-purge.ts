@@ -1,5 +1,6 @@
 // Purge-by-URL through Cloudflare's API, so an emergency key rotation drops the JWKS from
-// every edge location at once instead of waiting JWKS_EDGE_TTL. Needs CLOUDFLARE_ZONE_ID and
+// every edge location at once (without it, each location replaces its copy within
+// KEY_CACHE_TTL, when its isolate's key set no longer matches the copy). Needs CLOUDFLARE_ZONE_ID and
 // an API token with the Cache Purge permission (CLOUDFLARE_API_TOKEN).
 export async function purgeByUrl(
   urls: string[],
@@ -8,7 +9,7 @@ export async function purgeByUrl(
   const zone = env.CLOUDFLARE_ZONE_ID;
   const token = env.CLOUDFLARE_API_TOKEN;
   if (!zone || !token) {
-    return `edge copies expire within JWKS_EDGE_TTL; set CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN to purge ${urls.join(', ')} at once`;
+    return `each location replaces its JWKS copy within KEY_CACHE_TTL; set CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN to purge ${urls.join(', ')} at once`;
   }
   const response = await fetch(`https://api.cloudflare.com/client/v4/zones/${zone}/purge_cache`, {
     method: 'POST',

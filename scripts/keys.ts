@@ -1,18 +1,20 @@
-// `npm run keys -- list | rotate | advance | rekey | new-kek`
-// Works against the local stack (default) or a real database (DATABASE_URL, with ISSUER and
-// KEY_ENCRYPTION_KEY set as in the deployed Worker).
+// `npm run keys -- list | rotate | bump-version | advance | rekey | new-kek`
+// Works against the local stack (default) or a real database (DATABASE_URL, with ISSUER,
+// KEY_ENCRYPTION_KEY, UPSTASH_REDIS_REST_URL/TOKEN and REDIS_KEY_PREFIX set as in the
+// deployed Worker: `rotate` must reach the Worker's Redis).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { discoveryUrl, jwksUrl } from '../src/auth/keys/context.ts';
+import { Redis } from '@upstash/redis';
+import { discoveryUrl, jwksUrl, keyContext } from '../src/auth/keys/context.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
 import {
   advanceKeys,
-  emergencyRotate,
-  type KeyContext,
+  KeySetVersionNotBumpedError,
   resealKeys,
+  rotateInEmergency,
 } from '../src/auth/keys/service.ts';
+import { keySetVersionKey, redisKeySetVersionCounter } from '../src/store/key-set-version.ts';
 import { auditRow } from '../src/audit/trail.ts';
 import { drizzleAuditStore } from '../src/store/audit-events.ts';
-import { drizzleSigningKeyStore } from '../src/store/signing-keys.ts';
 import { openToolDb } from '../dev/db-client.ts';
 import { purgeByUrl } from './edge-purge.ts';
 import { toolConfig } from './tool-config.ts';
@@ -20,6 +22,8 @@ import { toolConfig } from './tool-config.ts';
 const USAGE = `usage: npm run keys -- <command>
   list      the issuer's signing keys and their lifecycle state
   rotate    EMERGENCY: a new key signs now; the current key is revoked and leaves the JWKS
+  bump-version  make every isolate reload its key set before it next signs (rotate does it;
+            run this if rotate could not reach Redis)
   advance   run the cron's lifecycle step now (schedule the successor when due)
   rekey     re-encrypt every private key under the first KEY_ENCRYPTION_KEY entry
   new-kek   print a fresh key-encryption key entry ("id:base64url")`;
@@ -30,20 +34,39 @@ if (command === 'new-kek') {
   console.log(`${id}:${randomBytes(32).toString('base64url')}`);
   process.exit(0);
 }
-if (!['list', 'rotate', 'advance', 'rekey'].includes(command ?? '')) {
+if (!['list', 'rotate', 'bump-version', 'advance', 'rekey'].includes(command ?? '')) {
   console.error(USAGE);
   process.exit(2);
 }
 
 const config = toolConfig();
 const handle = openToolDb();
-const ctx: KeyContext = {
-  issuer: config.issuer,
-  policy: config.keys,
-  store: drizzleSigningKeyStore(handle.db),
-  // The CLI signs nothing after a session store call.
-  observeKeySetVersion: () => {},
-};
+const ctx = keyContext(config, handle.db);
+/** The Worker's `keys:version` counter: isolates compare it before they sign. */
+const versionCounter = redisKeySetVersionCounter(
+  new Redis({
+    url: config.redis.url,
+    token: config.redis.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    retry: { retries: 2, backoff: () => 200 },
+  }),
+  config.redis.keyPrefix,
+);
+const versionKey = keySetVersionKey(config.redis.keyPrefix);
+
+function versionNotBumped(cause: unknown): void {
+  console.error(
+    [
+      `ERROR: could not bump the key-set version (${versionKey} at ${config.redis.url}): ${String(cause)}`,
+      `Isolates will only notice within KEY_CACHE_TTL (${config.keys.cacheTtl}s): until then, those that`,
+      'cached the key set may still sign with the revoked key. Fix the Redis settings',
+      '(UPSTASH_REDIS_REST_URL/TOKEN, REDIS_KEY_PREFIX as in the Worker) and run:',
+      '  npm run keys -- bump-version',
+    ].join('\n'),
+  );
+  process.exitCode = 1;
+}
 
 /** The audit row of a key change made here (the Worker's cron records its own). */
 async function auditKeyChange(change: {
@@ -71,12 +94,29 @@ try {
   console.log(`issuer ${config.issuer} in ${handle.target}`);
   const now = new Date();
   if (command === 'rotate') {
-    const { kid, revoked } = await emergencyRotate(ctx, now);
+    let rotation: { kid: string; revoked: string | undefined; version?: string };
+    try {
+      rotation = await rotateInEmergency(ctx, versionCounter, now);
+    } catch (error) {
+      if (!(error instanceof KeySetVersionNotBumpedError)) throw error;
+      rotation = error.rotation;
+      versionNotBumped(error.cause);
+    }
+    const { kid, revoked, version } = rotation;
     console.log(`new signing key ${kid}; revoked ${revoked ?? '(none)'}`);
     await auditKeyChange({ step: 'emergency', created_kid: kid, revoked_kid: revoked });
-    console.log(
-      `isolates pick it up within KEY_CACHE_TTL; ${await purgeByUrl([jwksUrl(config.issuer), discoveryUrl(config.issuer)])}`,
-    );
+    if (version !== undefined) {
+      console.log(
+        `key-set version ${version}: every isolate reloads its keys before it next signs; every location's JWKS drops ${revoked ?? 'nothing'} within KEY_CACHE_TTL (${config.keys.cacheTtl}s)`,
+      );
+    }
+    console.log(await purgeByUrl([jwksUrl(config.issuer), discoveryUrl(config.issuer)]));
+  } else if (command === 'bump-version') {
+    try {
+      console.log(`key-set version ${await versionCounter.bump()}`);
+    } catch (error) {
+      versionNotBumped(error);
+    }
   } else if (command === 'advance') {
     const result = await advanceKeys(ctx, now);
     console.log(JSON.stringify(result));

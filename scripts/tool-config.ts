@@ -1,5 +1,6 @@
-// Worker configuration for Node-side tools. They touch Postgres only, so the Redis variables
-// get inert placeholders; against the local stack the dev issuer and dev KEK are the defaults.
+// Worker configuration for Node-side tools. Against the local stack the dev issuer, the dev
+// KEK and the stack's Upstash endpoint are the defaults; with DATABASE_URL set, tools that
+// need Redis (keys rotate) need UPSTASH_REDIS_REST_URL/TOKEN too (else inert placeholders).
 import { devSecrets } from '../dev/dev-secrets.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
 
@@ -8,8 +9,13 @@ export function toolConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return loadConfig({
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? 'postgres://edge:edge@127.0.0.1:5432/edge_auth',
-    UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL ?? 'http://redis.unused.invalid',
-    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN ?? 'unused',
+    UPSTASH_REDIS_REST_URL:
+      env.UPSTASH_REDIS_REST_URL ??
+      (local
+        ? (env.STACK_URL ?? `http://127.0.0.1:${env.STACK_PORT ?? 8799}`)
+        : 'http://redis.unused.invalid'),
+    UPSTASH_REDIS_REST_TOKEN:
+      env.UPSTASH_REDIS_REST_TOKEN ?? (local ? 'local-upstash-token' : 'unused'),
     ISSUER: env.ISSUER ?? (local ? `http://localhost:${env.PORT ?? 8787}` : undefined),
     KEY_ENCRYPTION_KEY:
       env.KEY_ENCRYPTION_KEY ?? (local ? devSecrets().KEY_ENCRYPTION_KEY : undefined),

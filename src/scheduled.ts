@@ -52,7 +52,8 @@ async function advanceSigningKeys(
 ): Promise<void> {
   const result = await advanceKeys(keyContext(config, stores.db), now);
   if (result.changed) {
-    // Replaces this location's copies at once; other locations refresh within JWKS_EDGE_TTL,
+    // Replaces this location's copies at once; other locations within KEY_CACHE_TTL (their
+    // isolates' key sets no longer match the copies),
     // which the publish lead time already accounts for.
     await purgeEdgeCache([jwksUrl(config.issuer), discoveryUrl(config.issuer)]);
     const trail = new AuditTrail({ ip: null, userAgent: null, requestId: trace.requestId });

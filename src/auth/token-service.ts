@@ -13,7 +13,7 @@ import {
   signAccessToken,
   type VerifiedAccessToken,
 } from './access-token.ts';
-import type { KeyContext } from './keys/service.ts';
+import type { KeyContext, KeySetVersion } from './keys/service.ts';
 import {
   hashRefreshToken,
   newRefreshToken,
@@ -39,6 +39,11 @@ export interface TokenDeps {
   config: Config;
   sessions: SessionStore;
   keys: KeyContext;
+  /**
+   * One Redis round trip: the key-set version, for paths that sign without a session script
+   * (client credentials). Session paths get it from the script's reply instead.
+   */
+  readKeySetVersion: () => Promise<KeySetVersion>;
 }
 
 /**

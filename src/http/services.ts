@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import type { AccountDeps } from '../auth/accounts.ts';
 import { keyContext } from '../auth/keys/context.ts';
 import type { TokenDeps } from '../auth/token-service.ts';
+import { redisKeySetVersionCounter } from '../store/key-set-version.ts';
 import { redisSessionStore } from '../store/sessions.ts';
 import { drizzleUserStore } from '../store/users.ts';
 import type { AppEnv } from './context.ts';
@@ -14,6 +15,7 @@ export function tokenDeps(c: Context<AppEnv>): TokenDeps {
     config,
     sessions: redisSessionStore(stores.redis, config.redis.keyPrefix),
     keys: keyContext(config, stores.db),
+    readKeySetVersion: () => redisKeySetVersionCounter(stores.redis, config.redis.keyPrefix).read(),
   };
 }
 

@@ -2,6 +2,7 @@
 // rotation and reuse detection as the first-party API (src/auth/token-service.ts): one
 // implementation, two front doors; the session is bound to the client it was granted to.
 import { signAccessToken } from '../auth/access-token.ts';
+import type { KeySetVersion } from '../auth/keys/service.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import {
   type ClientGrant,
@@ -38,6 +39,11 @@ export interface GrantDeps {
   sessions: SessionStore;
   audit: AuditRecorder;
   client: ClientInfo;
+  /**
+   * The key-set version, read by the route beside the client lookup (client credentials only:
+   * that grant signs without a session script); read here when absent.
+   */
+  keySetVersion?: Promise<KeySetVersion> | undefined;
 }
 
 /** §5.2: at the token endpoint invalid_grant is a 400. */
@@ -194,6 +200,11 @@ export async function clientCredentialsGrant(
     ttl: client.accessTokenTtl ?? config.accessTokenTtl,
   };
   const scope = granted.join(' ');
+  // No session script answers here, so the version comes from its own GET (started by the
+  // route beside the client lookup); a changed one reloads the key set before signing.
+  deps.tokens.keys.observeKeySetVersion(
+    await (deps.keySetVersion ?? deps.tokens.readKeySetVersion()),
+  );
   const access = await signAccessToken(
     deps.tokens.keys,
     settings,

@@ -33,6 +33,12 @@ export const oauthRoutes = new Hono<AppEnv>()
   .post('/token', async (c) => {
     const form = await oauthForm(c);
     const { config, stores } = c.var;
+    const tokens = tokenDeps(c);
+    // Client credentials sign without a session script: their key-set version GET (item 17)
+    // starts now, so its Redis round trip runs in parallel with the SQL client lookup.
+    const keySetVersion =
+      form.grant_type === 'client_credentials' ? tokens.readKeySetVersion() : undefined;
+    keySetVersion?.catch(() => {}); // awaited by the grant; unobserved if auth fails first
     const client = await authenticateClient(c, form, drizzleOAuthClientStore(stores.db));
     const grantType = form.grant_type;
     if (!grantType) throw new AuthError('invalid_request', 'grant_type is required.');
@@ -41,7 +47,6 @@ export const oauthRoutes = new Hono<AppEnv>()
     if (!client.grantTypes.includes(name)) {
       throw new AuthError('unauthorized_client', `This client may not use ${name}.`);
     }
-    const tokens = tokenDeps(c);
     const deps: GrantDeps = {
       tokens,
       users: drizzleUserStore(stores.db),
@@ -49,6 +54,7 @@ export const oauthRoutes = new Hono<AppEnv>()
       sessions: tokens.sessions,
       audit: audit(c),
       client: clientInfo(c),
+      keySetVersion,
     };
     return c.json(await GRANTS[name](deps, client, form), 200, noStore);
   })

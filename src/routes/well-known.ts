@@ -7,7 +7,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { discoveryUrl, jwksUrl, keyContext } from '../auth/keys/context.ts';
 import type { Config } from '../config/index.ts';
 import { IDENTITY_SCOPES } from '../oauth/scopes.ts';
-import { publishedKeys } from '../auth/keys/service.ts';
+import { publishedKeySet } from '../auth/keys/service.ts';
 import type { AppEnv } from '../http/context.ts';
 import { serveEdgeCachedJson } from '../http/edge-cache.ts';
 
@@ -101,6 +101,22 @@ function metadata(config: Config): z.input<typeof Discovery> {
   };
 }
 
+// The metadata depends on configuration only: a deploy that changes it (scopes, issuer)
+// replaces cached copies at once. Computed once per config (stable per isolate).
+const metadataVersions = new WeakMap<Config, Promise<string>>();
+
+function metadataVersion(config: Config): Promise<string> {
+  let version = metadataVersions.get(config);
+  if (!version) {
+    const text = JSON.stringify(metadata(config));
+    version = crypto.subtle
+      .digest('SHA-256', new TextEncoder().encode(text))
+      .then((d) => `metadata ${btoa(String.fromCharCode(...new Uint8Array(d)))}`);
+    metadataVersions.set(config, version);
+  }
+  return version;
+}
+
 const discoveryRoute = createRoute({
   method: 'get',
   path: '/.well-known/openid-configuration',
@@ -125,27 +141,36 @@ const authServerMetadataRoute = createRoute({
 });
 
 export const wellKnownRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(jwksRoute, (c) => {
+  .openapi(jwksRoute, async (c) => {
     const { config, stores } = c.var;
+    // The isolate's key set (in memory when fresh; reloaded in the background past half its
+    // KEY_CACHE_TTL, in the open past all of it) decides whether this location's cached copy
+    // still holds: after an emergency rotation it is replaced within KEY_CACHE_TTL.
+    const keySet = await publishedKeySet(keyContext(config, stores.db), new Date(), (work) =>
+      c.executionCtx.waitUntil(work),
+    );
     return serveEdgeCachedJson(c, {
       cacheUrl: jwksUrl(config.issuer),
       policy: config.jwks,
-      build: async () => ({ keys: await publishedKeys(keyContext(config, stores.db), new Date()) }),
+      version: `keys ${keySet.fingerprint}`,
+      build: async () => ({ keys: keySet.keys }),
     });
   })
-  .openapi(discoveryRoute, (c) => {
+  .openapi(discoveryRoute, async (c) => {
     const { config } = c.var;
     return serveEdgeCachedJson(c, {
       cacheUrl: discoveryUrl(config.issuer),
       policy: config.jwks,
+      version: await metadataVersion(config),
       build: async () => metadata(config),
     });
   })
-  .openapi(authServerMetadataRoute, (c) => {
+  .openapi(authServerMetadataRoute, async (c) => {
     const { config } = c.var;
     return serveEdgeCachedJson(c, {
       cacheUrl: authServerMetadataUrl(config.issuer),
       policy: config.jwks,
+      version: await metadataVersion(config),
       build: async () => metadata(config),
     });
   });

@@ -171,7 +171,8 @@ describe('POST /api/v1/auth/login', () => {
   });
 
   // The guard's limiters and backoff read are ONE auto-pipelined Redis request, sent while the
-  // SQL lookup is in flight; the other Redis round trip is the session script.
+  // SQL lookup is in flight; the other Redis round trip is the session script, pipelined with
+  // the key-set version GET (5 units in all).
   it('costs 1 SQL round trip and 2 Redis round trips (one of them beside the SQL read)', async () => {
     const user = await registerUser();
     await login(user.email); // warms this isolate's key cache and Redis's script cache

@@ -3,8 +3,6 @@
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signAccessToken } from '../../src/auth/access-token.ts';
-import { jwksUrl } from '../../src/auth/keys/context.ts';
-import { purgeEdgeCache } from '../../src/http/edge-cache.ts';
 import { advanceKeys } from '../../src/auth/keys/service.ts';
 import { openPrivateKey } from '../../src/auth/keys/key-material.ts';
 import { emergencyRotate, resealKeys } from '../../src/auth/keys/service.ts';
@@ -105,9 +103,9 @@ describe('key rotation', () => {
 
     const { kid, revoked } = await emergencyRotate(keys, new Date());
     expect(revoked).toBe(before.kid);
-    // What `npm run keys -- rotate` triggers with CLOUDFLARE_ZONE_ID/API_TOKEN set (purge by
-    // URL); without them the edge copy lives at most JWKS_EDGE_TTL.
-    await purgeEdgeCache([jwksUrl(issuer)]);
+    // What a session script's reply tells this isolate after the CLI bumped the version
+    // (test/worker/emergency-rotation.test.ts goes through Redis); no cache purge needed.
+    keys.observeKeySetVersion(`after-${kid}`);
     expect(await publishedKids(issuer)).toEqual([kid]);
 
     const after = await signAccessToken(keys, tokenSettings(issuer), claims, new Date());

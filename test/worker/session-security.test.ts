@@ -22,6 +22,7 @@ import { setDisabled, setRoles } from '../../src/auth/user-admin.ts';
 import { DELETED_EPOCH } from '../../src/auth/user-sessions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores, type Redis } from '../../src/store/index.ts';
+import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
 import { redisSessionStore } from '../../src/store/sessions.ts';
 import { RequestTrace } from '../../src/store/trace.ts';
 import { redisUserSessionStore } from '../../src/store/user-sessions.ts';
@@ -41,6 +42,7 @@ function world(overrides: Record<string, string> = {}, wrap = (r: Redis) => r) {
     config,
     sessions: redisSessionStore(redis, prefix),
     keys: keyContext(config, stores.db),
+    readKeySetVersion: () => redisKeySetVersionCounter(redis, prefix).read(),
   };
   const userSessions = redisUserSessionStore(redis, prefix);
   const users = drizzleUserStore(stores.db);

@@ -1,20 +1,13 @@
 // Builds the key service's context from config and a database handle.
 import type { Config } from '../../config/index.ts';
 import { drizzleSigningKeyStore } from '../../store/signing-keys.ts';
-import type { KeyContext } from './service.ts';
-
-// replaced by the key-set version work (issue 13 item 17)
-let observedKeySetVersion: string | null = null;
-export const lastObservedKeySetVersion = () => observedKeySetVersion;
+import { type KeyContext, observeKeySetVersion } from './service.ts';
 
 export const keyContext = (config: Config, db: unknown): KeyContext => ({
   issuer: config.issuer,
   policy: config.keys,
   store: drizzleSigningKeyStore(db),
-  // replaced by the key-set version work (issue 13 item 17)
-  observeKeySetVersion: (version) => {
-    observedKeySetVersion = version;
-  },
+  observeKeySetVersion: (version) => observeKeySetVersion(config.issuer, version),
 });
 
 export const jwksUrl = (issuer: string) => `${issuer}/.well-known/jwks.json`;

@@ -19,18 +19,24 @@ import {
   signingKeyAt,
   staleStates,
 } from './lifecycle.ts';
-import type { SigningKeyRecord, SigningKeyStore } from './store.ts';
+import type { KeySetVersionCounter, SigningKeyRecord, SigningKeyStore } from './store.ts';
 
 export interface KeyContext {
   issuer: string;
   policy: KeyPolicy;
   store: SigningKeyStore;
   /**
-   * The signing key-set version (Redis `keys:version`, null when unset) as the session store
-   * read it in the same round trip as a session create or rotation; called before signing.
+   * Tells the isolate the key-set version a store reply carried (see observeKeySetVersion).
+   * Callers that sign call it after their store reply and before signing.
    */
-  observeKeySetVersion(version: string | null): void;
+  observeKeySetVersion(version: KeySetVersion): void;
 }
+
+/**
+ * The key-set version counter (`keys:version` in Redis): bumped after every change that must
+ * stop a key signing at once (emergency rotation). null: the counter does not exist (yet).
+ */
+export type KeySetVersion = string | null;
 
 export interface Signer {
   kid: string;
@@ -44,8 +50,18 @@ interface Snapshot {
   validUntil: number;
 }
 
+interface Slot {
+  snapshot: Promise<Snapshot>;
+  /** The version this isolate had last observed when the load began; undefined: none yet. */
+  version: KeySetVersion | undefined;
+}
+
 // Per isolate. Keyed by issuer; in-flight loads are shared by concurrent requests.
-const snapshots = new Map<string, Promise<Snapshot>>();
+const slots = new Map<string, Slot>();
+/** The latest key-set version this isolate saw in a store reply, per issuer. */
+const observed = new Map<string, KeySetVersion>();
+/** Issuers whose snapshot is being refreshed in the background (JWKS). */
+const refreshing = new Set<string>();
 const privateKeys = new Map<string, Promise<CryptoKey>>();
 const publicKeys = new Map<string, Promise<CryptoKey>>();
 /** Unknown kids trigger at most one reload per this interval (they may be an emergency key). */
@@ -98,21 +114,59 @@ async function load(ctx: KeyContext, now: Date): Promise<Snapshot> {
   return { keys, loadedAt: now.getTime(), validUntil: validUntil(keys, now, ctx.policy) };
 }
 
+/**
+ * Records the key-set version a store reply carried (the session scripts' replies, or a GET
+ * beside the client lookup for client credentials). When it differs from the version the
+ * cached snapshot was loaded under, the next use of the key set reloads it from SQL first.
+ *
+ * Why that is enough: the keys CLI commits its SQL change and only then INCRs the counter.
+ * A reply carrying the new value was produced after the INCR, so after the commit; the reload
+ * starts after the reply arrived, so its SQL read sees the change, and the signature that
+ * follows uses the new key. The slot is tagged with the version observed when its load
+ * *began*, so a load that was already in flight when the new version arrived (it may have
+ * read SQL before the commit) is itself stale and replaced.
+ *
+ * An isolate that loaded its key set before it had observed any version (a JWKS request or
+ * a token verification came first) cannot know whether that load predates a rotation: its
+ * first observation therefore counts as a change (slot tagged undefined != any observed
+ * value). That costs one SQL read once per isolate, never on a warm path afterwards.
+ *
+ * Equality, not order: a counter lost with Redis data restarts at 1 and must still count as
+ * a change. A reply that overtook another (older value observed after a newer one) only costs
+ * one extra reload.
+ */
+export function observeKeySetVersion(issuer: string, version: KeySetVersion): void {
+  observed.set(issuer, version);
+}
+
+function behindObservedVersion(issuer: string, slot: Slot): boolean {
+  return observed.has(issuer) && observed.get(issuer) !== slot.version;
+}
+
+const fresh = (snap: Snapshot, now: Date) =>
+  now.getTime() < snap.validUntil && now.getTime() >= snap.loadedAt;
+
+function startLoad(ctx: KeyContext, now: Date): Slot {
+  const slot: Slot = { snapshot: load(ctx, now), version: observed.get(ctx.issuer) };
+  slots.set(ctx.issuer, slot);
+  slot.snapshot.catch(() => {
+    if (slots.get(ctx.issuer) === slot) slots.delete(ctx.issuer);
+  });
+  return slot;
+}
+
 async function snapshot(ctx: KeyContext, now: Date, force = false): Promise<Snapshot> {
-  const cached = snapshots.get(ctx.issuer);
-  if (cached && !force) {
-    const snap = await cached;
-    if (now.getTime() < snap.validUntil && now.getTime() >= snap.loadedAt) return snap;
+  const slot = slots.get(ctx.issuer);
+  if (slot && !force && !behindObservedVersion(ctx.issuer, slot)) {
+    const snap = await slot.snapshot;
+    if (fresh(snap, now)) return snap;
   }
-  const loading = load(ctx, now);
-  snapshots.set(ctx.issuer, loading);
-  loading.catch(() => snapshots.delete(ctx.issuer));
-  return loading;
+  return startLoad(ctx, now).snapshot;
 }
 
 /** Drops this isolate's snapshot (after a rotation step here). */
 export function forgetKeys(issuer: string): void {
-  snapshots.delete(issuer);
+  slots.delete(issuer);
 }
 
 export async function currentSigner(ctx: KeyContext, now: Date): Promise<Signer> {
@@ -130,9 +184,41 @@ export async function currentSigner(ctx: KeyContext, now: Date): Promise<Signer>
   return { kid: key.kid, key: await imported };
 }
 
-export async function publishedKeys(ctx: KeyContext, now: Date): Promise<PublicJwk[]> {
+export interface PublishedKeySet {
+  keys: PublicJwk[];
+  /** Names exactly the published keys (their kids, in order): equal fingerprints, equal JWKS. */
+  fingerprint: string;
+}
+
+/**
+ * The JWKS content, from a snapshot never older than KEY_CACHE_TTL (nor than the last
+ * observed key-set version): a snapshot past half its TTL still serves while `defer` reloads
+ * it in the background, so steady JWKS traffic never waits for SQL; an older (or absent)
+ * one is reloaded first. A location's cached JWKS is compared against this fingerprint.
+ */
+export async function publishedKeySet(
+  ctx: KeyContext,
+  now: Date,
+  defer?: (work: Promise<unknown>) => void,
+): Promise<PublishedKeySet> {
   const snap = await snapshot(ctx, now);
-  return snap.keys.filter((key) => isPublished(key, now)).map((key) => key.publicJwk);
+  const halfLife = snap.loadedAt + (ctx.policy.cacheTtl * 1000) / 2;
+  if (defer && now.getTime() >= halfLife && !refreshing.has(ctx.issuer)) {
+    refreshing.add(ctx.issuer);
+    const slot = slots.get(ctx.issuer);
+    const reloaded: Slot = { snapshot: load(ctx, now), version: observed.get(ctx.issuer) };
+    defer(
+      reloaded.snapshot
+        .then(() => {
+          // Only replace what we meant to refresh; a newer load may have started meanwhile.
+          if (slots.get(ctx.issuer) === slot) slots.set(ctx.issuer, reloaded);
+        })
+        .catch(() => {}) // the next request past the TTL reloads (and fails) in the open
+        .finally(() => refreshing.delete(ctx.issuer)),
+    );
+  }
+  const keys = snap.keys.filter((key) => isPublished(key, now));
+  return { keys: keys.map((key) => key.publicJwk), fingerprint: keys.map((k) => k.kid).join(' ') };
 }
 
 /** The public key for a kid that is published at `now`, or undefined. */
@@ -184,7 +270,10 @@ export async function advanceKeys(ctx: KeyContext, now: Date): Promise<AdvanceRe
   return { step: step.kind, createdKid: created?.kid, statesUpdated: stale.length, changed };
 }
 
-/** For a suspected leak: a new key signs now; the current key is revoked and unpublished. */
+/**
+ * For a suspected leak: a new key signs now; the current key is revoked and unpublished. This
+ * changes SQL only; isolates learn of it from the key-set version (rotateInEmergency).
+ */
 export async function emergencyRotate(
   ctx: KeyContext,
   now: Date,
@@ -197,12 +286,38 @@ export async function emergencyRotate(
       plan.key,
       plan.revokes ? { revoke: { kid: plan.revokes, at: now } } : {},
     );
-    if (created) {
-      forgetKeys(ctx.issuer);
-      return { kid: created.kid, revoked: plan.revokes };
-    }
+    if (created) return { kid: created.kid, revoked: plan.revokes };
   }
   throw new Error('emergency rotation lost three races in a row; is another rotation running?');
+}
+
+/** The SQL change is made, but isolates were not told: they notice within KEY_CACHE_TTL. */
+export class KeySetVersionNotBumpedError extends Error {
+  constructor(
+    readonly rotation: { kid: string; revoked: string | undefined },
+    cause: unknown,
+  ) {
+    super(`the key-set version could not be bumped: ${String(cause)}`, { cause });
+  }
+}
+
+/**
+ * `npm run keys -- rotate`: the emergency rotation in SQL, THEN the version bump that makes
+ * every isolate reload before its next signature (the order observeKeySetVersion relies on).
+ */
+export async function rotateInEmergency(
+  ctx: KeyContext,
+  counter: KeySetVersionCounter,
+  now: Date,
+): Promise<{ kid: string; revoked: string | undefined; version: string }> {
+  const rotation = await emergencyRotate(ctx, now);
+  let version: string;
+  try {
+    version = await counter.bump();
+  } catch (cause) {
+    throw new KeySetVersionNotBumpedError(rotation, cause);
+  }
+  return { ...rotation, version };
 }
 
 /**

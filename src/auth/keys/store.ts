@@ -31,3 +31,14 @@ export interface SigningKeyStore {
   /** Re-encrypts a private key under another KEK (KEK rotation). */
   reseal(kid: string, privateKeyEnc: string, kekId: string): Promise<void>;
 }
+
+/**
+ * The key-set version counter (Redis `keys:version`): the session scripts return its value,
+ * so isolates learn of an emergency change in a reply they already get.
+ */
+export interface KeySetVersionCounter {
+  /** Increments the counter; returns the new value. */
+  bump(): Promise<string>;
+  /** The current value; null when it does not exist. */
+  read(): Promise<string | null>;
+}
