@@ -18,9 +18,12 @@ import { auditCliChange, CliError, runWithToolDb } from './admin-cli.ts';
 const USAGE = `usage:
   npm run client -- create --name NAME --grant GRANT... --scope SCOPE...
       [--redirect-uri URI]... [--public] [--audience AUD]... [--id SLUG]
+      [--resource-server AUD]...
       [--access-token-ttl DURATION] [--refresh-token-ttl DURATION]
       GRANT: authorization_code, refresh_token, client_credentials; DURATION: 900, 15m, 7d
       a confidential client's secret is printed once: only its SHA-256 is stored
+      --resource-server AUD: the client serves AUD; it may introspect access tokens whose
+      aud names AUD (without it, a client introspects only tokens issued to it)
   npm run client -- list
   npm run client -- rotate-secret ID     a new secret, printed once; the old one stops working
   npm run client -- delete ID
@@ -38,6 +41,7 @@ function parseCli(argv: string[]) {
       scope: { type: 'string', multiple: true },
       'redirect-uri': { type: 'string', multiple: true },
       audience: { type: 'string', multiple: true },
+      'resource-server': { type: 'string', multiple: true },
       public: { type: 'boolean' },
       id: { type: 'string' },
       'access-token-ttl': { type: 'string' },
@@ -60,6 +64,9 @@ const describe = (client: OAuthClient) =>
     `  grants ${client.grantTypes.join(' ')}; scopes ${client.scopes.join(' ')}`,
     ...(client.redirectUris.length > 0 ? [`  redirect URIs ${client.redirectUris.join(' ')}`] : []),
     ...(client.audience.length > 0 ? [`  audience ${client.audience.join(' ')}`] : []),
+    ...(client.resourceAudiences.length > 0
+      ? [`  resource server for ${client.resourceAudiences.join(' ')}`]
+      : []),
     ...(client.accessTokenTtl !== null ? [`  access token TTL ${client.accessTokenTtl}s`] : []),
     ...(client.refreshTokenTtl !== null ? [`  refresh token TTL ${client.refreshTokenTtl}s`] : []),
   ].join('\n');
@@ -74,6 +81,7 @@ async function create(args: Args, config: Config, handle: ToolDbHandle): Promise
       scopes: args.scope ?? [],
       redirectUris: args['redirect-uri'] ?? [],
       audience: args.audience,
+      resourceAudiences: args['resource-server'],
       accessTokenTtl: seconds('access-token-ttl', args['access-token-ttl']),
       refreshTokenTtl: seconds('refresh-token-ttl', args['refresh-token-ttl']),
     },
@@ -86,6 +94,7 @@ async function create(args: Args, config: Config, handle: ToolDbHandle): Promise
       scopes: '--scope',
       redirectUris: '--redirect-uri',
       audience: '--audience',
+      resourceAudiences: '--resource-server',
       accessTokenTtl: '--access-token-ttl',
       refreshTokenTtl: '--refresh-token-ttl',
     },
@@ -112,6 +121,7 @@ async function create(args: Args, config: Config, handle: ToolDbHandle): Promise
     scopes: client.scopes,
     redirect_uris: client.redirectUris,
     audience: client.audience,
+    resource_audiences: client.resourceAudiences,
     source: 'cli' as const,
   };
   return (await auditCliChange('npm run client', handle, { type: 'admin_client_created', details }))

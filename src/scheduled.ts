@@ -1,9 +1,10 @@
-// The Cron Trigger: advances the signing-key lifecycle, purges expired audit events and
-// expired one-time tokens.
+// The Cron Trigger: advances the signing-key lifecycle, purges expired audit events,
+// expired one-time tokens and the revocations of tokens that can no longer verify.
 // Runs hourly; rotation timing comes from KEY_ROTATION_PERIOD, not from the cron expression,
 // so a missed run is simply caught up by the next one.
 import { runAuditRetention } from './audit/purge.ts';
 import { purgeExpiredOneTimeTokens } from './store/one-time-tokens.ts';
+import { purgeExpiredRevocations } from './store/revoked-tokens.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { discoveryUrl, jwksUrl, keyContext } from './auth/keys/context.ts';
 import { advanceKeys } from './auth/keys/service.ts';
@@ -25,6 +26,9 @@ export async function runScheduled(controller: ScheduledController, env: Binding
     'audit retention purge': () =>
       runAuditRetention(drizzleAuditStore(stores.db), config.audit, now),
     'one-time token purge': () => purgeExpiredOneTimeTokens(stores.db, now),
+    // A revoked token past exp + CLOCK_SKEW no longer verifies: its row has done its job.
+    'revoked token purge': () =>
+      purgeExpiredRevocations(stores.db, new Date(now.getTime() - config.clockSkew * 1000)),
   };
   const outcomes = await Promise.allSettled(Object.values(steps).map((step) => step()));
   const names = Object.keys(steps);

@@ -57,6 +57,11 @@ export interface AuditDetails {
   authorization_code_reused: { client_id: string };
   /** OAuth: a client credentials token (the client acts as itself). */
   client_token_issued: { client_id: string; scope: string };
+  /**
+   * Redis had lost its data (its sentinel was gone): the revocations of sessionless access
+   * tokens were replayed into it from SQL (src/oauth/revocations.ts).
+   */
+  revocations_restored: { restored: number };
   /** The admin users API (src/routes/admin-users.ts); `target` is the user acted on. */
   admin_users_listed: { search: boolean; returned: number };
   admin_user_read: { target: string };
@@ -93,6 +98,7 @@ export interface AuditDetails {
     scopes: string[];
     redirect_uris: string[];
     audience: string[];
+    resource_audiences: string[];
     source: 'api' | 'cli';
   };
   admin_client_secret_rotated: { target: string; source: 'api' | 'cli' };

@@ -186,6 +186,14 @@ export const oauthClients = pgTable(
       .default(sql`'{}'::text[]`),
     accessTokenTtl: integer('access_token_ttl'),
     refreshTokenTtl: integer('refresh_token_ttl'),
+    /**
+     * The audiences this client serves as a resource server: it may introspect access tokens
+     * whose `aud` names one of them (RFC 7662 §4). Empty: it introspects only its own tokens.
+     */
+    resourceAudiences: text('resource_audiences')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     ...timestamps,
   },
   (t) => [
@@ -202,3 +210,20 @@ export const oauthClients = pgTable(
 );
 
 export type OAuthClientRow = typeof oauthClients.$inferSelect;
+
+/**
+ * Revoked access tokens that no session backs (client credentials): Redis's blacklist is the
+ * fast copy, this table the durable one, replayed into Redis when Redis has lost its data
+ * (src/oauth/revocations.ts). A row is purged by the hourly cron once the token it names
+ * can no longer verify (`expires_at` + CLOCK_SKEW).
+ */
+export const revokedAccessTokens = pgTable(
+  'revoked_access_tokens',
+  {
+    jti: text('jti').primaryKey(),
+    /** The token's `exp`. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('revoked_access_tokens_expires_at').on(t.expiresAt)],
+);

@@ -1,20 +1,48 @@
 // Request bodies of the OAuth endpoints: application/x-www-form-urlencoded (RFC 6749 §3.2,
 // RFC 7662 §2.1, RFC 7009 §2.1), each parameter at most once (§3.1, §3.2: "Request and
-// response parameters MUST NOT be included more than once").
+// response parameters MUST NOT be included more than once"), and at most 16 KiB: an oversized
+// body is refused from its Content-Length, or, when that is absent (chunked), as soon as the
+// bytes read pass the limit; it is never buffered whole.
 import type { Context } from 'hono';
 import { AuthError } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 
-const MAX_BODY = 16 * 1024;
+export const MAX_FORM_BODY = 16 * 1024;
+
+const tooLarge = () =>
+  new AuthError('payload_too_large', `The request body exceeds ${MAX_FORM_BODY} bytes.`);
 
 export async function oauthForm(c: Context<AppEnv>): Promise<Record<string, string>> {
   const type = c.req.header('Content-Type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     throw new AuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
   }
-  const text = await c.req.text();
-  if (text.length > MAX_BODY) throw new AuthError('payload_too_large');
-  return singleValued(new URLSearchParams(text));
+  return singleValued(new URLSearchParams(await readWithin(c.req.raw, MAX_FORM_BODY)));
+}
+
+/** The body as text, refusing it (413) once it is known or seen to exceed `max` bytes. */
+async function readWithin(request: Request, max: number): Promise<string> {
+  const declared = request.headers.get('Content-Length');
+  if (declared !== null && Number(declared) > max) throw tooLarge();
+  if (!request.body) return '';
+  // Counted as it streams: a chunked body declares no length, and the declared one is only
+  // trusted as far as the bytes that actually arrive.
+  const reader = request.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      // Stop reading: the rest of the body is never pulled.
+      reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 export function singleValued(params: URLSearchParams): Record<string, string> {

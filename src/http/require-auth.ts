@@ -1,6 +1,7 @@
 // requireAuth: the access token must verify offline (signature by kid, RS256, typ at+jwt, iss,
 // aud, exp/nbf/iat with leeway) and then, in ONE Redis round trip, be neither blacklisted nor
-// belong to a revoked session. Failures answer 401 with an RFC 6750 challenge.
+// belong to a revoked session. Failures answer 401 with an RFC 6750 challenge; a token issued
+// to an OAuth client on a first-party-only route answers 403 insufficient_scope.
 import { createMiddleware } from 'hono/factory';
 import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-token.ts';
 import { keyContext } from '../auth/keys/context.ts';
@@ -11,6 +12,11 @@ import type { AppEnv } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
 
 export type AuthenticatedToken = VerifiedAccessToken['payload'];
+
+/** What requireAuth sets, for the routes behind it. */
+export interface RequireAuthVariables {
+  auth: AuthenticatedToken;
+}
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -32,11 +38,23 @@ export interface RequireAuthOptions {
    * clients (userinfo), whose `aud` is the client's, not one of AUDIENCES.
    */
   anyAudience?: boolean;
+  /**
+   * Accept only tokens of the first-party API (login, refresh of the service's own sessions):
+   * no `client_id` claim. For the account's own endpoints (sessions, logout everywhere,
+   * password, email, deletion): a token a user granted an OAuth client for some scope is not
+   * the user managing their account, whatever that scope is.
+   */
+  firstParty?: boolean;
 }
+
+/** RFC 6750 §3.1: "The request requires higher privileges than provided by the access token". */
+export const FIRST_PARTY_REQUIRED =
+  'first-party session required: tokens issued to OAuth clients are not accepted here.';
 
 export function requireAuth(options: RequireAuthOptions = {}) {
   const checkRevocation = options.revocationCheckedByHandler !== true;
   const anyAudience = options.anyAudience === true;
+  const firstParty = options.firstParty === true;
   return createMiddleware<AppEnv>(async function requireAuth(c, next) {
     const header = c.req.header('Authorization');
     if (!header) {
@@ -56,6 +74,11 @@ export function requireAuth(options: RequireAuthOptions = {}) {
       now,
     );
     if (typeof payload.sid !== 'string') throw revoked('The token is not bound to a session.');
+    // Before the Redis check: a refusal that depends on the token alone costs no round trip.
+    // The error renderer adds the challenge (error="insufficient_scope", this description).
+    if (firstParty && payload.client_id !== undefined) {
+      throw new AuthError('insufficient_scope', FIRST_PARTY_REQUIRED);
+    }
     if (checkRevocation) {
       const sessions = redisSessionStore(stores.redis, config.redis.keyPrefix);
       const state = await sessions.check({

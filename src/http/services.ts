@@ -4,6 +4,9 @@ import type { Context } from 'hono';
 import type { AccountDeps } from '../auth/accounts.ts';
 import { keyContext } from '../auth/keys/context.ts';
 import type { TokenDeps } from '../auth/token-service.ts';
+import type { RevocationDeps } from '../oauth/revocations.ts';
+import { redisRevocationCache } from '../store/revocation-cache.ts';
+import { drizzleRevokedTokenLedger } from '../store/revoked-tokens.ts';
 import { redisKeySetVersionCounter } from '../store/key-set-version.ts';
 import { redisSessionStore } from '../store/sessions.ts';
 import { drizzleUserStore } from '../store/users.ts';
@@ -16,6 +19,19 @@ export function tokenDeps(c: Context<AppEnv>): TokenDeps {
     sessions: redisSessionStore(stores.redis, config.redis.keyPrefix),
     keys: keyContext(config, stores.db),
     readKeySetVersion: () => redisKeySetVersionCounter(stores.redis, config.redis.keyPrefix).read(),
+  };
+}
+
+/** Revocations of sessionless access tokens (src/oauth/revocations.ts). */
+export function revocationDeps(c: Context<AppEnv>): RevocationDeps {
+  const { config, stores } = c.var;
+  return {
+    ledger: drizzleRevokedTokenLedger(stores.db),
+    cache: redisRevocationCache(stores.redis, config.redis.keyPrefix),
+    clockSkew: config.clockSkew,
+    // Audited (and so logged): a Redis that lost its data is an operator's emergency.
+    restored: (count) =>
+      c.var.audit.record({ type: 'revocations_restored', details: { restored: count } }),
   };
 }
 

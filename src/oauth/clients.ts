@@ -22,6 +22,11 @@ export interface OAuthClient {
   redirectUris: string[];
   /** `aud` of the client's access tokens; empty means the service's AUDIENCES. */
   audience: string[];
+  /**
+   * The audiences the client serves as a resource server: besides its own tokens, it may
+   * introspect access tokens whose `aud` names one of these (RFC 7662 §4).
+   */
+  resourceAudiences: string[];
   /** Seconds; null means the service's ACCESS_TOKEN_TTL / REFRESH_TOKEN_TTL. */
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
@@ -37,6 +42,7 @@ export interface NewClient {
   scopes: string[];
   redirectUris: string[];
   audience?: string[] | undefined;
+  resourceAudiences?: string[] | undefined;
   accessTokenTtl?: number | null | undefined;
   refreshTokenTtl?: number | null | undefined;
 }
@@ -140,6 +146,8 @@ export function redirectUriProblem(raw: string): string | undefined {
   return 'must be https (http only for localhost, 127.0.0.1 or [::1])';
 }
 
+const AUDIENCE = z.string().min(1).max(255).regex(/^\S+$/, 'must not contain whitespace');
+
 const ttl = (max: number, min: number) => z.number().int().min(min).max(max).nullable().optional();
 
 /** The zod schema of a registration under `policy` (shape, then the rules across fields). */
@@ -182,9 +190,11 @@ export function newClientSchema(policy: ClientPolicy) {
         .max(20)
         .transform((list) => [...new Set(list)]),
       // RFC 7519 §4.1.3: StringOrURI values; we take no whitespace.
-      audience: z
-        .array(z.string().min(1).max(255).regex(/^\S+$/, 'must not contain whitespace'))
+      audience: z.array(AUDIENCE).max(10).optional(),
+      resourceAudiences: z
+        .array(AUDIENCE)
         .max(10)
+        .transform((list) => [...new Set(list)])
         .optional(),
       accessTokenTtl: ttl(policy.maxAccessTokenTtl, 5),
       refreshTokenTtl: ttl(policy.maxRefreshTokenTtl, 300),
@@ -210,6 +220,10 @@ export function newClientSchema(policy: ClientPolicy) {
       // Refresh tokens come only from the code grant (client credentials issue none).
       if (has('refresh_token') && !has('authorization_code')) {
         issue('grantTypes', 'refresh_token needs authorization_code');
+      }
+      // RFC 7662 §2.1: introspection needs client authentication, which a public client lacks.
+      if (client.public && (client.resourceAudiences?.length ?? 0) > 0) {
+        issue('resourceAudiences', 'a public client cannot be a resource server');
       }
       if (client.refreshTokenTtl != null && !has('refresh_token')) {
         issue('refreshTokenTtl', 'only a client with refresh_token has refresh tokens');

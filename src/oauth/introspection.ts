@@ -1,11 +1,13 @@
 // Token introspection (RFC 7662) and revocation (RFC 7009). Each answers after one Redis round
 // trip: an access token is verified offline, then its blacklist entry and session are checked
-// together; a refresh token is looked up (with its session) by one script.
+// together (a sessionless one: its blacklist entry and the Redis sentinel, src/oauth/
+// revocations.ts); a refresh token is looked up (with its session) by one script.
 import { verifyAccessToken } from '../auth/access-token.ts';
 import { hashRefreshToken, refreshTokenOwner } from '../auth/refresh-token.ts';
 import { blacklistUntil, type TokenDeps, tokenSettings } from '../auth/token-service.ts';
 import { AuthError } from '../errors.ts';
 import type { OAuthClient } from './clients.ts';
+import { isSessionlessRevoked, type RevocationDeps, revokeSessionless } from './revocations.ts';
 
 /** RFC 7662 §2.2. Inactive tokens say nothing else (§2.2: "active": false only). */
 export type Introspection =
@@ -43,13 +45,38 @@ async function verified(deps: TokenDeps, token: string) {
   }
 }
 
-export async function introspect(deps: TokenDeps, token: string): Promise<Introspection> {
+/**
+ * Whether `caller` may learn about a token issued to `clientId` (absent: the first-party API)
+ * for `aud`. RFC 7662 §4: the server "SHOULD require protected resources to be specifically
+ * authorized", and §2.2 lets it "respond differently to different protected resources making
+ * the same request". A client learns about the tokens issued to it; a client registered as a
+ * resource server, also about the access tokens meant for it (`aud` names one of its
+ * audiences). Any other caller is told only `active: false`, as for a dead token, so an
+ * introspection endpoint is no oracle for other clients' or users' tokens.
+ */
+export function mayIntrospect(
+  caller: Pick<OAuthClient, 'clientId' | 'resourceAudiences'>,
+  clientId: string | undefined,
+  aud: string | string[] | undefined,
+): boolean {
+  if (clientId !== undefined && clientId === caller.clientId) return true;
+  const audiences = aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
+  return audiences.some((audience) => caller.resourceAudiences.includes(audience));
+}
+
+export async function introspect(
+  deps: TokenDeps,
+  token: string,
+  caller: OAuthClient,
+  revocations: RevocationDeps,
+): Promise<Introspection> {
   const { config } = deps;
   const owner = await refreshTokenOwner(token, config.keys.keks);
   if (owner) {
     const hash = await hashRefreshToken(token);
     const session = await deps.sessions.inspectRefresh(owner.uid, owner.sid, hash);
-    if (!session) return INACTIVE;
+    // A refresh token has no audience: only the client it was issued to may ask about it.
+    if (!session || !mayIntrospect(caller, session.clientId, undefined)) return INACTIVE;
     return {
       active: true,
       token_type: 'refresh_token',
@@ -65,19 +92,26 @@ export async function introspect(deps: TokenDeps, token: string): Promise<Intros
   const access = await verified(deps, token);
   if (!access) return INACTIVE;
   const { payload } = access;
+  const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
+  // Decided from the signed claims alone, before any store is asked.
+  if (!mayIntrospect(caller, clientId, payload.aud)) return INACTIVE;
   const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
-  // A service token has no session: only the blacklist can end it early.
-  const { blacklisted, sessionAlive } = await deps.sessions.check({
-    sub: payload.sub ?? '',
-    sid,
-    jti: payload.jti,
-  });
-  if (blacklisted || (sid !== undefined && !sessionAlive)) return INACTIVE;
+  if (sid === undefined) {
+    // A service token has no session: only its revocation can end it early.
+    if (await isSessionlessRevoked(revocations, payload.jti, new Date())) return INACTIVE;
+  } else {
+    const { blacklisted, sessionAlive } = await deps.sessions.check({
+      sub: payload.sub ?? '',
+      sid,
+      jti: payload.jti,
+    });
+    if (blacklisted || !sessionAlive) return INACTIVE;
+  }
   return {
     active: true,
     token_type: 'Bearer',
     scope: String(payload.scope ?? ''),
-    ...(typeof payload.client_id === 'string' ? { client_id: payload.client_id } : {}),
+    ...(clientId !== undefined ? { client_id: clientId } : {}),
     sub: payload.sub ?? '',
     ...(typeof payload.email === 'string' ? { username: payload.email } : {}),
     exp: payload.exp,
@@ -101,7 +135,12 @@ export async function introspect(deps: TokenDeps, token: string): Promise<Intros
 const notYours = () =>
   new AuthError('unauthorized_client', 'The token was not issued to this client.');
 
-export async function revoke(deps: TokenDeps, client: OAuthClient, token: string): Promise<void> {
+export async function revoke(
+  deps: TokenDeps,
+  client: OAuthClient,
+  token: string,
+  revocations: RevocationDeps,
+): Promise<void> {
   const owner = await refreshTokenOwner(token, deps.config.keys.keks);
   if (owner) {
     // The session's live token, or the one it replaced (in or past the grace window): a
@@ -115,12 +154,14 @@ export async function revoke(deps: TokenDeps, client: OAuthClient, token: string
   if (!access) return;
   const { payload } = access;
   if (payload.client_id !== client.clientId) throw notYours();
+  // A sessionless token's revocation must survive a Redis that loses its data; a session-bound
+  // one dies with its session anyway.
+  if (typeof payload.sid !== 'string') {
+    await revokeSessionless(revocations, payload.jti, payload.exp);
+    return;
+  }
   await deps.sessions.blacklist(
-    {
-      sub: payload.sub ?? '',
-      sid: typeof payload.sid === 'string' ? payload.sid : undefined,
-      jti: payload.jti,
-    },
+    { sub: payload.sub ?? '', sid: payload.sid, jti: payload.jti },
     blacklistUntil(deps.config, payload.exp, new Date()),
   );
 }

@@ -118,7 +118,7 @@ const changeRoute = createRoute({
   description:
     'Re-checks the current password (rate limits and backoff as for login) and ends every other session of the user; this one stays.',
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth(), jsonBody()] as const,
+  middleware: [requireAuth({ firstParty: true }), jsonBody()] as const,
   request: {
     body: json(
       z

@@ -29,6 +29,10 @@ const ClientFields = {
   scopes: z.array(z.string()),
   redirect_uris: z.array(z.string()),
   audience: z.array(z.string()).openapi({ description: 'Empty: the service AUDIENCES.' }),
+  resource_audiences: z.array(z.string()).openapi({
+    description:
+      'The audiences this client serves as a resource server: it may introspect access tokens whose aud names one (RFC 7662 §4). Empty: only its own tokens.',
+  }),
   access_token_ttl: z.number().int().nullable().openapi({ description: 'Seconds; null: default.' }),
   refresh_token_ttl: z
     .number()
@@ -50,6 +54,7 @@ const view = (client: OAuthClient) => ({
   scopes: client.scopes,
   redirect_uris: client.redirectUris,
   audience: client.audience,
+  resource_audiences: client.resourceAudiences,
   access_token_ttl: client.accessTokenTtl,
   refresh_token_ttl: client.refreshTokenTtl,
   created_at: client.createdAt.toISOString(),
@@ -60,6 +65,7 @@ const FIELD_NAMES = {
   clientId: 'client_id',
   grantTypes: 'grant_types',
   redirectUris: 'redirect_uris',
+  resourceAudiences: 'resource_audiences',
   accessTokenTtl: 'access_token_ttl',
   refreshTokenTtl: 'refresh_token_ttl',
 } as const;
@@ -124,6 +130,10 @@ const createClientRoute = createRoute({
           scopes: z.array(z.string()),
           redirect_uris: z.array(z.string()).default([]),
           audience: z.array(z.string()).optional(),
+          resource_audiences: z.array(z.string()).optional().openapi({
+            description:
+              'Register the client as a resource server for these audiences (confidential clients only).',
+          }),
           access_token_ttl: z.number().int().nullable().optional().openapi({
             description: 'Seconds, at most the service ACCESS_TOKEN_TTL.',
           }),
@@ -216,6 +226,7 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
         scopes: body.scopes,
         redirectUris: body.redirect_uris,
         audience: body.audience,
+        resourceAudiences: body.resource_audiences,
         accessTokenTtl: body.access_token_ttl,
         refreshTokenTtl: body.refresh_token_ttl,
       },
@@ -241,6 +252,7 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
         scopes: client.scopes,
         redirect_uris: client.redirectUris,
         audience: client.audience,
+        resource_audiences: client.resourceAudiences,
         source: 'api',
       },
     });

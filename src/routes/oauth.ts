@@ -7,7 +7,7 @@ import { audit } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { oauthForm } from '../http/oauth-form.ts';
 import { requireAuth } from '../http/require-auth.ts';
-import { clientInfo, tokenDeps } from '../http/services.ts';
+import { clientInfo, revocationDeps, tokenDeps } from '../http/services.ts';
 import { authenticateClient } from '../oauth/client-auth.ts';
 import {
   authorizationCodeGrant,
@@ -68,13 +68,14 @@ export const oauthRoutes = new Hono<AppEnv>()
       });
     }
     if (!form.token) throw new AuthError('invalid_request', 'token is required.');
-    return c.json(await introspect(tokenDeps(c), form.token), 200, noStore);
+    const answer = await introspect(tokenDeps(c), form.token, client, revocationDeps(c));
+    return c.json(answer, 200, noStore);
   })
   .post('/revoke', async (c) => {
     const form = await oauthForm(c);
     const client = await authenticateClient(c, form, drizzleOAuthClientStore(c.var.stores.db));
     if (!form.token) throw new AuthError('invalid_request', 'token is required.');
-    await revoke(tokenDeps(c), client, form.token);
+    await revoke(tokenDeps(c), client, form.token, revocationDeps(c));
     // RFC 7009 §2.2: 200 whether or not the token was valid.
     return c.body(null, 200, noStore);
   })

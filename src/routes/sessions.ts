@@ -29,13 +29,13 @@ const listRoute = createRoute({
   tags: ['Sessions'],
   summary: "The caller's live sessions, most recently used first",
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth({ firstParty: true })] as const,
   responses: {
     200: {
       description: 'The sessions.',
       ...json(z.object({ sessions: z.array(SessionSchema) }).openapi('SessionList')),
     },
-    ...ErrorResponses([401, 503]),
+    ...ErrorResponses([401, 403, 503]),
   },
 });
 
@@ -47,11 +47,11 @@ const revokeRoute = createRoute({
   description:
     "Its refresh token dies at once and its access tokens are refused by requireAuth and introspection; offline verifiers accept them until they expire. Another user's session id answers 404, like an unknown one.",
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth({ firstParty: true })] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
     204: { description: 'Revoked.' },
-    ...ErrorResponses([401, 404, 503]),
+    ...ErrorResponses([401, 403, 404, 503]),
   },
 });
 
@@ -61,10 +61,10 @@ const logoutAllRoute = createRoute({
   tags: ['Sessions'],
   summary: 'End every session of the caller, this one included',
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth({ firstParty: true })] as const,
   responses: {
     204: { description: 'All sessions ended; browser-mode cookies, if sent, are cleared.' },
-    ...ErrorResponses([401, 503]),
+    ...ErrorResponses([401, 403, 503]),
   },
 });
 

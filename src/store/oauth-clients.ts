@@ -26,6 +26,7 @@ const toClient = ({ secretHash, ...row }: OAuthClientRow): OAuthClient => ({
   scopes: row.scopes,
   redirectUris: row.redirectUris,
   audience: row.audience,
+  resourceAudiences: row.resourceAudiences,
   accessTokenTtl: row.accessTokenTtl,
   refreshTokenTtl: row.refreshTokenTtl,
   createdAt: row.createdAt,
@@ -58,6 +59,7 @@ export function drizzleOAuthClientStore(db: ClientDb): OAuthClientStore {
           scopes: input.scopes,
           redirectUris: input.redirectUris,
           audience: input.audience ?? [],
+          resourceAudiences: input.resourceAudiences ?? [],
           accessTokenTtl: input.accessTokenTtl ?? null,
           refreshTokenTtl: input.refreshTokenTtl ?? null,
         })

@@ -141,6 +141,54 @@ describe('npm run client', { timeout: 30_000 }, () => {
     expect((await cli(['delete'])).code).toBe(2);
   });
 
+  it('registers a resource server with --resource-server (it may introspect tokens for that aud)', async () => {
+    const id = `api-${run}`;
+    const result = await cli([
+      'create',
+      '--id',
+      id,
+      '--name',
+      'Orders API',
+      '--grant',
+      'client_credentials',
+      '--scope',
+      'read',
+      '--resource-server',
+      'https://orders.example',
+      '--resource-server',
+      'https://orders.example/v2',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      'resource server for https://orders.example https://orders.example/v2',
+    );
+    expect(await row(id)).toMatchObject({
+      resourceAudiences: ['https://orders.example', 'https://orders.example/v2'],
+    });
+    const [event] = await auditOf('admin_client_created', id);
+    expect(event?.details).toMatchObject({
+      resource_audiences: ['https://orders.example', 'https://orders.example/v2'],
+    });
+    const refused = await cli([
+      'create',
+      '--public',
+      '--name',
+      'SPA',
+      '--grant',
+      'authorization_code',
+      '--scope',
+      'read',
+      '--redirect-uri',
+      'http://localhost:5173/cb',
+      '--resource-server',
+      'https://orders.example',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      '--resource-server: a public client cannot be a resource server',
+    );
+  });
+
   it('lists, rotates a secret, deletes', async () => {
     const listed = await cli(['list']);
     expect(listed.code, listed.stderr).toBe(0);

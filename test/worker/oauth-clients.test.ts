@@ -76,7 +76,11 @@ describe('admin clients API', () => {
     expect(listed).toMatchObject({ redirect_uris: webApp.redirect_uris });
     expect(listed).not.toHaveProperty('client_secret');
     const one = await call('GET', `/clients/${body.client_id}`, tokens.access_token);
-    expect(await one.response.json()).toMatchObject({ client_id: body.client_id, audience: [] });
+    expect(await one.response.json()).toMatchObject({
+      client_id: body.client_id,
+      audience: [],
+      resource_audiences: [],
+    });
 
     const rows = await auditRowsWhere(eq(auditEvents.requestId, created.requestId));
     expect(rows[0]).toMatchObject({
@@ -111,6 +115,31 @@ describe('admin clients API', () => {
     expect(again.response.status).toBe(409);
     const rotate = await call('POST', `/clients/${id}/rotate-secret`, tokens.access_token);
     expect(rotate.response.status).toBe(400);
+  });
+
+  it('registers a resource server: the audiences it may introspect tokens for', async () => {
+    const { tokens } = await adminSession();
+    const created = await call('POST', '/clients', tokens.access_token, {
+      name: 'Orders API',
+      grant_types: ['client_credentials'],
+      scopes: ['read'],
+      resource_audiences: ['https://orders.example'],
+    });
+    expect(created.response.status).toBe(201);
+    const body = await created.response.json<ClientView>();
+    expect(body).toMatchObject({ resource_audiences: ['https://orders.example'] });
+    const events = await auditRowsWhere(eq(auditEvents.requestId, created.requestId));
+    expect(events[0]?.details).toMatchObject({ resource_audiences: ['https://orders.example'] });
+    const refused = await call('POST', '/clients', tokens.access_token, {
+      ...webApp,
+      public: true,
+      resource_audiences: ['https://orders.example'],
+    });
+    expect(refused.response.status).toBe(400);
+    expect(await refused.response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'resource_audiences: a public client cannot be a resource server',
+    });
   });
 
   it('refuses registrations that break the rules, naming the field', async () => {

@@ -86,3 +86,66 @@ export async function pkce() {
   const verifier = oauth.generateRandomCodeVerifier();
   return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
 }
+
+export const basicAuth = (id: string, secret: string) =>
+  `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
+
+/** POST a form to the Worker (the OAuth endpoints' body). */
+export function postForm(
+  path: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  return exports.default.fetch(
+    new Request(new URL(path, ISSUER), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    }),
+  );
+}
+
+export interface ClientTokens {
+  access_token: string;
+  refresh_token: string;
+  scope: string;
+}
+
+/**
+ * The real authorization code flow, end to end: a registered client, a browser signed in on
+ * the hosted pages, authorize (PKCE), then the code exchanged at /oauth/token. `browser` lets
+ * a test grant a second client access to the same user.
+ */
+export async function codeFlowTokens(
+  options: {
+    scope?: string;
+    client?: Partial<NewClient>;
+    browser?: Awaited<ReturnType<typeof signedInBrowser>>;
+  } = {},
+) {
+  const { client, secret } = await registerClient(options.client);
+  const browser = options.browser ?? (await signedInBrowser());
+  const { verifier, challenge } = await pkce();
+  const { location } = await authorize(
+    {
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope: options.scope ?? 'read',
+      state: 'state',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    },
+    browser.cookie,
+  );
+  const code = location?.searchParams.get('code');
+  if (!code) throw new Error(`authorize did not redirect with a code: ${location}`);
+  const response = await postForm(
+    '/oauth/token',
+    { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+    { Authorization: basicAuth(client.clientId, secret!) },
+  );
+  if (response.status !== 200) throw new Error(`code exchange: ${await response.text()}`);
+  const tokens = await response.json<ClientTokens>();
+  return { client, secret: secret!, browser, tokens };
+}
