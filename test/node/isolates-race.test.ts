@@ -13,7 +13,14 @@
 //
 // Item 5: wrong passwords sent in parallel, split across both isolates, must not get more
 // password checks than LOGIN_BACKOFF_AFTER.
-import { decodeJwt } from 'jose';
+//
+// Item 17 (last: it revokes the issuer's signing key): after `npm run keys -- rotate` returns,
+// no token either isolate issues carries the revoked kid, and both isolates' JWKS drop the
+// revoked key and list the new one within KEY_CACHE_TTL, as a fresh jose createRemoteJWKSet
+// sees it.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type Answer,
@@ -36,6 +43,8 @@ import {
 
 const TRIALS = 9;
 const BACKOFF_AFTER = 5;
+/** Longer than `npm run keys -- rotate` takes to start and return on a loaded machine. */
+const KEY_CACHE_TTL_S = 10;
 
 const stack = inject('stack');
 let isolates: Isolates;
@@ -58,6 +67,8 @@ beforeAll(async () => {
     // of item 5 are still arriving.
     LOGIN_BACKOFF_BASE: '60s',
     LOGIN_BACKOFF_MAX: '5m',
+    // Item 17: how long an isolate may keep its key set; the rotation test waits this long.
+    KEY_CACHE_TTL: `${KEY_CACHE_TTL_S}s`,
   });
   const admin = await registerUser(isolates.b.url, 'race-admin');
   await grantRoles(stack, admin.id, ['admin']);
@@ -313,4 +324,164 @@ describe('item 5: parallel wrong passwords across both isolates', () => {
     expect(checked + limited, codes.join(', ')).toBe(10);
     expect(checked, `passwords checked: ${codes.join(', ')}`).toBeLessThanOrEqual(BACKOFF_AFTER);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Item 17: emergency key rotation across isolates. Runs last: it revokes the signing key.
+
+/** `npm run keys -- rotate` against the stack, as the operator runs it. */
+function rotateKeys(): Promise<{ code: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    STACK_URL: stack.url,
+    ISSUER: isolates.issuer,
+    KEY_ENCRYPTION_KEY: isolates.kek,
+  };
+  // Through the stack, never a DATABASE_URL the shell may carry.
+  delete env.DATABASE_URL;
+  return new Promise((done, fail) => {
+    const child = spawn('npm', ['run', '--silent', 'keys', '--', 'rotate'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, output }));
+  });
+}
+
+const kidsOf = async (base: string): Promise<string[]> => {
+  const answer = await call<{ keys: { kid: string }[] }>(base, 'GET', '/.well-known/jwks.json');
+  if (answer.status !== 200) throw new Error(`JWKS: ${describeAnswer(answer)}`);
+  return answer.body.keys.map((key) => key.kid);
+};
+
+describe('item 17: emergency key rotation seen through both isolates', () => {
+  it(
+    'after `npm run keys -- rotate` returns: no token with the revoked kid; both JWKS drop it within KEY_CACHE_TTL',
+    { timeout: 60_000 },
+    async () => {
+      const user = await registerUser(isolates.a.url);
+      // Both isolates have just signed, so each holds a fresh key set in memory.
+      const before = await Promise.all([isolates.a, isolates.b].map((i) => loggedIn(i.url, user)));
+      const oldKid = decodeProtectedHeader(before[0]!.access_token).kid;
+      expect(decodeProtectedHeader(before[1]!.access_token).kid).toBe(oldKid);
+      for (const isolate of [isolates.a, isolates.b]) {
+        expect(await kidsOf(isolate.url), `${isolate.name}'s JWKS before`).toContain(oldKid);
+      }
+
+      // While the command runs (seconds, mostly tsx starting), both isolates keep verifying a
+      // token, so each reloads its key set as soon as KEY_CACHE_TTL lets it: when the command
+      // returns, neither holds a key set older than the TTL, as in production under traffic.
+      let rotating = true;
+      const keepVerifying = Promise.all(
+        [isolates.a, isolates.b].map(async (isolate, i) => {
+          while (rotating) {
+            await call(isolate.url, 'GET', '/api/v1/auth/me', { token: before[i]!.access_token });
+            await sleep(250);
+          }
+        }),
+      );
+      const rotated = await rotateKeys().finally(() => (rotating = false));
+      const returned = performance.now();
+      expect(rotated.code, rotated.output).toBe(0);
+      const [, newKid, revokedKid] =
+        /new signing key (\S+); revoked (\S+)/.exec(rotated.output) ?? [];
+      expect(revokedKid, rotated.output).toBe(oldKid);
+      expect(newKid).toBeTruthy();
+
+      // (a) Tokens issued right after the command returned: logins and refreshes, both isolates.
+      const after = await Promise.all([
+        loggedIn(isolates.a.url, user),
+        loggedIn(isolates.b.url, user),
+        call<TokenPair>(isolates.a.url, 'POST', '/api/v1/auth/refresh', {
+          json: { refresh_token: before[1]!.refresh_token },
+        }),
+        call<TokenPair>(isolates.b.url, 'POST', '/api/v1/auth/refresh', {
+          json: { refresh_token: before[0]!.refresh_token },
+        }),
+      ]);
+      const [loginA, loginB, refreshA, refreshB] = after;
+      await keepVerifying;
+      expect(refreshA.status, describeAnswer(refreshA)).toBe(200);
+      expect(refreshB.status, describeAnswer(refreshB)).toBe(200);
+      const issued = {
+        'login on A': loginA.access_token,
+        'login on B': loginB.access_token,
+        'refresh on A': refreshA.body.access_token,
+        'refresh on B': refreshB.body.access_token,
+      };
+      const kids = Object.fromEntries(
+        Object.entries(issued).map(([what, token]) => [what, decodeProtectedHeader(token).kid]),
+      );
+      console.log(
+        `isolates race [key rotation]: kids right after the rotate: ${JSON.stringify(kids)}`,
+      );
+
+      // (b) Each isolate's JWKS, polled: how long until it drops the revoked key and lists the
+      // new one (measured from the command's return; the isolates may have loaded their key
+      // set just before the rotation, so up to KEY_CACHE_TTL, plus a second of request time).
+      const deadline = returned + KEY_CACHE_TTL_S * 1000 + 1000;
+      const settled: Record<string, number | undefined> = {};
+      await Promise.all(
+        [isolates.a, isolates.b].map(async (isolate) => {
+          while (performance.now() < deadline + 2000) {
+            const listed = await kidsOf(isolate.url);
+            if (!listed.includes(oldKid!) && listed.includes(newKid!)) {
+              settled[isolate.name] = Math.round(performance.now() - returned);
+              return;
+            }
+            await sleep(200);
+          }
+        }),
+      );
+      console.log(
+        `isolates race [key rotation]: JWKS without the revoked kid after ${JSON.stringify(settled)} ms (KEY_CACHE_TTL ${KEY_CACHE_TTL_S} s; undefined: not within ${KEY_CACHE_TTL_S + 3} s)`,
+      );
+
+      // A verifier that has never seen this issuer: jose's createRemoteJWKSet, per isolate.
+      const verdicts: Record<string, string> = {};
+      for (const isolate of [isolates.a, isolates.b]) {
+        for (const [what, token] of Object.entries(issued)) {
+          const jwks = createRemoteJWKSet(new URL(`${isolate.url}/.well-known/jwks.json`));
+          verdicts[`${what} via ${isolate.name}'s JWKS`] = await jwtVerify(token, jwks, {
+            issuer: isolates.issuer,
+          }).then(
+            () => 'verified',
+            (error: Error) => error.name,
+          );
+        }
+      }
+
+      expect(kids, 'tokens issued after the rotate returned').toEqual({
+        'login on A': newKid,
+        'login on B': newKid,
+        'refresh on A': newKid,
+        'refresh on B': newKid,
+      });
+      expect(settled, `JWKS still listing ${oldKid} or missing ${newKid}`).toEqual({
+        A: expect.any(Number),
+        B: expect.any(Number),
+      });
+      for (const [name, ms] of Object.entries(settled)) {
+        expect(ms, `${name}'s JWKS settled after ${ms} ms`).toBeLessThanOrEqual(
+          KEY_CACHE_TTL_S * 1000 + 1000,
+        );
+      }
+      expect(verdicts).toEqual(
+        Object.fromEntries(Object.keys(verdicts).map((what) => [what, 'verified'])),
+      );
+      // The leaked key is trusted nowhere: a token it signed fails a fresh verifier.
+      for (const isolate of [isolates.a, isolates.b]) {
+        const jwks = createRemoteJWKSet(new URL(`${isolate.url}/.well-known/jwks.json`));
+        await expect(
+          jwtVerify(before[0]!.access_token, jwks, { issuer: isolates.issuer }),
+          `a token signed by the revoked key, checked with ${isolate.name}'s JWKS`,
+        ).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+      }
+    },
+  );
 });
