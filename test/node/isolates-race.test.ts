@@ -456,24 +456,25 @@ describe('item 17: emergency key rotation seen through both isolates', () => {
         }
       }
 
-      expect(kids, 'tokens issued after the rotate returned').toEqual({
+      // Soft: each of (a), (b) and the verifier's view is reported, not only the first to fail.
+      expect.soft(kids, 'tokens issued after the rotate returned').toEqual({
         'login on A': newKid,
         'login on B': newKid,
         'refresh on A': newKid,
         'refresh on B': newKid,
       });
-      expect(settled, `JWKS still listing ${oldKid} or missing ${newKid}`).toEqual({
+      expect.soft(settled, `JWKS still listing ${oldKid} or missing ${newKid}`).toEqual({
         A: expect.any(Number),
         B: expect.any(Number),
       });
       for (const [name, ms] of Object.entries(settled)) {
-        expect(ms, `${name}'s JWKS settled after ${ms} ms`).toBeLessThanOrEqual(
-          KEY_CACHE_TTL_S * 1000 + 1000,
-        );
+        expect
+          .soft(ms, `${name}'s JWKS settled after ${ms} ms`)
+          .toBeLessThanOrEqual(KEY_CACHE_TTL_S * 1000 + 1000);
       }
-      expect(verdicts).toEqual(
-        Object.fromEntries(Object.keys(verdicts).map((what) => [what, 'verified'])),
-      );
+      expect
+        .soft(verdicts, 'fresh createRemoteJWKSet per isolate')
+        .toEqual(Object.fromEntries(Object.keys(verdicts).map((what) => [what, 'verified'])));
       // The leaked key is trusted nowhere: a token it signed fails a fresh verifier.
       for (const isolate of [isolates.a, isolates.b]) {
         const jwks = createRemoteJWKSet(new URL(`${isolate.url}/.well-known/jwks.json`));
