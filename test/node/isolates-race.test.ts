@@ -190,6 +190,9 @@ const kinds: Record<Kind, Prepare> = {
   }),
 };
 
+const rolesOf = (accessToken: string) =>
+  (decodeJwt(accessToken).roles as string[] | undefined) ?? [];
+
 /** Why A's session still works after the change, or undefined when it is dead. */
 async function survivorReason(kind: Kind, tokens: TokenPair): Promise<string | undefined> {
   const refresh = await call<TokenPair>(isolates.a.url, 'POST', '/api/v1/auth/refresh', {
@@ -232,8 +235,11 @@ interface Trial {
   /** How long after A's login was sent B's change was sent (negative: B went first), ms. */
   lead: number;
   login: string;
-  /** A's login was refused (the change reached SQL before A read the user). */
-  refused: boolean;
+  /**
+   * A read the user after the change: its login was refused, or (role change) its own token
+   * already lacks `admin`.
+   */
+  early: boolean;
   /** B's answer arrived while A's login was in flight. */
   overlapped: boolean;
   /** B's answer arrived after A's login had been answered. */
@@ -259,10 +265,11 @@ async function trial(kind: Kind, lead: number): Promise<Trial> {
       `${loginAnswer.status} ${loginAnswer.error}`,
     );
   }
+  const rolesAtLogin = refused ? [] : rolesOf(loginAnswer.body.access_token);
   return {
     lead: Math.round(lead),
     login: refused ? `${loginAnswer.status} ${loginAnswer.error}` : '200',
-    refused,
+    early: refused || (kind === 'role change' && !rolesAtLogin.includes('admin')),
     overlapped: changed.doneAt > loginAnswer.sentAt && changed.doneAt < loginAnswer.doneAt,
     late: changed.doneAt >= loginAnswer.doneAt,
     changeMs: changed.doneAt - changed.sentAt,
@@ -284,10 +291,11 @@ describe('item 1: a login in flight on isolate A does not survive a change made 
   const order: Kind[] = ['disable', 'role change', 'password change', 'password reset', 'delete'];
   it.each(order)('%s', { timeout: 80_000 }, async (kind) => {
     // The machine's load moves every duration, so the timing is a staircase rather than a
-    // fixed schedule: B starts so that it should finish 60 % into A's login; a trial where
-    // A was refused (the change came first) moves B later, one where B finished after A moves
-    // it earlier, one that overlapped stays put with a small jitter. The trials gather where
-    // the change lands while A's login is in flight, whatever the machine's speed.
+    // fixed schedule: B starts so that it should finish 60 % into A's login; a trial where A
+    // read the user after the change moves B later, one where A's session died (the sweep
+    // came after it, or a fix ended it) moves B earlier, one where it survived stays put with
+    // a small jitter. The trials gather where the change lands while A's login is in flight,
+    // whatever the machine's speed, and keep oscillating there once no session survives.
     const changeMs = await changeDuration(kind);
     const step = Math.max(10, loginMs / 6);
     let lead = loginMs * 0.6 - changeMs;
@@ -295,8 +303,8 @@ describe('item 1: a login in flight on isolate A does not survive a change made 
     for (let i = 0; i < TRIALS; i++) {
       const t = await trial(kind, lead);
       trials.push(t);
-      if (t.refused) lead += step;
-      else if (t.late) lead -= step;
+      if (t.early) lead += step;
+      else if (t.survivor === undefined) lead -= step;
       else lead += (i % 2 === 0 ? 1 : -1) * (step / 2);
     }
     const survivors = trials.filter((t) => t.survivor !== undefined).length;
