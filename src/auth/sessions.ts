@@ -74,9 +74,13 @@ export interface WithKeySetVersion<T> {
 }
 
 /** Who an access token belongs to: its `sub`, `sid` (absent for service tokens) and `jti`. */
+/**
+ * A session-bound access token: its `sub`, `sid` and `jti`. Sessionless tokens (client
+ * credentials) are revoked through src/oauth/revocations.ts, never here.
+ */
 export interface AccessTokenRef {
   sub: string;
-  sid?: string | undefined;
+  sid: string;
   jti: string;
 }
 
@@ -100,9 +104,14 @@ export interface SessionStore {
    * Blacklists the access token until `until` (unix seconds) and ends its session; false (and
    * no change) when the token was already blacklisted or its session already gone.
    */
-  logout(token: AccessTokenRef & { sid: string }, until: number): Promise<boolean>;
-  /** Whether the access token is blacklisted and its session alive: one round trip. */
-  check(token: AccessTokenRef): Promise<{ blacklisted: boolean; sessionAlive: boolean }>;
+  logout(token: AccessTokenRef, until: number): Promise<boolean>;
+  /**
+   * Whether the access token is blacklisted and its session alive, with the key-set version
+   * read in the same round trip (a verifier re-checks the signature when it changed).
+   */
+  check(
+    token: AccessTokenRef,
+  ): Promise<{ blacklisted: boolean; sessionAlive: boolean; keySetVersion: string | null }>;
   /** Ends sessions of one user; returns how many were alive. */
   revoke(uid: string, sids: string[]): Promise<number>;
   /** A live refresh token's session, for introspection; one round trip. */

@@ -67,12 +67,9 @@ export function requireAuth(options: RequireAuthOptions = {}) {
     if (!match?.[1]) throw revoked('The Authorization header is not a Bearer token.');
     const { config, stores } = c.var;
     const now = new Date();
-    const { payload } = await verifyAccessToken(
-      keyContext(config, stores.db),
-      { ...tokenSettings(config), ...(anyAudience ? { audiences: undefined } : {}) },
-      match[1],
-      now,
-    );
+    const keys = keyContext(config, stores.db);
+    const settings = { ...tokenSettings(config), ...(anyAudience ? { audiences: undefined } : {}) };
+    const { payload } = await verifyAccessToken(keys, settings, match[1], now);
     if (typeof payload.sid !== 'string') throw revoked('The token is not bound to a session.');
     // Before the Redis check: a refusal that depends on the token alone costs no round trip.
     // The error renderer adds the challenge (error="insufficient_scope", this description).
@@ -88,6 +85,11 @@ export function requireAuth(options: RequireAuthOptions = {}) {
       });
       if (state.blacklisted) throw revoked('The token has been revoked.');
       if (!state.sessionAlive) throw revoked('The session has ended.');
+      // An emergency rotation since this isolate loaded its keys: verify against the new set,
+      // so a revoked key stops being trusted here at once, not after KEY_CACHE_TTL (item 17).
+      if (keys.observeKeySetVersion(state.keySetVersion)) {
+        await verifyAccessToken(keys, settings, match[1], now);
+      }
     }
     c.set('auth', payload);
     await next();

@@ -100,12 +100,16 @@ export async function introspect(
     // A service token has no session: only its revocation can end it early.
     if (await isSessionlessRevoked(revocations, payload.jti, new Date())) return INACTIVE;
   } else {
-    const { blacklisted, sessionAlive } = await deps.sessions.check({
+    const { blacklisted, sessionAlive, keySetVersion } = await deps.sessions.check({
       sub: payload.sub ?? '',
       sid,
       jti: payload.jti,
     });
     if (blacklisted || !sessionAlive) return INACTIVE;
+    // An emergency rotation since this isolate loaded its keys: verify against the new set.
+    if (deps.keys.observeKeySetVersion(keySetVersion) && !(await verified(deps, token))) {
+      return INACTIVE;
+    }
   }
   return {
     active: true,

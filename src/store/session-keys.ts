@@ -8,9 +8,7 @@ export function sessionKeys(prefix: string) {
     epoch: (uid: string) => `${user(uid)}:ep`,
     /** A revoked access token of a user's session. */
     blacklist: (uid: string, jti: string) => `${user(uid)}:bl:${jti}`,
-    /** A revoked service (client credentials) token: no user, a key of its own. */
-    serviceBlacklist: (jti: string) => `${prefix}bl:${jti}`,
-    /** The signing key-set version (src/auth/keys), read alongside create and rotate. */
+    /** The signing key-set version (src/auth/keys), read alongside create, rotate and check. */
     keySetVersion: () => `${prefix}keys:version`,
   };
 }

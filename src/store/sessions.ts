@@ -26,6 +26,7 @@ const revokeRefresh = luaScript(REVOKE_REFRESH);
 
 const ms = (seconds: number) => String(Math.round(seconds * 1000));
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+const versionOf = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 export function redisSessionStore(redis: SessionRedis, prefix: string): SessionStore {
   const key = sessionKeys(prefix);
@@ -107,23 +108,20 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
     },
 
     async check(token) {
-      if (token.sid === undefined) {
-        const [blacklisted] = await redis
-          .pipeline()
-          .exists(key.serviceBlacklist(token.jti))
-          .exec<[number]>();
-        return { blacklisted: Number(blacklisted) > 0, sessionAlive: false };
-      }
       // Not a script: a read may span slots. Alive = the record exists and the index lists it.
-      const [blacklisted, exists, listed] = await redis
+      // The key-set version rides along (item 17): a token verified against a key set that an
+      // emergency rotation has since changed is verified again before it is trusted.
+      const [blacklisted, exists, listed, version] = await redis
         .pipeline()
         .exists(key.blacklist(token.sub, token.jti))
         .exists(key.session(token.sub, token.sid))
         .zscore(key.index(token.sub), token.sid)
-        .exec<[number, number, string | null]>();
+        .get(key.keySetVersion())
+        .exec<[number, number, string | null, unknown]>();
       return {
         blacklisted: Number(blacklisted) > 0,
         sessionAlive: Number(exists) > 0 && listed !== null,
+        keySetVersion: versionOf(version),
       };
     },
 
@@ -170,11 +168,7 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
     },
 
     async blacklist(token, until) {
-      const name =
-        token.sid === undefined
-          ? key.serviceBlacklist(token.jti)
-          : key.blacklist(token.sub, token.jti);
-      await redis.set(name, '1', { exat: until });
+      await redis.set(key.blacklist(token.sub, token.jti), '1', { exat: until });
     },
 
     async read(uid, sid) {

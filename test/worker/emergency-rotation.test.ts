@@ -154,6 +154,35 @@ describe('emergency rotation: the service itself refuses the revoked key', () =>
   });
 });
 
+describe('emergency rotation: verification learns of it in its own round trip', () => {
+  it('the next /me and introspection after the rotate refuse the revoked key, with no sign-in in between', async () => {
+    const auth = deployment('check', { KEY_CACHE_TTL: '3600' });
+    const user = await registerUser();
+    const session = await auth.login(user.email);
+    const { client, secret } = await registerClient({
+      grantTypes: ['authorization_code', 'refresh_token'],
+      resourceAudiences: ['http://api.test'],
+    });
+    const basic = `${client.clientId}:${secret}`;
+    const introspect = async (token: string) =>
+      (await auth.form('/oauth/introspect', { token }, basic)).json<{ active: boolean }>();
+    // Warm: this isolate verified the token with its cached key set, and saw the version.
+    expect((await auth.me(session.access_token)).status).toBe(200);
+    expect(await introspect(session.access_token)).toMatchObject({ active: true });
+
+    await auth.rotate();
+    // No login, refresh or client token since: only the version read beside the revocation
+    // check can tell this isolate (its key cache is an hour long).
+    const refused = await auth.me(session.access_token);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'The token was signed by an unknown or withdrawn key.',
+    });
+    expect(await introspect(session.access_token)).toEqual({ active: false });
+  });
+});
+
 describe('emergency rotation: the JWKS', () => {
   it('a location stops serving its cached pre-rotation JWKS once the isolate key set is refreshed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });

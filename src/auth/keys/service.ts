@@ -27,9 +27,11 @@ export interface KeyContext {
   store: SigningKeyStore;
   /**
    * Tells the isolate the key-set version a store reply carried (see observeKeySetVersion).
-   * Callers that sign call it after their store reply and before signing.
+   * Callers that sign call it after their store reply and before signing. True when the
+   * isolate's key set predates that version: a token verified against it must be verified
+   * again (the next use reloads the set).
    */
-  observeKeySetVersion(version: KeySetVersion): void;
+  observeKeySetVersion(version: KeySetVersion): boolean;
 }
 
 /**
@@ -135,8 +137,10 @@ async function load(ctx: KeyContext, now: Date): Promise<Snapshot> {
  * a change. A reply that overtook another (older value observed after a newer one) only costs
  * one extra reload.
  */
-export function observeKeySetVersion(issuer: string, version: KeySetVersion): void {
+export function observeKeySetVersion(issuer: string, version: KeySetVersion): boolean {
   observed.set(issuer, version);
+  const slot = slots.get(issuer);
+  return slot === undefined || slot.version !== version;
 }
 
 function behindObservedVersion(issuer: string, slot: Slot): boolean {
