@@ -4,7 +4,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { textFromBase64Url, textToBase64Url } from '../auth/base64url.ts';
-import { EmailSchema } from '../auth/email.ts';
+import { DisplayNameSchema } from '../auth/display-name.ts';
+import { EmailSchema, hasForbiddenEmailCharacter } from '../auth/email.ts';
 import {
   createUser,
   getUser,
@@ -69,9 +70,16 @@ const listRoute = createRoute({
   middleware: [requireScope('admin')] as const,
   request: {
     query: z.object({
-      query: z.string().min(1).max(254).optional().openapi({
-        description: 'Case-insensitive substring of the email.',
-      }),
+      query: z
+        .string()
+        .min(1)
+        .max(254)
+        // NUL cannot reach Postgres text; no stored address holds these characters anyway.
+        .refine((q) => !hasForbiddenEmailCharacter(q), 'must not contain control characters')
+        .optional()
+        .openapi({
+          description: 'Case-insensitive substring of the email.',
+        }),
       cursor: z
         .string()
         .max(400)
@@ -115,7 +123,7 @@ const createUserRoute = createRoute({
         .object({
           email: EmailSchema,
           password: z.string().min(1).max(1024),
-          name: z.string().trim().min(1).max(200).optional(),
+          name: DisplayNameSchema.pipe(z.string().min(1)).optional(),
           roles: z.array(z.string().min(1).max(64)).max(32).optional(),
         })
         .openapi('AdminCreateUser'),
