@@ -24,6 +24,7 @@ import {
 } from './accounts.ts';
 import type { OneTimeTokens } from './one-time-tokens.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { deleteUser } from './user-admin.ts';
 import type { UserSessionStore } from './user-sessions.ts';
 import type { UserRecord, UserStore } from './users.ts';
 
@@ -218,5 +219,38 @@ export async function changePassword(
     userId: user.id,
     sessionId: caller.sessionId,
     details: { sessions_revoked: revoked },
+  });
+}
+
+/**
+ * The signed-in user deletes their own account. The password is re-checked behind the same
+ * guard as login (rate limits and backoff), so a stolen access token alone cannot do it; then
+ * the row goes and every session of the user ends, this one included.
+ */
+export async function deleteOwnAccount(
+  deps: LifecycleDeps,
+  caller: { userId: string; sessionId: string },
+  password: string,
+  guardFor: (email: string) => LoginGuard,
+): Promise<void> {
+  assertWellFormedPassword(password);
+  const user = await deps.users.findById(caller.userId);
+  if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
+  const guard = guardFor(user.email);
+  await guard.admit();
+  const { ok } = await deps.trace.time('hash', () =>
+    verifyPassword(password, user.passwordHash, deps.config.argon2),
+  );
+  if (!ok) {
+    await guard.failed(user.id);
+    throw new AuthError('current_password_incorrect');
+  }
+  guard.succeeded();
+  const { sessions } = await deleteUser(deps, user.id);
+  deps.audit.record({
+    type: 'account_deleted',
+    userId: user.id,
+    sessionId: caller.sessionId,
+    details: { sessions_revoked: sessions },
   });
 }

@@ -1,4 +1,5 @@
-// /api/v1/admin/users: list/search, read, create, set roles, disable/enable, revoke sessions.
+// /api/v1/admin/users: list/search, read, create, set roles, disable/enable, revoke sessions,
+// delete.
 // Every route needs the `admin` scope and every call is audited (reads included: who looked at
 // whom is part of the trail).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
@@ -8,6 +9,7 @@ import { DisplayNameSchema } from '../auth/display-name.ts';
 import { EmailSchema, hasForbiddenEmailCharacter } from '../auth/email.ts';
 import {
   createUser,
+  deleteUser,
   getUser,
   revokeSessions,
   setDisabled,
@@ -183,6 +185,26 @@ const revokeRoute = createRoute({
   },
 });
 
+const deleteRoute = createRoute({
+  ...admin,
+  method: 'delete',
+  path: '/users/{id}',
+  summary: 'Delete a user and end all their sessions',
+  description:
+    "The row and the user's one-time links are deleted; every session ends at once (refresh tokens die, requireAuth and introspection refuse the access tokens; offline verifiers accept them until they expire). Audit events keep the user's id.",
+  middleware: [requireScope('admin')] as const,
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: 'Deleted; how many sessions ended.',
+      ...json(
+        z.object({ id: z.uuid(), sessions_revoked: z.number().int() }).openapi('DeletedUser'),
+      ),
+    },
+    ...ErrorResponses([400, 401, 403, 404, 503]),
+  },
+});
+
 /** The acting admin and the target, on every admin event. */
 const actor = (c: Context<AppEnv>) => ({ userId: c.var.auth.sub, sessionId: c.var.auth.sid });
 
@@ -262,4 +284,14 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
       details: { target: id, sessions_revoked: revoked },
     });
     return c.json({ revoked }, 200, noStore);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { sessions } = await deleteUser(deps(c), id);
+    audit(c).record({
+      type: 'admin_user_deleted',
+      ...actor(c),
+      details: { target: id, sessions_revoked: sessions, source: 'api' },
+    });
+    return c.json({ id, sessions_revoked: sessions }, 200, noStore);
   });
