@@ -5,6 +5,7 @@
 /// <reference path="../src/types/wrangler-modules.d.ts" />
 import { register } from 'node:module';
 import { type Algorithm, hash } from '@node-rs/argon2';
+import { wrapBcryptHash } from '../src/auth/bcrypt-wrapped.ts';
 import type { Argon2Params } from '../src/config/index.ts';
 
 const ARGON2ID: Algorithm.Argon2id = 2; // a const enum: not importable under verbatimModuleSyntax
@@ -49,6 +50,22 @@ export function hashLikeTheWorker(password: string, params: Argon2Params): Promi
     parallelism: params.parallelism,
     outputLen: TAG_BYTES,
   });
+}
+
+/**
+ * A bare bcrypt hash of the old service wrapped in argon2id at the configured cost
+ * (src/auth/bcrypt-wrapped.ts), the form the Worker verifies: no bcrypt digest is stored.
+ */
+export function wrapLikeTheWorker(bcryptHash: string, params: Argon2Params): Promise<string> {
+  return wrapBcryptHash(bcryptHash, (digest) =>
+    hash(Buffer.from(digest), {
+      algorithm: ARGON2ID,
+      memoryCost: params.memoryKib,
+      timeCost: params.iterations,
+      parallelism: params.parallelism,
+      outputLen: TAG_BYTES,
+    }),
+  );
 }
 
 /** The first line, without its line break; the rest of stdin is left unread. */

@@ -1,11 +1,12 @@
-// `npm run user -- create | import`: accounts made from the Node side, e.g. the first admin, or
-// the users of the old service. Against the local stack (default) or DATABASE_URL, with the
+// `npm run user -- create | import | wrap-legacy | delete | revoke-sessions`: accounts made
+// and ended from the Node side, e.g. the first admin, the users of the old service, a user an
+// operator must remove. Against the local stack (default) or DATABASE_URL, with the
 // Worker's rules (src/auth/user-import.ts, src/auth/password-policy.ts) and its configuration
 // (ROLE_SCOPES, DEFAULT_ROLES, ARGON2_*: pass the deployed values when they are not defaults).
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { DetailsOf } from '../src/audit/events.ts';
 import {
   checkEmail,
@@ -18,7 +19,13 @@ import type { Config } from '../src/config/index.ts';
 import { users } from '../src/db/schema.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
 import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';
-import { assertPasswordAcceptable, hashLikeTheWorker, readPassword } from './user-password.ts';
+import { openToolSessions } from './tool-sessions.ts';
+import {
+  assertPasswordAcceptable,
+  hashLikeTheWorker,
+  readPassword,
+  wrapLikeTheWorker,
+} from './user-password.ts';
 
 const USAGE = `usage:
   npm run user -- create --email ADDRESS [--name NAME] [--role ROLE]...
@@ -27,6 +34,16 @@ const USAGE = `usage:
   npm run user -- import FILE [--format csv|jsonl]
       the old service's export: CSV with a header row (email,password_hash,name,roles) or
       JSON lines; emails already present are skipped, so a second run changes nothing
+      bcrypt hashes are stored wrapped in argon2id (ARGON2_* cost), never bare
+  npm run user -- wrap-legacy
+      wraps the bare bcrypt hashes already stored (rows imported before wrapping existed);
+      a second run finds none
+  npm run user -- delete EMAIL|ID
+      deletes the user and ends every session of it (Redis: the local stack, or
+      UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN with DATABASE_URL)
+  npm run user -- revoke-sessions ID
+      ends every session of a user id, whether or not its row still exists (e.g. a row
+      deleted by hand in SQL: its sessions live on in Redis until they expire)
 exit code: 0 done, 1 error (e.g. the email exists), 2 bad usage or invalid rows in FILE`;
 
 /** Rows per INSERT: 100k users are 200 round trips, and 500 x 5 parameters stay far below 65,535. */
@@ -120,13 +137,17 @@ async function importUsers(args: Args, file: string, config: Config, handle: Too
   let failure: unknown;
   try {
     for (; done < rows.length; done += BATCH_ROWS) {
-      const batch = rows.slice(done, done + BATCH_ROWS).map((row) => ({
-        email: row.email,
-        passwordHash: row.passwordHash, // bcrypt as-is: re-hashed to argon2id at the next login
-        name: row.name,
-        roles: row.roles,
-        emailVerifiedAt: verifiedAt,
-      }));
+      // Wrapped in argon2id (on libuv's thread pool, so a batch hashes in parallel): no bare
+      // bcrypt hash is stored; the first login re-hashes to plain argon2id.
+      const batch = await Promise.all(
+        rows.slice(done, done + BATCH_ROWS).map(async (row) => ({
+          email: row.email,
+          passwordHash: await wrapLikeTheWorker(row.passwordHash, config.argon2),
+          name: row.name,
+          roles: row.roles,
+          emailVerifiedAt: verifiedAt,
+        })),
+      );
       // ON CONFLICT on the citext unique email: a user already there is left untouched.
       const inserted = await handle.db
         .insert(users)
@@ -165,6 +186,99 @@ async function importUsers(args: Args, file: string, config: Config, handle: Too
   return invalid.length > 0 ? 2 : 0;
 }
 
+// A bare bcrypt hash as src/auth/bcrypt-legacy.ts reads one: $2a$, $2b$ or $2y$.
+const BARE_BCRYPT = sql`${users.passwordHash} ~ ${'^\\$2[aby]\\$'}`;
+
+/** Wraps every bare bcrypt hash in argon2id, 500 rows per statement, resumable by id. */
+async function wrapLegacy(config: Config, handle: ToolDbHandle): Promise<number> {
+  let found = 0;
+  let wrapped = 0;
+  let after: string | undefined;
+  for (;;) {
+    const rows = await handle.db
+      .select({ id: users.id, hash: users.passwordHash })
+      .from(users)
+      .where(and(BARE_BCRYPT, after === undefined ? undefined : gt(users.id, after)))
+      .orderBy(asc(users.id))
+      .limit(BATCH_ROWS);
+    if (rows.length === 0) break;
+    after = rows.at(-1)?.id;
+    found += rows.length;
+    const values = await Promise.all(
+      rows.map(
+        async (row) =>
+          sql`(${row.id}::uuid, ${row.hash}, ${await wrapLikeTheWorker(row.hash, config.argon2)})`,
+      ),
+    );
+    // Only where the hash is still the one read: a login that re-hashed meanwhile wins.
+    const updated = await handle.db.execute(sql`
+      update ${users} set password_hash = v.wrapped, updated_at = now()
+      from (values ${sql.join(values, sql`, `)}) as v(id, bare, wrapped)
+      where ${users.id} = v.id and ${users.passwordHash} = v.bare
+      returning ${users.id}`);
+    // Both drivers (neon-http, node-postgres) answer execute() with a `rows` array.
+    wrapped += (updated as unknown as { rows: unknown[] }).rows.length;
+  }
+  console.log(`bare bcrypt hashes found ${found}, wrapped ${wrapped}`);
+  const details = { source: 'cli' as const, found, wrapped };
+  const audited = await auditCliChange('npm run user', handle, {
+    type: 'admin_legacy_hashes_wrapped',
+    details,
+  });
+  return audited ? 0 : 1;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Deletes the user (by id or email), then ends its sessions: the same order as the admin API. */
+async function deleteUser(
+  who: string,
+  env: NodeJS.ProcessEnv,
+  config: Config,
+  handle: ToolDbHandle,
+): Promise<number> {
+  let where;
+  if (UUID.test(who)) where = eq(users.id, who);
+  else {
+    const email = checkEmail(who);
+    if (!email.ok) throw new CliError(`${email.reason}: give an email address or a user id`, 2);
+    where = eq(users.email, email.value);
+  }
+  const sessions = openToolSessions(env, config);
+  const [row] = await handle.db.delete(users).where(where).returning({ id: users.id });
+  if (!row) throw new CliError(`no user ${who}`);
+  let revoked: number;
+  try {
+    revoked = await sessions.revokeAll(row.id);
+  } catch (error) {
+    throw new CliError(
+      `deleted ${row.id}, but its sessions could not be ended (${rootCause(error)}): ` +
+        `run npm run user -- revoke-sessions ${row.id}`,
+    );
+  }
+  console.log(`deleted ${row.id}; sessions ended: ${revoked}`);
+  const details = { target: row.id, sessions_revoked: revoked, source: 'cli' as const };
+  return (await auditCliChange('npm run user', handle, { type: 'admin_user_deleted', details }))
+    ? 0
+    : 1;
+}
+
+/** Ends every session of a user id; no SQL read, so it works for a row that is gone. */
+async function revokeUserSessions(
+  uid: string,
+  env: NodeJS.ProcessEnv,
+  config: Config,
+  handle: ToolDbHandle,
+): Promise<number> {
+  if (!UUID.test(uid)) throw new CliError('revoke-sessions takes a user id (a UUID)', 2);
+  const revoked = await openToolSessions(env, config).revokeAll(uid.toLowerCase());
+  console.log(`sessions ended: ${revoked}`);
+  const details = { target: uid.toLowerCase(), sessions_revoked: revoked };
+  return (await auditCliChange('npm run user', handle, { type: 'admin_sessions_revoked', details }))
+    ? 0
+    : 1;
+}
+
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let parsed: ReturnType<typeof parseCli>;
   try {
@@ -175,18 +289,31 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   const { values: args, positionals } = parsed;
   const [command, file, ...extra] = positionals;
+  const oneArgument = file !== undefined && extra.length === 0;
   const valid =
     (command === 'create' && file === undefined && args.email !== undefined) ||
-    (command === 'import' && file !== undefined && extra.length === 0);
+    (command === 'import' && oneArgument) ||
+    (command === 'wrap-legacy' && file === undefined) ||
+    (command === 'delete' && oneArgument) ||
+    (command === 'revoke-sessions' && oneArgument);
   if (args.help || !valid) {
     console.error(USAGE);
     return args.help ? 0 : 2;
   }
-  return runWithToolDb(env, 'users', (config, handle) =>
-    command === 'create'
-      ? createUser(args, config, handle)
-      : importUsers(args, file ?? '', config, handle),
-  );
+  return runWithToolDb(env, 'users', (config, handle) => {
+    switch (command) {
+      case 'create':
+        return createUser(args, config, handle);
+      case 'import':
+        return importUsers(args, file ?? '', config, handle);
+      case 'wrap-legacy':
+        return wrapLegacy(config, handle);
+      case 'delete':
+        return deleteUser(file ?? '', env, config, handle);
+      default:
+        return revokeUserSessions(file ?? '', env, config, handle);
+    }
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2), process.env);

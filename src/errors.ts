@@ -35,6 +35,10 @@ export const ERRORS = {
     status: 409,
     description: 'An account with this email already exists.',
   },
+  password_invalid_unicode: {
+    status: 400,
+    description: 'The password is not well-formed Unicode (it holds an unpaired UTF-16 surrogate).',
+  },
   password_too_short: { status: 400, description: 'The password must have at least 8 characters.' },
   password_too_long: { status: 400, description: 'The password must have at most 128 characters.' },
   password_too_common: {

@@ -27,6 +27,8 @@ export interface AuditDetails {
   logout: None;
   logout_all: { sessions: number };
   password_change: { sessions_revoked: number };
+  /** The user deleted their own account (password re-entered); `user_id` outlives the row. */
+  account_deleted: { sessions_revoked: number };
   /** `account`: whether the address had an account (the response never says; the log may). */
   password_reset_requested: { account: boolean };
   password_reset: { sessions_revoked: number };
@@ -75,6 +77,10 @@ export interface AuditDetails {
   admin_user_disabled: { target: string; sessions_revoked: number };
   admin_user_enabled: { target: string };
   admin_sessions_revoked: { target: string; sessions_revoked: number };
+  /** The user row is gone; this event (and every earlier one) keeps its id. */
+  admin_user_deleted: { target: string; sessions_revoked: number; source: 'api' | 'cli' };
+  /** `npm run user -- wrap-legacy`: bare bcrypt hashes found and wrapped in argon2id. */
+  admin_legacy_hashes_wrapped: { source: 'cli'; found: number; wrapped: number };
   /** One `npm run user -- import` run: its counts (target: the file's base name). */
   admin_users_imported: {
     action: 'import';

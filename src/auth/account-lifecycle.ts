@@ -16,9 +16,15 @@ import {
 } from '../email/templates.ts';
 import { AuthError } from '../errors.ts';
 import type { RequestTrace } from '../store/trace.ts';
-import { assertPasswordAcceptable, createAccount, type LoginGuard } from './accounts.ts';
+import {
+  assertPasswordAcceptable,
+  assertWellFormedPassword,
+  createAccount,
+  type LoginGuard,
+} from './accounts.ts';
 import type { OneTimeTokens } from './one-time-tokens.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { deleteUser } from './user-admin.ts';
 import type { UserSessionStore } from './user-sessions.ts';
 import type { UserRecord, UserStore } from './users.ts';
 
@@ -54,8 +60,15 @@ async function mailVerification(deps: LifecycleDeps, user: UserRecord): Promise<
 
 /**
  * Registration when addresses must be verified. The caller answers 202 with one body either
- * way: a new address gets a verification link, an existing one a "someone tried to register
- * with your address" notice, both mailed after the response.
+ * way, after the same work (a hash and one INSERT ... ON CONFLICT DO NOTHING); the mail goes
+ * out after the response:
+ * - a new address gets a verification link;
+ * - an existing account whose address was never verified gets a fresh verification link, so a
+ *   register whose answer was lost (the row stored, the response a 5xx or a dropped connection)
+ *   can simply be retried; the password of the retry is not applied, the link proves only the
+ *   address (whoever reads that inbox owns the account anyway, through password reset);
+ * - a verified (or disabled) account gets a "someone tried to register with your address"
+ *   notice instead.
  */
 export async function registerPendingVerification(
   deps: LifecycleDeps,
@@ -67,9 +80,18 @@ export async function registerPendingVerification(
     deps.later('verification mail', () => mailVerification(deps, user));
     return;
   }
-  deps.later('register-attempt notice', async (audit) => {
+  deps.later('register retry', async (audit) => {
     if (!(await deps.mayMail(input.email, audit))) return;
     const existing = await deps.users.findByEmail(input.email);
+    if (existing && !existing.emailVerifiedAt && !existing.disabledAt) {
+      await mailVerification(deps, existing);
+      audit.record({
+        type: 'email_verification_requested',
+        userId: existing.id,
+        details: { account: true, sent: true },
+      });
+      return;
+    }
     deps.outbox.send(registerAttemptMessage(input.email, { issuer: deps.config.issuer }), {
       userId: existing?.id ?? null,
     });
@@ -179,6 +201,7 @@ export async function changePassword(
   input: { current: string; next: string },
   guardFor: (email: string) => LoginGuard,
 ): Promise<void> {
+  assertWellFormedPassword(input.current);
   assertPasswordAcceptable(input.next);
   const user = await deps.users.findById(caller.userId);
   if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
@@ -201,5 +224,38 @@ export async function changePassword(
     userId: user.id,
     sessionId: caller.sessionId,
     details: { sessions_revoked: revoked },
+  });
+}
+
+/**
+ * The signed-in user deletes their own account. The password is re-checked behind the same
+ * guard as login (rate limits and backoff), so a stolen access token alone cannot do it; then
+ * the row goes and every session of the user ends, this one included.
+ */
+export async function deleteOwnAccount(
+  deps: LifecycleDeps,
+  caller: { userId: string; sessionId: string },
+  password: string,
+  guardFor: (email: string) => LoginGuard,
+): Promise<void> {
+  assertWellFormedPassword(password);
+  const user = await deps.users.findById(caller.userId);
+  if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
+  const guard = guardFor(user.email);
+  await guard.admit();
+  const { ok } = await deps.trace.time('hash', () =>
+    verifyPassword(password, user.passwordHash, deps.config.argon2),
+  );
+  if (!ok) {
+    await guard.failed(user.id);
+    throw new AuthError('current_password_incorrect');
+  }
+  guard.succeeded();
+  const { sessions } = await deleteUser(deps, user.id);
+  deps.audit.record({
+    type: 'account_deleted',
+    userId: user.id,
+    sessionId: caller.sessionId,
+    details: { sessions_revoked: sessions },
   });
 }

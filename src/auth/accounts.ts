@@ -1,12 +1,20 @@
 // Registering and logging in. Login costs one SQL read (beside the guard's one Redis request)
-// and, for a known user, one password verification; an unknown email costs the same verification against a dummy hash, so the
-// response time does not reveal whether an account exists.
+// and, for a known user, one password verification; an unknown email costs the same
+// verification against a dummy hash. That alone does not hide an imported bcrypt account (its
+// check costs more), so every failed login also answers no earlier than a fixed floor
+// (LOGIN_FAILURE_MIN_MS, src/auth/failure-floor.ts): the response time of a refusal does not
+// reveal whether the account exists nor how its password is hashed.
 import type { AuditRecorder } from '../audit/events.ts';
 import type { Config } from '../config/index.ts';
 import { AuthError } from '../errors.ts';
 import { describeCause } from '../safe-cause.ts';
 import type { RequestTrace } from '../store/trace.ts';
-import { checkPasswordPolicy } from './password-policy.ts';
+import { startFailureFloor } from './failure-floor.ts';
+import {
+  checkPasswordPolicy,
+  isWellFormedPassword,
+  PASSWORD_INVALID_UNICODE,
+} from './password-policy.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import type { UserRecord, UserStore } from './users.ts';
 
@@ -31,6 +39,13 @@ export interface LoginGuard {
   failed(userId?: string): Promise<void>;
   /** The right password: forget past failures (after the response). */
   succeeded(): void;
+}
+
+/** A password presented (login, current password): only well-formed Unicode can be checked. */
+export function assertWellFormedPassword(password: string): void {
+  if (!isWellFormedPassword(password)) {
+    throw new AuthError('password_invalid_unicode', PASSWORD_INVALID_UNICODE);
+  }
 }
 
 export function assertPasswordAcceptable(password: string): void {
@@ -64,11 +79,32 @@ export async function register(
   return user;
 }
 
+/**
+ * Checks a login. Any refusal (unknown address, wrong password, disabled, unverified, limited,
+ * a store down) is thrown only once LOGIN_FAILURE_MIN_MS has passed since the check began.
+ */
 export async function authenticate(
   deps: AccountDeps,
   input: { email: string; password: string },
   guard: LoginGuard,
 ): Promise<UserRecord> {
+  const floor = startFailureFloor(deps.config.loginFailureMinMs);
+  try {
+    const user = await checkLogin(deps, input, guard);
+    floor.cancel();
+    return user;
+  } catch (error) {
+    await floor.reached();
+    throw error;
+  }
+}
+
+async function checkLogin(
+  deps: AccountDeps,
+  input: { email: string; password: string },
+  guard: LoginGuard,
+): Promise<UserRecord> {
+  assertWellFormedPassword(input.password);
   const params = deps.config.argon2;
   const [user] = await Promise.all([deps.users.findByEmail(input.email), guard.admit()]);
   if (!user) {

@@ -1,6 +1,6 @@
 // bcrypt hashes imported from the old FastAPI service: verified so those users can still log in,
 // never written (verifyPassword flags every match for an argon2id re-hash).
-import { compare as bcryptCompare } from 'bcryptjs';
+import { compare as bcryptCompare, hash as bcryptHash } from 'bcryptjs';
 
 // Modular crypt format: $2a$, $2b$ or $2y$, a two-digit cost 04..31, 22 characters of salt and
 // 31 of hash in bcrypt's base64 alphabet. The three prefixes differ only in bugs of other
@@ -22,5 +22,21 @@ export async function bcryptMatches(password: string, hash: string): Promise<boo
   } catch {
     // bcryptjs throws on what it cannot parse (e.g. a salt it rejects): a mismatch, not a bug.
     return false;
+  }
+}
+
+/**
+ * bcrypt(password, setting) for a wrapped hash (bcrypt-wrapped.ts): the full bcrypt string for
+ * that setting, or undefined when bcryptjs refuses the setting. Same password bytes as
+ * bcryptMatches (as sent, UTF-8, the first 72 bytes).
+ */
+export async function bcryptWithSetting(
+  password: string,
+  setting: string,
+): Promise<string | undefined> {
+  try {
+    return await bcryptHash(password, setting);
+  } catch {
+    return undefined;
   }
 }

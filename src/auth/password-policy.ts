@@ -16,7 +16,25 @@ export const PASSWORD_MIN_LENGTH = 8;
  */
 export const PASSWORD_MAX_LENGTH = 128;
 
-export type PasswordPolicyCode = 'password_too_short' | 'password_too_long' | 'password_too_common';
+export type PasswordPolicyCode =
+  'password_invalid_unicode' | 'password_too_short' | 'password_too_long' | 'password_too_common';
+
+// With the u flag a regex steps by code point, so a surrogate pair is one astral code point and
+// only a lone (unpaired) surrogate is \p{Cs}.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A password must be well-formed Unicode: UTF-8 has no encoding for a lone UTF-16 surrogate, so
+ * TextEncoder (and every other encoder) turns each into U+FFFD, and "\ud800X", "\udbffX" and
+ * "\ufffdX" would hash to the same bytes. RFC 8265 §4.2 (OpaqueString) admits only Unicode code
+ * points that are characters; these are refused, at login as well as when a password is set.
+ */
+export function isWellFormedPassword(password: string): boolean {
+  return !LONE_SURROGATE.test(password);
+}
+
+export const PASSWORD_INVALID_UNICODE =
+  'The password is not well-formed Unicode (it holds an unpaired UTF-16 surrogate).';
 
 export type PasswordPolicyVerdict =
   { ok: true } | { ok: false; code: PasswordPolicyCode; description: string };
@@ -37,6 +55,9 @@ function commonPasswordSet(): ReadonlySet<string> {
  * "Truncation of the secret SHALL NOT be performed" (ibid.); one that is too long is refused.
  */
 export function checkPasswordPolicy(password: string): PasswordPolicyVerdict {
+  if (!isWellFormedPassword(password)) {
+    return { ok: false, code: 'password_invalid_unicode', description: PASSWORD_INVALID_UNICODE };
+  }
   const normalized = password.normalize('NFC');
   const length = countCodePoints(normalized);
   if (length < PASSWORD_MIN_LENGTH) {

@@ -5,7 +5,13 @@
 import type { Argon2Params } from '../config/index.ts';
 import { encodeArgon2Hash, LIMITS, parseArgon2Hash, type Argon2Hash } from './argon2-phc.ts';
 import { argon2, type Argon2Derivation } from './argon2-wasm.ts';
-import { BCRYPT_HASH, bcryptMatches } from './bcrypt-legacy.ts';
+import { BCRYPT_HASH, bcryptMatches, bcryptWithSetting } from './bcrypt-legacy.ts';
+import {
+  bcryptDigest,
+  parseWrappedBcrypt,
+  WRAPPED_BCRYPT_PREFIX,
+  wrapBcryptHash,
+} from './bcrypt-wrapped.ts';
 
 // Re-exported so this stays the one module to import: tests spy on argon2.derive through it.
 export { argon2, type Argon2Derivation };
@@ -50,18 +56,50 @@ export async function verifyPassword(
   if (storedHash.startsWith('$argon2')) {
     const parsed = parseArgon2Hash(storedHash);
     if (!parsed) return { ok: false, needsRehash: false };
-    const { salt, tag, ...derivation } = parsed;
-    const derived = await argon2.derive(passwordBytes(password), salt, derivation);
-    // Workers' crypto.subtle.timingSafeEqual is constant-time over equal lengths; the length
-    // comes from the stored hash and is no secret.
-    const ok = crypto.subtle.timingSafeEqual(derived, tag);
+    const ok = await argon2Matches(passwordBytes(password), parsed);
     return { ok, needsRehash: ok && isWeakerThanConfigured(parsed, params) };
   }
+  if (storedHash.startsWith(WRAPPED_BCRYPT_PREFIX)) {
+    // An imported bcrypt hash wrapped in argon2id (bcrypt-wrapped.ts): bcrypt, then argon2id.
+    const wrapped = parseWrappedBcrypt(storedHash);
+    const parsed = wrapped && parseArgon2Hash(wrapped.argon2);
+    if (!wrapped || !parsed) return { ok: false, needsRehash: false };
+    const full = await bcryptWithSetting(password, wrapped.setting);
+    if (full === undefined) return { ok: false, needsRehash: false };
+    const ok = await argon2Matches(new TextEncoder().encode(bcryptDigest(full)), parsed);
+    return { ok, needsRehash: ok };
+  }
+  // A bare bcrypt hash: a row imported before wrapping existed and not yet wrapped by
+  // `npm run user -- wrap-legacy`. Still accepted, so no imported user is locked out.
   if (BCRYPT_HASH.test(storedHash)) {
     const ok = await bcryptMatches(password, storedHash);
     return { ok, needsRehash: ok };
   }
   return { ok: false, needsRehash: false };
+}
+
+async function argon2Matches(input: Uint8Array, hash: Argon2Hash): Promise<boolean> {
+  const { salt, tag, ...derivation } = hash;
+  const derived = await argon2.derive(input, salt, derivation);
+  // Workers' crypto.subtle.timingSafeEqual is constant-time over equal lengths; the length
+  // comes from the stored hash and is no secret.
+  return crypto.subtle.timingSafeEqual(derived, tag);
+}
+
+/** A bare bcrypt hash wrapped in argon2id at the configured cost, as the import CLI writes it. */
+export function wrapLegacyHash(bcryptHash: string, params: Argon2Params): Promise<string> {
+  assertArgon2Params(params);
+  return wrapBcryptHash(bcryptHash, async (digest) => {
+    const derivation: Argon2Derivation = {
+      variant: 'argon2id',
+      version: VERSION_13,
+      ...pickParams(params),
+      tagLength: TAG_BYTES,
+    };
+    const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+    const tag = await argon2.derive(digest, salt, derivation);
+    return encodeArgon2Hash({ ...derivation, salt, tag });
+  });
 }
 
 // One dummy hash per isolate and cost: its salt and tag are random, so no password is known to

@@ -101,3 +101,20 @@ export async function revokeSessions(deps: UserAdminDeps, id: string): Promise<n
   await existing(deps, id);
   return deps.sessions.revokeAll(id);
 }
+
+/**
+ * Deletes the user and ends every session of it in one Redis round trip, so requireAuth and
+ * introspection refuse the user's access tokens at once and no refresh token works again
+ * (refresh reads no SQL: without this sweep a deleted user's sessions would live on until they
+ * expire). Delete first, then revoke: a login that read the row before the delete and creates
+ * its session after the sweep is the in-flight case the sessions store's revokeAll closes.
+ */
+export async function deleteUser(
+  deps: Pick<UserAdminDeps, 'users' | 'sessions'>,
+  id: string,
+): Promise<{ user: UserRecord; sessions: number }> {
+  const user = await deps.users.delete(id);
+  if (!user) throw new AuthError('not_found', 'No such user.');
+  const sessions = await deps.sessions.revokeAll(id);
+  return { user, sessions };
+}

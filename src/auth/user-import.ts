@@ -3,10 +3,10 @@
 // EmailSchema normalises it, the configured role set, the register route's name rule), with no
 // I/O, so every rule is tested without a database. Expected outcomes are values: a bad row is a
 // line number and a reason, never an exception, and never stops the rows after it.
-import { z } from 'zod';
 import type { RoleScopes } from '../config/roles.ts';
 import { BCRYPT_HASH } from './bcrypt-legacy.ts';
-import { EmailSchema } from './email.ts';
+import { DisplayNameSchema, NAME_RULE } from './display-name.ts';
+import { EmailSchema, hasForbiddenEmailCharacter } from './email.ts';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -43,11 +43,11 @@ export type Verdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 /** Where the old service put the hash: `password_hash`, or the older `bcrypt_hash` / `hash`. */
 const HASH_FIELDS = ['password_hash', 'bcrypt_hash', 'hash'] as const;
 
-// The register route's rule for a display name (src/routes/auth.ts).
-const NameSchema = z.string().trim().max(200);
-
 export function checkEmail(raw: unknown): Verdict<string> {
   if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'email missing' };
+  if (hasForbiddenEmailCharacter(raw.trim())) {
+    return { ok: false, reason: 'email holds control, invisible or bidi-override characters' };
+  }
   const parsed = EmailSchema.safeParse(raw);
   return parsed.success
     ? { ok: true, value: parsed.data }
@@ -57,8 +57,9 @@ export function checkEmail(raw: unknown): Verdict<string> {
 /** Blank or absent means no name (NULL), as when a user registers without one. */
 export function checkName(raw: unknown): Verdict<string | null> {
   if (raw === undefined || raw === null) return { ok: true, value: null };
-  const parsed = NameSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reason: 'name must be text of at most 200 characters' };
+  // The register route's rule for a display name (src/auth/display-name.ts).
+  const parsed = DisplayNameSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: `name ${NAME_RULE}` };
   return { ok: true, value: parsed.data === '' ? null : parsed.data };
 }
 

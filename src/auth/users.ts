@@ -36,6 +36,12 @@ export interface UserStore {
   ): Promise<number | undefined>;
   /** Marks the email verified (first time only); the user, or undefined if there is none. */
   markEmailVerified(id: string, at: Date): Promise<UserRecord | undefined>;
+  /**
+   * Deletes the user row; the user as it was, or undefined if there was none. Their one-time
+   * tokens go with it (ON DELETE CASCADE: a link for a deleted account has nothing to act on);
+   * audit events have no foreign key to users and keep the id, so the trail outlives the row.
+   */
+  delete(id: string): Promise<UserRecord | undefined>;
 }
 
 /** What the admin API reads and changes; each call one SQL statement. */

@@ -33,6 +33,7 @@ export interface Bindings extends AbuseBindings, BrowserBindings, AuditBindings,
   ARGON2_MEMORY_KIB?: string;
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
+  LOGIN_FAILURE_MIN_MS?: string;
   KEY_ENCRYPTION_KEY?: string;
   ROLE_SCOPES?: string;
   DEFAULT_ROLES?: string;
@@ -70,6 +71,10 @@ const schema = z
     ARGON2_MEMORY_KIB: int(19_456, { min: 8_192, max: 262_144 }),
     ARGON2_ITERATIONS: int(2, { min: 1, max: 10 }),
     ARGON2_PARALLELISM: int(1, { min: 1, max: 4 }),
+    // Above the slowest failed login's work with a wide margin: a wrong password on an imported
+    // bcrypt cost-12 account wrapped in argon2id costs ~400 ms on Workers, and up to ~900 ms on
+    // a loaded machine (bench/login-timing.ts); see src/auth/failure-floor.ts. 0: no floor.
+    LOGIN_FAILURE_MIN_MS: int(1000, { min: 0, max: 10_000 }),
     KEY_ENCRYPTION_KEY: z
       .string({ error: 'is required (generate one: npm run keys -- new-kek)' })
       .transform((raw, ctx) => {
@@ -195,6 +200,8 @@ export interface Config {
   refreshReuseGrace: number;
   clockSkew: number;
   argon2: Argon2Params;
+  /** A failed login answers no earlier than this many ms after it began (timing equality). */
+  loginFailureMinMs: number;
   /** Role -> the scopes it grants; the role set is configuration, not code. */
   roleScopes: RoleScopes;
   defaultRoles: string[];
@@ -235,6 +242,7 @@ function toConfig(env: z.output<typeof schema>): Config {
       iterations: env.ARGON2_ITERATIONS,
       parallelism: env.ARGON2_PARALLELISM,
     },
+    loginFailureMinMs: env.LOGIN_FAILURE_MIN_MS,
     roleScopes: env.ROLE_SCOPES,
     defaultRoles: env.DEFAULT_ROLES,
     sessionCap: env.SESSION_CAP,

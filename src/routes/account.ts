@@ -5,12 +5,15 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   changePassword,
   confirmPasswordReset,
+  deleteOwnAccount,
   requestPasswordReset,
   resendVerification,
   verifyEmail,
 } from '../auth/account-lifecycle.ts';
 import { EmailSchema } from '../auth/email.ts';
 import { sessionIdOf, startSession } from '../auth/token-service.ts';
+import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
+import { AuthError } from '../errors.ts';
 import { audit } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/json-body.ts';
@@ -132,6 +135,27 @@ const changeRoute = createRoute({
   },
 });
 
+// POST, not DELETE: the password travels in the body, and RFC 9110 §9.3.5 gives content in a
+// DELETE request no defined semantics (some proxies drop it); the password-change route beside
+// it is a POST too.
+const deleteRoute = createRoute({
+  method: 'post',
+  path: '/account/delete',
+  tags: ['Account'],
+  summary: 'Delete your own account (password re-entered)',
+  description:
+    "The account and its one-time links are deleted and every session of the user ends at once: refresh tokens die, access tokens are refused by requireAuth and introspection (offline verifiers accept them until they expire). The audit trail keeps the user's id. Only a first-party session may do this: a token issued to an OAuth client gets 403 insufficient_scope. The password is checked behind the login guard (rate limits and backoff).",
+  security: [{ bearerAuth: [] }],
+  middleware: [requireAuth(), jsonBody()] as const,
+  request: {
+    body: json(z.object({ password: z.string().min(1).max(1024) }).openapi('DeleteAccountRequest')),
+  },
+  responses: {
+    204: { description: 'Deleted; every session ended.' },
+    ...ErrorResponses([400, 401, 403, 413, 415, 429, 503]),
+  },
+});
+
 export const accountRoutes = new OpenAPIHono<AppEnv>()
   .openapi(verifyRoute, async (c) => {
     const user = await verifyEmail(lifecycleDeps(c), c.req.valid('json').token);
@@ -172,5 +196,24 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
       { current: body.current_password, next: body.new_password },
       (email) => loginGuard(c, email, undefined, { turnstile: false }),
     );
+    return c.body(null, 204, noStore);
+  })
+  .openapi(deleteRoute, async (c) => {
+    // A token minted for an OAuth client carries client_id: such a client acts for the user
+    // within its scope, and deleting the account is no scope a client can be given.
+    if (c.var.auth.client_id !== undefined) {
+      throw new AuthError(
+        'insufficient_scope',
+        'Only a first-party session can delete the account.',
+      );
+    }
+    await deleteOwnAccount(
+      lifecycleDeps(c),
+      { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
+      c.req.valid('json').password,
+      (email) => loginGuard(c, email, undefined, { turnstile: false }),
+    );
+    // A browser's refresh cookie (Path=/api/v1/auth, so sent here) names a dead session now.
+    if (refreshCookieOf(c) !== undefined) clearSessionCookies(c);
     return c.body(null, 204, noStore);
   });

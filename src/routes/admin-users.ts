@@ -1,12 +1,15 @@
-// /api/v1/admin/users: list/search, read, create, set roles, disable/enable, revoke sessions.
+// /api/v1/admin/users: list/search, read, create, set roles, disable/enable, revoke sessions,
+// delete.
 // Every route needs the `admin` scope and every call is audited (reads included: who looked at
 // whom is part of the trail).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { textFromBase64Url, textToBase64Url } from '../auth/base64url.ts';
-import { EmailSchema } from '../auth/email.ts';
+import { DisplayNameSchema } from '../auth/display-name.ts';
+import { EmailSchema, hasForbiddenEmailCharacter } from '../auth/email.ts';
 import {
   createUser,
+  deleteUser,
   getUser,
   revokeSessions,
   setDisabled,
@@ -69,9 +72,16 @@ const listRoute = createRoute({
   middleware: [requireScope('admin')] as const,
   request: {
     query: z.object({
-      query: z.string().min(1).max(254).optional().openapi({
-        description: 'Case-insensitive substring of the email.',
-      }),
+      query: z
+        .string()
+        .min(1)
+        .max(254)
+        // NUL cannot reach Postgres text; no stored address holds these characters anyway.
+        .refine((q) => !hasForbiddenEmailCharacter(q), 'must not contain control characters')
+        .optional()
+        .openapi({
+          description: 'Case-insensitive substring of the email.',
+        }),
       cursor: z
         .string()
         .max(400)
@@ -115,7 +125,7 @@ const createUserRoute = createRoute({
         .object({
           email: EmailSchema,
           password: z.string().min(1).max(1024),
-          name: z.string().trim().min(1).max(200).optional(),
+          name: DisplayNameSchema.pipe(z.string().min(1)).optional(),
           roles: z.array(z.string().min(1).max(64)).max(32).optional(),
         })
         .openapi('AdminCreateUser'),
@@ -170,6 +180,26 @@ const revokeRoute = createRoute({
     200: {
       description: 'How many sessions ended.',
       ...json(z.object({ revoked: z.number().int() }).openapi('RevokedSessions')),
+    },
+    ...ErrorResponses([400, 401, 403, 404, 503]),
+  },
+});
+
+const deleteRoute = createRoute({
+  ...admin,
+  method: 'delete',
+  path: '/users/{id}',
+  summary: 'Delete a user and end all their sessions',
+  description:
+    "The row and the user's one-time links are deleted; every session ends at once (refresh tokens die, requireAuth and introspection refuse the access tokens; offline verifiers accept them until they expire). Audit events keep the user's id.",
+  middleware: [requireScope('admin')] as const,
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: 'Deleted; how many sessions ended.',
+      ...json(
+        z.object({ id: z.uuid(), sessions_revoked: z.number().int() }).openapi('DeletedUser'),
+      ),
     },
     ...ErrorResponses([400, 401, 403, 404, 503]),
   },
@@ -254,4 +284,14 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
       details: { target: id, sessions_revoked: revoked },
     });
     return c.json({ revoked }, 200, noStore);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { sessions } = await deleteUser(deps(c), id);
+    audit(c).record({
+      type: 'admin_user_deleted',
+      ...actor(c),
+      details: { target: id, sessions_revoked: sessions, source: 'api' },
+    });
+    return c.json({ id, sessions_revoked: sessions }, 200, noStore);
   });

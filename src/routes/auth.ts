@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { registerPendingVerification } from '../auth/account-lifecycle.ts';
 import { authenticate, register } from '../auth/accounts.ts';
+import { DisplayNameSchema } from '../auth/display-name.ts';
 import { EmailSchema } from '../auth/email.ts';
 import {
   endSession,
@@ -51,7 +52,7 @@ const RegisterBody = z
   .object({
     email: EmailSchema,
     password: Password,
-    name: z.string().trim().min(1).max(200).optional(),
+    name: DisplayNameSchema.pipe(z.string().min(1)).optional(),
     turnstile_token: TurnstileToken,
   })
   .openapi('RegisterRequest');

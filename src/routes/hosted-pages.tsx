@@ -13,6 +13,7 @@ import {
   requestPasswordReset,
 } from '../auth/account-lifecycle.ts';
 import { authenticate, register } from '../auth/accounts.ts';
+import { DISPLAY_NAME_MAX, hasForbiddenNameCharacter } from '../auth/display-name.ts';
 import { EmailSchema } from '../auth/email.ts';
 import { looksLikeOneTimeToken } from '../auth/one-time-tokens.ts';
 import { StaleLoginError } from '../auth/token-service.ts';
@@ -146,7 +147,7 @@ hostedPages
   .post('/register', ...form, rateLimit('register_ip'), async (c) => {
     const { email: rawEmail = '', password = '', name: rawName = '', return_to } = c.var.pageForm;
     const returnTo = safeReturnTo(return_to, c.var.config.issuer);
-    const name = rawName.trim().slice(0, 200) || undefined;
+    const name = rawName.trim().slice(0, DISPLAY_NAME_MAX) || undefined;
     const again = async (error: AuthError) =>
       c.html(
         <RegisterPage
@@ -161,6 +162,9 @@ hostedPages
       );
     const email = EmailSchema.safeParse(rawEmail);
     if (!email.success) return again(new AuthError('invalid_request', 'Enter an email address.'));
+    if (name !== undefined && hasForbiddenNameCharacter(name)) {
+      return again(new AuthError('invalid_request', 'Enter a name without control characters.'));
+    }
     if (tooLong(password)) return again(new AuthError('password_too_long'));
     const input = { email: email.data, password, name };
     try {

@@ -81,6 +81,10 @@ export function drizzleUserStore(db: Db): UserStore {
         .returning(columns);
       return row;
     },
+    async delete(id) {
+      const [row] = await db.delete(users).where(eq(users.id, id)).returning(columns);
+      return row;
+    },
   };
 }
 

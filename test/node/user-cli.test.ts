@@ -7,10 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { verify } from '@node-rs/argon2';
-import { compare } from 'bcryptjs';
+import { genSalt, hash } from 'bcryptjs';
 import { and, eq, ilike, sql } from 'drizzle-orm';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { workerVarsFor } from '../../dev/worker-vars.ts';
+import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import { freePort } from './browser-harness.ts';
 import { openToolDb } from '../../dev/db-client.ts';
+import { bcryptDigest, parseWrappedBcrypt } from '../../src/auth/bcrypt-wrapped.ts';
 import { auditEvents, users } from '../../src/db/schema.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -29,7 +33,13 @@ interface Result {
 
 /** The CLI through the stack (never DATABASE_URL directly), with the default role set. */
 function cli(args: string[], stdin = '', env: Record<string, string> = {}): Promise<Result> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, STACK_URL: stack.url, ...env };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    STACK_URL: stack.url,
+    // The sessions (delete, revoke-sessions) are in the stack's Redis, behind its token.
+    UPSTASH_REDIS_REST_TOKEN: stack.token,
+    ...env,
+  };
   const configured = [
     'DATABASE_URL',
     'ROLE_SCOPES',
@@ -51,6 +61,14 @@ function cli(args: string[], stdin = '', env: Record<string, string> = {}): Prom
     child.on('close', (code) => done({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+/** What the Worker computes for a wrapped hash: bcrypt with the stored setting, then argon2id. */
+async function wrappedMatches(password: string, stored: string): Promise<boolean> {
+  const parts = parseWrappedBcrypt(stored);
+  if (!parts) return false;
+  const digest = bcryptDigest(await hash(password, parts.setting));
+  return verify(parts.argon2, Buffer.from(digest));
 }
 
 const userByEmail = async (email: string) =>
@@ -181,9 +199,14 @@ describe('import', { timeout: 60_000 }, () => {
     expect(first.stdout).not.toContain('$2b$04$');
 
     const ada = await userByEmail(`ada@${run}.example.test`);
-    // Stored verbatim: the Worker checks bcrypt and re-hashes to argon2id at the next login.
-    expect(ada?.passwordHash).toBe('$2b$04$ffcaHT68.6/bABFBt1waEe03hkGJR9fiqLEB.jU2XFRmWBwXnP26O');
-    expect(await compare('ada-old-password', ada?.passwordHash ?? '')).toBe(true);
+    // Wrapped in argon2id: the bcrypt setting kept, the digest only inside argon2id.
+    const bare = '$2b$04$ffcaHT68.6/bABFBt1waEe03hkGJR9fiqLEB.jU2XFRmWBwXnP26O';
+    expect(await wrappedMatches('ada-old-password', ada?.passwordHash ?? '')).toBe(true);
+    expect(await wrappedMatches('ada-old-passwordX', ada?.passwordHash ?? '')).toBe(false);
+    expect(ada?.passwordHash).toMatch(
+      /^\$edge-bcrypt-argon2id\$2b\$04\$ffcaHT68\.6\/bABFBt1waEe\$argon2id\$v=19\$m=19456,t=2,p=1\$/,
+    );
+    expect(ada?.passwordHash).not.toContain(bare.slice(29));
     expect(ada).toMatchObject({ name: 'Lovelace, Ada', roles: ['admin', 'researcher'] });
     expect(ada?.emailVerifiedAt).toBeInstanceOf(Date);
     expect((await userByEmail(`carl@${run}.example.test`))?.roles).toEqual(['viewer']);
@@ -229,7 +252,7 @@ describe('import', { timeout: 60_000 }, () => {
     expect(result.stdout).toContain('read 3, imported 3, skipped 0 (already present), invalid 0');
     const grace = await userByEmail(`grace@j.${run}.example.test`);
     expect(grace).toMatchObject({ name: null, roles: ['developer', 'viewer'] });
-    expect(grace?.passwordHash).toMatch(/^\$2a\$04\$/);
+    expect(grace?.passwordHash).toMatch(/^\$edge-bcrypt-argon2id\$2a\$04\$/);
   });
 
   it('inserts in batches across many rows, counting new and present users in each', async () => {
@@ -238,11 +261,13 @@ describe('import', { timeout: 60_000 }, () => {
     const header = 'email,password_hash,name,roles';
     const some = join(dir, `some-${run}.csv`);
     writeFileSync(some, [header, ...[7, 499, 500, 1100].map(row)].join('\n'));
-    expect((await cli(['import', some])).stdout).toContain('imported 4, skipped 0');
+    // The lowest argon2 cost the config takes: 1,205 rows are wrapped in argon2id here.
+    const cheap = { ARGON2_MEMORY_KIB: '8192', ARGON2_ITERATIONS: '1' };
+    expect((await cli(['import', some], '', cheap)).stdout).toContain('imported 4, skipped 0');
 
     const all = join(dir, `all-${run}.csv`);
     writeFileSync(all, [header, ...Array.from({ length: 1201 }, (_, i) => row(i))].join('\n'));
-    const result = await cli(['import', all]);
+    const result = await cli(['import', all], '', cheap);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(
       'read 1201, imported 1197, skipped 4 (already present), invalid 0',
@@ -260,3 +285,115 @@ describe('import', { timeout: 60_000 }, () => {
     expect(result.stderr).toMatch(/cannot read .*ENOENT/);
   });
 });
+
+// The session commands against a real Worker (wrangler dev on this stack): sessions are made by
+// logging in over HTTP, and ended by the CLI; what the Worker then answers is the proof.
+describe(
+  'wrap-legacy, delete and revoke-sessions, against wrangler dev',
+  { timeout: 120_000 },
+  () => {
+    let worker: WranglerDev | undefined;
+    const PASSWORD = 'a long and unusual passphrase 42';
+
+    beforeAll(async () => {
+      const port = await freePort();
+      worker = await startWranglerDev({
+        port,
+        quiet: true,
+        vars: workerVarsFor(stack, `http://127.0.0.1:${port}`, {
+          KEY_ENCRYPTION_KEY: `cli:${Buffer.alloc(32, 7).toString('base64url')}`,
+        }),
+        timeoutMs: 90_000,
+      });
+    }, 120_000);
+    afterAll(() => worker?.stop());
+
+    const api = async (path: string, body: unknown, token?: string) => {
+      const response = await fetch(`${worker?.url}/api/v1/auth${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, string> };
+    };
+    const session = async (email: string) => {
+      const login = await api('/login', { email, password: PASSWORD });
+      expect(login.status, JSON.stringify(login.body)).toBe(200);
+      return login.body as { access_token: string; refresh_token: string };
+    };
+    const registered = async (label: string) => {
+      const email = `${label}-${randomUUID().slice(0, 8)}@${run}.example.test`;
+      const reply = await api('/register', { email, password: PASSWORD });
+      expect(reply.status).toBe(201);
+      return { email, id: reply.body.user_id ?? '' };
+    };
+
+    it('wrap-legacy wraps the bare bcrypt rows; the Worker logs them in and re-hashes to argon2id', async () => {
+      const email = `legacy-${run}@w.example.test`;
+      const bare = await hash(PASSWORD, await genSalt(4));
+      await db.insert(users).values({ email, passwordHash: bare, roles: ['viewer'] });
+      const result = await cli(['wrap-legacy']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/bare bcrypt hashes found \d+, wrapped \d+/);
+      const wrapped = (await userByEmail(email))?.passwordHash ?? '';
+      expect(wrapped).toMatch(/^\$edge-bcrypt-argon2id\$2b\$04\$/);
+      expect(await wrappedMatches(PASSWORD, wrapped)).toBe(true);
+      expect((await cli(['wrap-legacy'])).stdout).toMatch(/found 0, wrapped 0/);
+      const [{ n } = { n: -1 }] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(users)
+        .where(sql`${users.passwordHash} ~ '^\\$2[aby]\\$'`);
+      expect(n).toBe(0);
+      await session(email);
+      for (
+        let i = 0;
+        i < 50 && !(await userByEmail(email))?.passwordHash.startsWith('$argon2id$');
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await userByEmail(email))?.passwordHash).toMatch(/^\$argon2id\$/);
+    });
+
+    it('delete (by email or id) removes the row and ends every session at once, audited', async () => {
+      for (const by of ['email', 'id'] as const) {
+        const user = await registered(`del-${by}`);
+        const tokens = await session(user.email);
+        const result = await cli(['delete', by === 'email' ? user.email.toUpperCase() : user.id]);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain(`deleted ${user.id}; sessions ended: 1`);
+        expect(await userByEmail(user.email)).toBeUndefined();
+        const refresh = await api('/refresh', { refresh_token: tokens.refresh_token });
+        expect([refresh.status, refresh.body.error]).toEqual([401, 'invalid_grant']);
+        const me = await api('/me', undefined, tokens.access_token);
+        expect([me.status, me.body.error]).toEqual([401, 'invalid_token']);
+        const events = await auditOf('admin_user_deleted', user.id);
+        expect(events.map((event) => event.details)).toEqual([
+          { target: user.id, sessions_revoked: 1, source: 'cli' },
+        ]);
+      }
+      const missing = await cli(['delete', `nobody-${run}@example.test`]);
+      expect([missing.code, missing.stderr.includes('no user')]).toEqual([1, true]);
+    });
+
+    it('a row deleted by hand keeps its session until revoke-sessions ends it by id', async () => {
+      const user = await registered('by-hand');
+      const tokens = await session(user.email);
+      await db.delete(users).where(eq(users.id, user.id));
+      // Refresh reads no SQL: the session outlives the row (the README says so).
+      const alive = await api('/refresh', { refresh_token: tokens.refresh_token });
+      expect(alive.status).toBe(200);
+      const result = await cli(['revoke-sessions', user.id]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('sessions ended: 1');
+      const dead = await api('/refresh', { refresh_token: alive.body.refresh_token });
+      expect([dead.status, dead.body.error]).toEqual([401, 'invalid_grant']);
+      expect((await auditOf('admin_sessions_revoked', user.id)).map((e) => e.details)).toEqual([
+        { target: user.id, sessions_revoked: 1 },
+      ]);
+    });
+  },
+);

@@ -172,3 +172,31 @@ describe('format and roles', () => {
     expect(checkRoles([], rules)).toEqual({ ok: true, value: ['viewer'] });
   });
 });
+
+describe('control and format characters', () => {
+  it('refuses addresses and names with NUL, BEL, RLO or ZWJ (addresses) as the Worker does', () => {
+    const lines = [
+      JSON.stringify({ email: 'a\u0000b@example.test', password_hash: HASH }),
+      JSON.stringify({ email: 'bel\u0007@example.test', password_hash: HASH }),
+      JSON.stringify({ email: 'rlo\u202e@example.test', password_hash: HASH }),
+      JSON.stringify({ email: 'zw\u200dj@example.test', password_hash: HASH }),
+      JSON.stringify({ email: 'ok1@example.test', password_hash: HASH, name: 'Ann\u0000' }),
+      JSON.stringify({ email: 'ok2@example.test', password_hash: HASH, name: 'Ann\u202eexe' }),
+      JSON.stringify({
+        email: 'ok3@example.test',
+        password_hash: HASH,
+        name: 'Ann \u{1f469}\u200d\u{1f4bb}',
+      }),
+    ];
+    const parsed = parseUserExport(lines.join('\n'), rules);
+    expect(parsed.rows.map((row) => row.email)).toEqual(['ok3@example.test']);
+    expect(parsed.invalid.map((row) => [row.line, row.reason])).toEqual([
+      [1, 'email holds control, invisible or bidi-override characters'],
+      [2, 'email holds control, invisible or bidi-override characters'],
+      [3, 'email holds control, invisible or bidi-override characters'],
+      [4, 'email holds control, invisible or bidi-override characters'],
+      [5, expect.stringMatching(/^name must be text .* without control or bidirectional-override/)],
+      [6, expect.stringMatching(/^name must be text .* without control or bidirectional-override/)],
+    ]);
+  });
+});

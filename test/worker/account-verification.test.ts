@@ -17,6 +17,10 @@ const post = (path: string, body: unknown) =>
 describe('registration with verification required', () => {
   it('answers 202 with the same body for a new and an existing address, mailing each its own message', async () => {
     const taken = await registerUser();
+    await testDb()
+      .update(users)
+      .set({ emailVerifiedAt: new Date() })
+      .where(eq(users.id, taken.user_id));
     const fresh = freshEmail('new');
     const first = await post('/register', { email: fresh, password: PASSWORD });
     const again = await post('/register', { email: taken.email, password: PASSWORD });
@@ -28,6 +32,29 @@ describe('registration with verification required', () => {
     expect((await mailTo(fresh, 'verify_email')).length).toBe(1);
     expect((await mailTo(taken.email, 'register_attempt')).length).toBe(1);
     expect((await mailTo(taken.email, 'verify_email', 0)).length).toBe(0);
+  });
+
+  it('a retry for an unverified account (its first answer lost) mails a fresh link, with the same answer and work as a new address', async () => {
+    const email = freshEmail('retry');
+    // The first register stored the row; suppose its answer never reached the client.
+    const first = await post('/register', { email, password: PASSWORD });
+    expect(first.response.status).toBe(202);
+    const retry = await post('/register', { email, password: PASSWORD });
+    const fresh = await post('/register', { email: freshEmail('other'), password: PASSWORD });
+    expect(retry.response.status).toBe(202);
+    expect(await retry.response.json()).toEqual(await fresh.response.json());
+    for (const answer of [retry, fresh]) {
+      expect(answer.response.headers.get('Server-Timing')).toMatch(
+        /hash;dur=[\d.]+;desc="1 calls"/,
+      );
+    }
+    const links = await mailTo(email, 'verify_email', 2);
+    expect(links.length).toBe(2);
+    expect((await mailTo(email, 'register_attempt', 0)).length).toBe(0);
+    // The newest link verifies; login then works instead of email_not_verified forever.
+    const token = await tokenMailedTo(email, 'verify_email');
+    expect((await post('/verify-email', { token })).response.status).toBe(200);
+    expect((await post('/login', { email, password: PASSWORD })).response.status).toBe(200);
   });
 
   it('login is refused until verified (after the password check); POST /verify-email logs in', async () => {

@@ -317,6 +317,30 @@ describe('hosted pages: register', () => {
     expect(weak.body).toContain('at least 8 characters');
   });
 
+  it('a NUL or a bidi override in the name, or a NUL in the address: 400 page, not a 500', async () => {
+    for (const name of ['Ann\u0000', 'Ann\u202egnp.exe']) {
+      const { response, body } = await new Browser().submit('/register', '/register', {
+        email: freshEmail('page-name'),
+        password: PASSWORD,
+        name,
+      });
+      expect(response.status).toBe(400);
+      expect(body).toContain('Enter a name without control characters.');
+    }
+    const nul = await new Browser().submit('/register', '/register', {
+      email: `nul\u0000${freshEmail()}`,
+      password: PASSWORD,
+    });
+    expect(nul.response.status).toBe(400);
+    expect(nul.body).toContain('Enter an email address.');
+    const login = await new Browser().submit('/login', '/login', {
+      email: `nul\u0000${freshEmail()}`,
+      password: PASSWORD,
+    });
+    expect(login.response.status).toBe(400);
+    expect(login.body).toContain('Enter your email address and password.');
+  });
+
   it('with verification required: the same page for a new and a known address', async () => {
     const env = { REQUIRE_EMAIL_VERIFICATION: 'true' };
     const known = await registerUser();
