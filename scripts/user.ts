@@ -16,6 +16,7 @@ import {
   parseUserExport,
 } from '../src/auth/user-import.ts';
 import type { Config } from '../src/config/index.ts';
+import { DELETED_EPOCH } from '../src/auth/user-sessions.ts';
 import { users } from '../src/db/schema.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
 import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';
@@ -249,7 +250,8 @@ async function deleteUser(
   if (!row) throw new CliError(`no user ${who}`);
   let revoked: number;
   try {
-    revoked = await sessions.revokeAll(row.id);
+    // DELETED_EPOCH: a login in flight that read the row before the delete creates nothing.
+    revoked = await sessions.revokeAll(row.id, { epoch: DELETED_EPOCH });
   } catch (error) {
     throw new CliError(
       `deleted ${row.id}, but its sessions could not be ended (${rootCause(error)}): ` +
@@ -271,9 +273,16 @@ async function revokeUserSessions(
   handle: ToolDbHandle,
 ): Promise<number> {
   if (!UUID.test(uid)) throw new CliError('revoke-sessions takes a user id (a UUID)', 2);
-  const revoked = await openToolSessions(env, config).revokeAll(uid.toLowerCase());
+  const id = uid.toLowerCase();
+  // A row deleted by hand: also block logins in flight (as `delete` does). A live user keeps
+  // the right to sign in again, so its epoch is left alone.
+  const [row] = await handle.db.select({ id: users.id }).from(users).where(eq(users.id, id));
+  const revoked = await openToolSessions(env, config).revokeAll(
+    id,
+    row ? {} : { epoch: DELETED_EPOCH },
+  );
   console.log(`sessions ended: ${revoked}`);
-  const details = { target: uid.toLowerCase(), sessions_revoked: revoked };
+  const details = { target: id, sessions_revoked: revoked };
   return (await auditCliChange('npm run user', handle, { type: 'admin_sessions_revoked', details }))
     ? 0
     : 1;

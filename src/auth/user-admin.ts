@@ -12,7 +12,7 @@ import { scopesOf } from '../config/roles.ts';
 import { AuthError } from '../errors.ts';
 import { assertPasswordAcceptable } from './accounts.ts';
 import { hashPassword } from './passwords.ts';
-import type { UserSessionStore } from './user-sessions.ts';
+import { DELETED_EPOCH, type UserSessionStore } from './user-sessions.ts';
 import type { UserAdminStore, UserRecord, UserStore } from './users.ts';
 
 export interface UserAdminDeps {
@@ -115,6 +115,7 @@ export async function deleteUser(
 ): Promise<{ user: UserRecord; sessions: number }> {
   const user = await deps.users.delete(id);
   if (!user) throw new AuthError('not_found', 'No such user.');
-  const sessions = await deps.sessions.revokeAll(id);
+  // DELETED_EPOCH: a login in flight that read the row before the delete creates nothing.
+  const sessions = await deps.sessions.revokeAll(id, { epoch: DELETED_EPOCH });
   return { user, sessions };
 }

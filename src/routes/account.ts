@@ -13,7 +13,6 @@ import {
 import { EmailSchema } from '../auth/email.ts';
 import { sessionIdOf, startSession } from '../auth/token-service.ts';
 import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
-import { AuthError } from '../errors.ts';
 import { audit } from '../http/audit.ts';
 import type { AppEnv } from '../http/context.ts';
 import { jsonBody } from '../http/json-body.ts';
@@ -146,7 +145,7 @@ const deleteRoute = createRoute({
   description:
     "The account and its one-time links are deleted and every session of the user ends at once: refresh tokens die, access tokens are refused by requireAuth and introspection (offline verifiers accept them until they expire). The audit trail keeps the user's id. Only a first-party session may do this: a token issued to an OAuth client gets 403 insufficient_scope. The password is checked behind the login guard (rate limits and backoff).",
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth(), jsonBody()] as const,
+  middleware: [requireAuth({ firstParty: true }), jsonBody()] as const,
   request: {
     body: json(z.object({ password: z.string().min(1).max(1024) }).openapi('DeleteAccountRequest')),
   },
@@ -199,14 +198,6 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     return c.body(null, 204, noStore);
   })
   .openapi(deleteRoute, async (c) => {
-    // A token minted for an OAuth client carries client_id: such a client acts for the user
-    // within its scope, and deleting the account is no scope a client can be given.
-    if (c.var.auth.client_id !== undefined) {
-      throw new AuthError(
-        'insufficient_scope',
-        'Only a first-party session can delete the account.',
-      );
-    }
     await deleteOwnAccount(
       lifecycleDeps(c),
       { userId: c.var.auth.sub, sessionId: c.var.auth.sid },

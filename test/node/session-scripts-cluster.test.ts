@@ -148,7 +148,6 @@ describe.skipIf(!binary)('session scripts on a Redis Cluster node', () => {
     expect(await sessions.revokeRefresh(uid, second, `rt-${second}`, undefined)).toBe('revoked');
     const until = Math.floor(Date.now() / 1000) + 60;
     expect(await sessions.logout({ sub: uid, sid: third, jti: 'j' }, until)).toBe(true);
-    await sessions.blacklist({ sub: 'client', jti: 'service-jti' }, until);
     expect(await sessions.revoke(uid, [second])).toBe(0);
     expect(await users.revokeOwn(uid, third)).toBe(false);
     expect(await users.revokeAll(uid, { epoch: 2 })).toBe(0);
