@@ -86,6 +86,17 @@ describe('first-party account endpoints refuse OAuth client tokens', () => {
     expect(login.status).toBe(200);
   });
 
+  it('POST /account/delete: a client token cannot delete the account, even with the password', async () => {
+    const { firstParty, client } = await userWithClientToken();
+    await expectFirstPartyRefusal(
+      await call('POST', '/api/v1/auth/account/delete', client.access_token, {
+        password: PASSWORD,
+      }),
+    );
+    // The account and its sessions are still there.
+    expect(await sessionCount(firstParty)).toBe(2);
+  });
+
   it('the same endpoints still serve a first-party token', async () => {
     const { firstParty } = await userWithClientToken();
     expect(await sessionCount(firstParty)).toBe(2);
