@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workerVarsFor } from '../../dev/worker-vars.ts';
+import { ROOMY_LIMITS } from './worker-test-vars.ts';
 import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
 import {
   assertBrowser,
@@ -172,6 +173,7 @@ describe.skipIf(!browserAvailable && !browserRequired)(
             ...workerVarsFor(stack, workerOrigin, {
               KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
             }),
+            ...ROOMY_LIMITS,
             ALLOWED_ORIGINS: appOrigin,
             ACCESS_TOKEN_TTL: '5s',
             CLOCK_SKEW: '0',

@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openToolDb } from '../../dev/db-client.ts';
 import { workerVarsFor } from '../../dev/worker-vars.ts';
+import { ROOMY_LIMITS } from './worker-test-vars.ts';
 import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
 import { drizzleOAuthClientStore } from '../../src/store/oauth-clients.ts';
 import {
@@ -53,9 +54,12 @@ describe.skipIf(!browserAvailable && !browserRequired)('OAuth in a real browser'
       startWranglerDev({
         port,
         quiet: process.env.E2E_VERBOSE !== '1',
-        vars: workerVarsFor(stack, issuer, {
-          KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
-        }),
+        vars: {
+          ...workerVarsFor(stack, issuer, {
+            KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
+          }),
+          ...ROOMY_LIMITS,
+        },
       }).then((w) => (worker = w)),
       launchChromium().then((b) => (browser = b)),
     ]);

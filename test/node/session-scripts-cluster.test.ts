@@ -102,7 +102,7 @@ describe.skipIf(!binary)('session scripts on a Redis Cluster node', () => {
     const uid = crypto.randomUUID();
     const now = new Date();
     const sids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    for (const sid of sids) {
+    for (const [i, sid] of sids.entries()) {
       const created = await sessions.create(
         {
           sid,
@@ -110,7 +110,8 @@ describe.skipIf(!binary)('session scripts on a Redis Cluster node', () => {
           email: 'a@example.test',
           roles: ['viewer'],
           scope: 'read',
-          createdAt: now,
+          // One millisecond apart: "least recently used" must not come down to sid order.
+          createdAt: new Date(now.getTime() + i),
           absoluteExpiry: new Date(now.getTime() + 3_600_000),
           ip: '192.0.2.1',
           userAgent: 'test',

@@ -11,6 +11,7 @@ import { genSalt, hash } from 'bcryptjs';
 import { and, eq, ilike, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workerVarsFor } from '../../dev/worker-vars.ts';
+import { ROOMY_LIMITS } from './worker-test-vars.ts';
 import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
 import { freePort } from './browser-harness.ts';
 import { openToolDb } from '../../dev/db-client.ts';
@@ -300,9 +301,12 @@ describe(
       worker = await startWranglerDev({
         port,
         quiet: true,
-        vars: workerVarsFor(stack, `http://127.0.0.1:${port}`, {
-          KEY_ENCRYPTION_KEY: `cli:${Buffer.alloc(32, 7).toString('base64url')}`,
-        }),
+        vars: {
+          ...workerVarsFor(stack, `http://127.0.0.1:${port}`, {
+            KEY_ENCRYPTION_KEY: `cli:${Buffer.alloc(32, 7).toString('base64url')}`,
+          }),
+          ...ROOMY_LIMITS,
+        },
         timeoutMs: 90_000,
       });
     }, 120_000);
