@@ -144,6 +144,7 @@ describe.skipIf(!binary)('session scripts on a Redis Cluster node', () => {
     expect(await sessions.check({ sub: uid, sid: third, jti: 'j' })).toEqual({
       blacklisted: false,
       sessionAlive: true,
+      keySetVersion: null,
     });
     expect(await users.updateClaims(uid, ['viewer'], 'read', 1)).toBe(2);
     expect(await sessions.revokeRefresh(uid, second, `rt-${second}`, undefined)).toBe('revoked');
