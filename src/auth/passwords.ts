@@ -31,6 +31,11 @@ const VERSION_13 = 0x13;
 /** Hashes a new password: argon2id v1.3 with the configured cost, a fresh salt, a PHC string. */
 export async function hashPassword(password: string, params: Argon2Params): Promise<string> {
   assertArgon2Params(params);
+  return argon2idPhc(passwordBytes(password), params);
+}
+
+/** argon2id v1.3 of `input` at the configured cost with a fresh salt, as a PHC string. */
+async function argon2idPhc(input: Uint8Array, params: Argon2Params): Promise<string> {
   const derivation: Argon2Derivation = {
     variant: 'argon2id',
     version: VERSION_13,
@@ -38,7 +43,7 @@ export async function hashPassword(password: string, params: Argon2Params): Prom
     tagLength: TAG_BYTES,
   };
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-  const tag = await argon2.derive(passwordBytes(password), salt, derivation);
+  const tag = await argon2.derive(input, salt, derivation);
   return encodeArgon2Hash({ ...derivation, salt, tag });
 }
 
@@ -87,19 +92,9 @@ async function argon2Matches(input: Uint8Array, hash: Argon2Hash): Promise<boole
 }
 
 /** A bare bcrypt hash wrapped in argon2id at the configured cost, as the import CLI writes it. */
-export function wrapLegacyHash(bcryptHash: string, params: Argon2Params): Promise<string> {
+export async function wrapLegacyHash(bcryptHash: string, params: Argon2Params): Promise<string> {
   assertArgon2Params(params);
-  return wrapBcryptHash(bcryptHash, async (digest) => {
-    const derivation: Argon2Derivation = {
-      variant: 'argon2id',
-      version: VERSION_13,
-      ...pickParams(params),
-      tagLength: TAG_BYTES,
-    };
-    const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-    const tag = await argon2.derive(digest, salt, derivation);
-    return encodeArgon2Hash({ ...derivation, salt, tag });
-  });
+  return wrapBcryptHash(bcryptHash, (digest) => argon2idPhc(digest, params));
 }
 
 // One dummy hash per isolate and cost: its salt and tag are random, so no password is known to

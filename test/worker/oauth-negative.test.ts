@@ -9,29 +9,16 @@ import { postJson } from './auth-fixtures.ts';
 import { roundTrips, send, sendWithEnv } from './helpers.ts';
 import {
   authorize,
+  basicAuth,
   ISSUER,
   pkce,
+  postForm,
   REDIRECT_URI,
   registerClient,
   signedInBrowser,
 } from './oauth-fixtures.ts';
 
-const basic = (id: string, secret: string) =>
-  `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
-
-function postForm(
-  path: string,
-  fields: Record<string, string>,
-  headers: Record<string, string> = {},
-) {
-  return exports.default.fetch(
-    new Request(new URL(path, ISSUER), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(fields).toString(),
-    }),
-  );
-}
+const basic = basicAuth;
 
 async function setup(scope = 'read', clientOverrides: Parameters<typeof registerClient>[0] = {}) {
   const { client, secret } = await registerClient(clientOverrides);
