@@ -188,18 +188,13 @@ export async function releaseAttempt(
 }
 
 /**
- * Whether a success must write. A clean account (no failures) whose reservations leave room
- * for the next attempts skips the write, so a plain login costs no extra Redis request: its
- * own reservation then simply expires (PENDING_TTL). Stale reservations only ever make the
- * budget stricter, and once they would crowd out the next attempt, the success clears its own.
+ * Whether a success must write (after the response). A clean account whose only reservation
+ * is this one skips the write, so a lone login costs no extra Redis request: its reservation
+ * simply expires (PENDING_TTL). Any other reservation in sight (attempts in flight, or earlier
+ * successes' that have not expired) and the success releases its own, so successes never pile
+ * up into a budget that refuses the owner's next correct passwords: at most one stale
+ * reservation remains.
  */
-export function successNeedsWrite(
-  reservation: Reservation,
-  settings: AbuseConfig['backoff'],
-): boolean {
-  return (
-    reservation.failures > 0 ||
-    reservation.blockedUntil > 0 ||
-    reservation.pending >= settings.after - 1
-  );
+export function successNeedsWrite(reservation: Reservation): boolean {
+  return reservation.failures > 0 || reservation.blockedUntil > 0 || reservation.pending > 1;
 }

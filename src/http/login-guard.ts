@@ -150,7 +150,7 @@ export function loginGuard(
     },
 
     succeeded() {
-      if (!reservation || !successNeedsWrite(reservation, config.abuse.backoff)) return;
+      if (!reservation || !successNeedsWrite(reservation)) return;
       c.executionCtx.waitUntil(
         recordLoginSuccess(stores.redis, backoffKey, reservation.attemptId).catch(() => 0),
       );

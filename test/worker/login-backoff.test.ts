@@ -33,6 +33,19 @@ async function failTimes(email: string, n: number): Promise<number[]> {
 }
 
 describe('login backoff', () => {
+  it("owner's view: earlier successes never crowd out the next correct passwords, even in parallel", async () => {
+    const user = await registerUser();
+    const roomy = { LOGIN_BACKOFF_AFTER: '5' };
+    const login = () =>
+      postWithEnv('/api/v1/auth/login', { email: user.email, password: PASSWORD }, roomy, {
+        'CF-Connecting-IP': freshIp(),
+      });
+    for (let i = 0; i < 3; i++) expect((await login()).response.status).toBe(200);
+    // Three devices at once, right password each: none is refused as an attempt in flight.
+    const parallel = await Promise.all([login(), login(), login()]);
+    expect(parallel.map((p) => p.response.status)).toEqual([200, 200, 200]);
+  });
+
   it("attacker's view: after N failures attempts are refused unchecked, and the wait doubles", async () => {
     const user = await registerUser();
     expect(await failTimes(user.email, 3)).toEqual([401, 401, 401]);
