@@ -3,21 +3,16 @@
 // KEY_ENCRYPTION_KEY, UPSTASH_REDIS_REST_URL/TOKEN and REDIS_KEY_PREFIX set as in the
 // deployed Worker: `rotate` must reach the Worker's Redis).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from '@upstash/redis';
 import { discoveryUrl, jwksUrl, keyContext } from '../src/auth/keys/context.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
-import {
-  advanceKeys,
-  KeySetVersionNotBumpedError,
-  resealKeys,
-  rotateInEmergency,
-} from '../src/auth/keys/service.ts';
+import { KeySetVersionNotBumpedError, rotateInEmergency } from '../src/auth/keys/emergency.ts';
+import { advanceKeys, resealKeys } from '../src/auth/keys/service.ts';
 import { keySetVersionKey, redisKeySetVersionCounter } from '../src/store/key-set-version.ts';
 import { auditRow } from '../src/audit/trail.ts';
 import { drizzleAuditStore } from '../src/store/audit-events.ts';
 import { openToolDb } from '../dev/db-client.ts';
 import { purgeByUrl } from './edge-purge.ts';
-import { toolConfig } from './tool-config.ts';
+import { toolConfig, toolRedis } from './tool-config.ts';
 
 const USAGE = `usage: npm run keys -- <command>
   list      the issuer's signing keys and their lifecycle state
@@ -43,16 +38,7 @@ const config = toolConfig();
 const handle = openToolDb();
 const ctx = keyContext(config, handle.db);
 /** The Worker's `keys:version` counter: isolates compare it before they sign. */
-const versionCounter = redisKeySetVersionCounter(
-  new Redis({
-    url: config.redis.url,
-    token: config.redis.token,
-    automaticDeserialization: false,
-    enableTelemetry: false,
-    retry: { retries: 2, backoff: () => 200 },
-  }),
-  config.redis.keyPrefix,
-);
+const versionCounter = redisKeySetVersionCounter(toolRedis(config), config.redis.keyPrefix);
 const versionKey = keySetVersionKey(config.redis.keyPrefix);
 
 function versionNotBumped(cause: unknown): void {

@@ -1,6 +1,7 @@
 // Worker configuration for Node-side tools. Against the local stack the dev issuer, the dev
 // KEK and the stack's Upstash endpoint are the defaults; with DATABASE_URL set, tools that
 // need Redis (keys rotate) need UPSTASH_REDIS_REST_URL/TOKEN too (else inert placeholders).
+import { Redis } from '@upstash/redis';
 import { devSecrets } from '../dev/dev-secrets.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
 
@@ -21,3 +22,16 @@ export function toolConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env.KEY_ENCRYPTION_KEY ?? (local ? devSecrets().KEY_ENCRYPTION_KEY : undefined),
   });
 }
+
+/**
+ * The Worker's Redis as a Node-side tool reaches it (the stack's Upstash bridge, or
+ * UPSTASH_REDIS_REST_URL/TOKEN), raw strings back as in the Worker (src/store/redis.ts).
+ */
+export const toolRedis = (config: Config): Redis =>
+  new Redis({
+    url: config.redis.url,
+    token: config.redis.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    retry: { retries: 2, backoff: () => 200 },
+  });

@@ -5,8 +5,8 @@
 // not extend it. The owner is delayed, never locked out: once the wait passes, the right
 // password works and resets the count. The key is the normalised email's HMAC, so an address
 // with no account backs off exactly like one with an account (no enumeration by throttling).
-import type { Redis } from '@upstash/redis/cloudflare';
 import type { AbuseConfig } from '../config/abuse.ts';
+import { type CommandRedis, evalScript, luaScript } from '../store/lua-script.ts';
 
 /** Failures are forgotten after a quiet day. */
 const FAILURES_TTL_SECONDS = 24 * 3600;
@@ -79,36 +79,15 @@ export interface Reservation extends BackoffState {
   attemptId: string;
 }
 
-type ScriptRedis = Pick<Redis, 'evalsha' | 'eval'>;
+type ScriptRedis = CommandRedis;
 
-const shaOf = async (source: string) => {
-  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(source));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-};
-const reserveSha = shaOf(RESERVE);
-const recordSha = shaOf(RECORD_FAILURE);
-const successSha = shaOf(RECORD_SUCCESS);
-const releaseSha = shaOf(RELEASE);
-
-/**
- * EVALSHA issued synchronously (so an auto-pipelined client batches it with the limiters
- * issued in the same tick), falling back to EVAL once per cold Redis.
- */
-function run<T>(
-  redis: ScriptRedis,
-  sha: string,
-  source: string,
-  keys: string[],
-  args: string[],
-): Promise<T> {
-  return (redis.evalsha(sha, keys, args) as Promise<T>).catch((error: unknown) => {
-    if (!String(error).includes('NOSCRIPT')) throw error;
-    return redis.eval(source, keys, args) as Promise<T>;
-  });
-}
+const reserve = luaScript(RESERVE);
+const recordFailure = luaScript(RECORD_FAILURE);
+const recordSuccess = luaScript(RECORD_SUCCESS);
+const release = luaScript(RELEASE);
 
 /** Resolves once the reserve script's hash is known; then `reserveAttempt` issues in one tick. */
-export const backoffReady = (): Promise<string> => reserveSha;
+export const backoffReady = (): Promise<string> => reserve.sha();
 
 /**
  * Counts this attempt before its password is checked. A reservation in flight for longer than
@@ -129,10 +108,10 @@ export async function reserveAttempt(
     String(options.pendingTtlMs),
     String(FAILURES_TTL_SECONDS),
   ];
-  const [admitted = 0, failures = 0, blockedUntil = 0, pending = 0] = await run<number[]>(
+  const [admitted = 0, failures = 0, blockedUntil = 0, pending = 0] = await evalScript<number[]>(
     redis,
+    reserve,
     sha,
-    RESERVE,
     [key],
     args,
   );
@@ -160,11 +139,10 @@ export async function recordLoginFailure(
     String(FAILURES_TTL_SECONDS),
     attemptId,
   ];
-  const sha = await recordSha;
-  const [failures = 0, blockedUntil = 0] = await run<number[]>(
+  const [failures = 0, blockedUntil = 0] = await evalScript<number[]>(
     redis,
-    sha,
-    RECORD_FAILURE,
+    recordFailure,
+    await recordFailure.sha(),
     [key],
     args,
   );
@@ -176,7 +154,7 @@ export async function recordLoginSuccess(
   key: string,
   attemptId: string,
 ): Promise<void> {
-  await run(redis, await successSha, RECORD_SUCCESS, [key], [attemptId]);
+  await evalScript(redis, recordSuccess, await recordSuccess.sha(), [key], [attemptId]);
 }
 
 export async function releaseAttempt(
@@ -184,7 +162,7 @@ export async function releaseAttempt(
   key: string,
   attemptId: string,
 ): Promise<void> {
-  await run(redis, await releaseSha, RELEASE, [key], [attemptId]);
+  await evalScript(redis, release, await release.sha(), [key], [attemptId]);
 }
 
 /**

@@ -24,6 +24,25 @@ export function luaScript(source: string): LuaScript {
 }
 
 export type ScriptRedis = Pick<Redis, 'pipeline'>;
+export type CommandRedis = Pick<Redis, 'evalsha' | 'eval'>;
+
+/**
+ * Runs `script` as one command, its SHA already known: EVALSHA is issued synchronously, so an
+ * auto-pipelined client batches it with the commands of the same tick (the login guard's
+ * limiters); EVAL once per cold Redis.
+ */
+export function evalScript<T>(
+  redis: CommandRedis,
+  script: LuaScript,
+  sha: string,
+  keys: string[],
+  args: string[],
+): Promise<T> {
+  return (redis.evalsha(sha, keys, args) as Promise<T>).catch((error: unknown) => {
+    if (!String(error).includes('NOSCRIPT')) throw error;
+    return redis.eval(script.source, keys, args) as Promise<T>;
+  });
+}
 
 const failed = (error: string) => new StoreUnavailableError('redis', new Error(error));
 

@@ -5,7 +5,8 @@
 import { env } from 'cloudflare:workers';
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { rotateInEmergency, forgetKeys } from '../../src/auth/keys/service.ts';
+import { rotateInEmergency } from '../../src/auth/keys/emergency.ts';
+import { forgetKeys } from '../../src/auth/keys/service.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';

@@ -13,13 +13,12 @@ import {
 import {
   isPublished,
   type NewKeyTimes,
-  planEmergencyRotation,
   planRotation,
   type RotationStep,
   signingKeyAt,
   staleStates,
 } from './lifecycle.ts';
-import type { KeySetVersionCounter, SigningKeyRecord, SigningKeyStore } from './store.ts';
+import type { SigningKeyRecord, SigningKeyStore } from './store.ts';
 
 export interface KeyContext {
   issuer: string;
@@ -79,7 +78,8 @@ function validUntil(keys: SigningKeyRecord[], now: Date, policy: KeyPolicy): num
   return until;
 }
 
-async function createKey(
+/** Generates and stores a key; undefined when another isolate's insert won its generation. */
+export async function createKey(
   ctx: KeyContext,
   times: NewKeyTimes,
   change: {
@@ -272,56 +272,6 @@ export async function advanceKeys(ctx: KeyContext, now: Date): Promise<AdvanceRe
   const changed = created !== undefined || stale.length > 0;
   if (changed) forgetKeys(ctx.issuer);
   return { step: step.kind, createdKid: created?.kid, statesUpdated: stale.length, changed };
-}
-
-/**
- * For a suspected leak: a new key signs now; the current key is revoked and unpublished. This
- * changes SQL only; isolates learn of it from the key-set version (rotateInEmergency).
- */
-export async function emergencyRotate(
-  ctx: KeyContext,
-  now: Date,
-): Promise<{ kid: string; revoked: string | undefined }> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const keys = await ctx.store.list(ctx.issuer);
-    const plan = planEmergencyRotation(keys, now, ctx.policy);
-    const created = await createKey(
-      ctx,
-      plan.key,
-      plan.revokes ? { revoke: { kid: plan.revokes, at: now } } : {},
-    );
-    if (created) return { kid: created.kid, revoked: plan.revokes };
-  }
-  throw new Error('emergency rotation lost three races in a row; is another rotation running?');
-}
-
-/** The SQL change is made, but isolates were not told: they notice within KEY_CACHE_TTL. */
-export class KeySetVersionNotBumpedError extends Error {
-  constructor(
-    readonly rotation: { kid: string; revoked: string | undefined },
-    cause: unknown,
-  ) {
-    super(`the key-set version could not be bumped: ${String(cause)}`, { cause });
-  }
-}
-
-/**
- * `npm run keys -- rotate`: the emergency rotation in SQL, THEN the version bump that makes
- * every isolate reload before its next signature (the order observeKeySetVersion relies on).
- */
-export async function rotateInEmergency(
-  ctx: KeyContext,
-  counter: KeySetVersionCounter,
-  now: Date,
-): Promise<{ kid: string; revoked: string | undefined; version: string }> {
-  const rotation = await emergencyRotate(ctx, now);
-  let version: string;
-  try {
-    version = await counter.bump();
-  } catch (cause) {
-    throw new KeySetVersionNotBumpedError(rotation, cause);
-  }
-  return { ...rotation, version };
 }
 
 /**
