@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { hash as bcryptHash } from 'bcryptjs';
 import { openToolDb } from '../dev/db-client.ts';
 import { hashLikeTheWorker, wrapLikeTheWorker } from '../scripts/user-password.ts';
-import { users } from '../src/db/schema.ts';
+import { users } from '../src/store/schema.ts';
 import { startTarget, type Target } from './harness.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);

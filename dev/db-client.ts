@@ -6,7 +6,7 @@ import { drizzle as drizzleNeon } from 'drizzle-orm/neon-http';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import * as schema from '../src/db/schema.ts';
+import * as schema from '../src/store/schema.ts';
 
 export type ToolDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 

@@ -1,5 +1,5 @@
 // The dev mailbox: where the Worker's mail goes in `npm run dev` and in tests (its dev-mailbox
-// adapter, src/email/dev-mailbox.ts). Messages live in memory, newest first, at most CAPACITY.
+// adapter, src/mailers/dev-mailbox.ts). Messages live in memory, newest first, at most CAPACITY.
 //
 //   POST   /mailbox/messages          a message as JSON (stack token required)
 //   GET    /mailbox                   the page: newest first, links clickable

@@ -2,7 +2,7 @@
 // local stack, or in DATABASE_URL when set. Idempotent: an existing demo user is left as is.
 import { hash } from '@node-rs/argon2';
 import { openToolDb } from './db-client.ts';
-import { users } from '../src/db/schema.ts';
+import { users } from '../src/store/schema.ts';
 
 const email = process.env.SEED_EMAIL ?? 'demo@example.com';
 const password = process.env.SEED_PASSWORD ?? 'correct horse battery staple';

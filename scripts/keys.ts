@@ -3,7 +3,7 @@
 // KEY_ENCRYPTION_KEY, UPSTASH_REDIS_REST_URL/TOKEN and REDIS_KEY_PREFIX set as in the
 // deployed Worker: `rotate` must reach the Worker's Redis).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { discoveryUrl, jwksUrl, keyContext } from '../src/auth/keys/context.ts';
+import { discoveryUrl, jwksUrl, keyContext } from '../src/compose/key-context.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
 import { KeySetVersionNotBumpedError, rotateInEmergency } from '../src/auth/keys/emergency.ts';
 import { advanceKeys, resealKeys } from '../src/auth/keys/service.ts';

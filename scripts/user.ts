@@ -17,7 +17,7 @@ import {
 } from '../src/auth/user-import.ts';
 import type { Config } from '../src/config/index.ts';
 import { DELETED_EPOCH } from '../src/auth/user-sessions.ts';
-import { users } from '../src/db/schema.ts';
+import { users } from '../src/store/schema.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
 import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';
 import { openToolSessions } from './tool-sessions.ts';

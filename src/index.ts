@@ -1,5 +1,5 @@
 // Worker entry: the app is built once per isolate, not per request.
-import { createApp } from './app.ts';
+import { createApp } from './http/app.ts';
 import type { Bindings } from './config/index.ts';
 import { runScheduled } from './scheduled.ts';
 

@@ -6,14 +6,14 @@ import { runAuditRetention } from './audit/purge.ts';
 import { purgeExpiredOneTimeTokens } from './store/one-time-tokens.ts';
 import { purgeExpiredRevocations } from './store/revoked-tokens.ts';
 import { AuditTrail } from './audit/trail.ts';
-import { discoveryUrl, jwksUrl, keyContext } from './auth/keys/context.ts';
+import { discoveryUrl, jwksUrl, keyContext } from './compose/key-context.ts';
 import { advanceKeys } from './auth/keys/service.ts';
 import { type Bindings, type Config, loadConfig } from './config/index.ts';
 import { purgeEdgeCache } from './http/edge-cache.ts';
-import { describeCause } from './safe-cause.ts';
+import { describeCause } from './shared/safe-cause.ts';
 import { drizzleAuditStore } from './store/audit-events.ts';
 import { createStores, type Stores } from './store/index.ts';
-import { RequestTrace } from './store/trace.ts';
+import { RequestTrace } from './shared/trace.ts';
 
 export async function runScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
   const config = loadConfig(env);

@@ -1,6 +1,6 @@
 // An email address as a limiter key: an HMAC under the newest KEK, so Redis never holds
 // addresses. Adding a KEK starts the per-address counts afresh, which only favours the owner.
-import { hmacBase64Url } from '../auth/hmac-keys.ts';
+import { hmacBase64Url } from '../shared/hmac-keys.ts';
 import type { KeyEncryptionKey } from '../config/kek-list.ts';
 
 export function emailLimiterKey(keks: KeyEncryptionKey[], email: string): Promise<string> {

@@ -5,7 +5,7 @@ import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis/cloudflare';
 import type { AbuseConfig } from '../config/abuse.ts';
 import type { Config } from '../config/index.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 
 export type LimiterName =
   'login_ip' | 'login_email' | 'register_ip' | 'reset_ip' | 'refresh_session' | 'mail_recipient';

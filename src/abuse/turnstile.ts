@@ -2,7 +2,7 @@
 // (https://developers.cloudflare.com/turnstile/get-started/server-side-validation/). Tokens are
 // single use and live 300 s; siteverify says which with its error codes.
 import type { AbuseConfig } from '../config/abuse.ts';
-import { AuthError, StoreUnavailableError } from '../errors.ts';
+import { AuthError, StoreUnavailableError } from '../shared/errors.ts';
 
 /** Where the token may come from: the form field the widget writes, or a header for SPAs. */
 export const TURNSTILE_HEADER = 'CF-Turnstile-Response';

@@ -64,7 +64,7 @@ export interface AuditDetails {
    * tokens were replayed into it from SQL (src/oauth/revocations.ts).
    */
   revocations_restored: { restored: number };
-  /** The admin users API (src/routes/admin-users.ts); `target` is the user acted on. */
+  /** The admin users API (src/http/routes/admin-users.ts); `target` is the user acted on. */
   admin_users_listed: { search: boolean; returned: number };
   admin_user_read: { target: string };
   admin_user_created: { target: string; roles: string[]; source: 'api' | 'cli' };
@@ -92,7 +92,7 @@ export interface AuditDetails {
     invalid: number;
   };
   /**
-   * OAuth clients (src/routes/admin-clients.ts, scripts/client.ts); `target` is the client id.
+   * OAuth clients (src/http/routes/admin-clients.ts, scripts/client.ts); `target` is the client id.
    * Never the secret: a creation or rotation records only that it happened.
    */
   admin_client_listed: { returned: number; source: 'api' | 'cli' };

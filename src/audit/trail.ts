@@ -2,8 +2,8 @@
 // JSON line each, for Workers Logs / Logpush) and written in ONE batched INSERT after the
 // response has gone (ctx.waitUntil), so auditing adds no latency and no round trip to the
 // request's critical path. No Hono types here: the HTTP side lives in src/http/audit.ts.
-import type { NewAuditEventRow } from '../db/schema.ts';
-import { describeCause } from '../safe-cause.ts';
+import type { NewAuditEventRow } from '../store/schema.ts';
+import { describeCause } from '../shared/safe-cause.ts';
 import {
   type AuditEvent,
   type AuditEventType,

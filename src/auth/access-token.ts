@@ -1,7 +1,7 @@
 // Access tokens: RS256 JWTs in the RFC 9068 profile, signed with the isolate's cached key.
 import { errors, jwtVerify, SignJWT, type JWTPayload, type JWTHeaderParameters } from 'jose';
-import { AuthError } from '../errors.ts';
-import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { AuthError } from '../shared/errors.ts';
+import { fromBase64Url, toBase64Url } from '../shared/base64url.ts';
 import { currentSigner, type KeyContext, verificationKey } from './keys/service.ts';
 
 /** RFC 9068 §2.1: access tokens "MUST include" typ "at+jwt". */

@@ -14,8 +14,8 @@ import {
   registerAttemptMessage,
   verifyEmailMessage,
 } from '../email/templates.ts';
-import { AuthError } from '../errors.ts';
-import type { RequestTrace } from '../store/trace.ts';
+import { AuthError } from '../shared/errors.ts';
+import type { RequestTrace } from '../shared/trace.ts';
 import {
   assertPasswordAcceptable,
   assertWellFormedPassword,

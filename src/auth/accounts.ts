@@ -6,9 +6,9 @@
 // reveal whether the account exists nor how its password is hashed.
 import type { AuditRecorder } from '../audit/events.ts';
 import type { Config } from '../config/index.ts';
-import { AuthError } from '../errors.ts';
-import { describeCause } from '../safe-cause.ts';
-import type { RequestTrace } from '../store/trace.ts';
+import { AuthError } from '../shared/errors.ts';
+import { describeCause } from '../shared/safe-cause.ts';
+import type { RequestTrace } from '../shared/trace.ts';
 import { startFailureFloor } from './failure-floor.ts';
 import {
   checkPasswordPolicy,

@@ -19,8 +19,8 @@
 // Tokens of the earlier format (session id only) are simply invalid: the project had no
 // release that issued them.
 import type { KeyEncryptionKey } from '../config/kek-list.ts';
-import { fromBase64Url, sha256Base64Url, toBase64Url } from './base64url.ts';
-import { hmacBase64Url, timingSafeEqual } from './hmac-keys.ts';
+import { fromBase64Url, sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
+import { hmacBase64Url, timingSafeEqual } from '../shared/hmac-keys.ts';
 
 /** Prefix so a leaked token is recognisable (secret scanners) and never confused with a JWT. */
 const PREFIX = 'eart_';

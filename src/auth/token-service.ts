@@ -7,7 +7,7 @@
 import { decodeJwt } from 'jose';
 import type { Config } from '../config/index.ts';
 import { scopesOf } from '../config/roles.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import {
   type AccessTokenClaims,
   signAccessToken,

@@ -9,7 +9,7 @@
 // change cannot create a session after the sweep (src/auth/sessions.ts NewSession.epoch).
 import type { Config } from '../config/index.ts';
 import { scopesOf } from '../config/roles.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import { assertPasswordAcceptable } from './accounts.ts';
 import { hashPassword } from './passwords.ts';
 import { DELETED_EPOCH, type UserSessionStore } from './user-sessions.ts';

@@ -9,7 +9,7 @@ export interface UserRecord {
   emailVerifiedAt: Date | null;
   disabledAt: Date | null;
   createdAt: Date;
-  /** Raised by every security-relevant change (src/db/schema.ts users.security_epoch). */
+  /** Raised by every security-relevant change (src/store/schema.ts users.security_epoch). */
   securityEpoch: number;
 }
 

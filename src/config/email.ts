@@ -7,7 +7,7 @@
 // loads, so an upgrade does not take login down, but every send then fails, and each failure is
 // logged and audited as `email_send_failed` (reason `not_configured`).
 import { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../shared/errors.ts';
 import { DAY, duration, httpUrl } from './fields.ts';
 
 export interface EmailBindings {

@@ -1,7 +1,7 @@
 // Configuration is parsed once per Worker env with zod. A missing or malformed variable
 // fails the request with 500 server_misconfigured, and the log line names the variable.
 import { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../shared/errors.ts';
 import { type AbuseBindings, abuseFields, type AbuseConfig, toAbuseConfig } from './abuse.ts';
 import { type AuditBindings, auditFields, type AuditConfig, toAuditConfig } from './audit.ts';
 import {

@@ -4,7 +4,7 @@
 // and its status, and neither holding the body (a one-time token) or the recipient address.
 import type { AuditOrigin, AuditSink } from '../audit/trail.ts';
 import { AuditTrail } from '../audit/trail.ts';
-import { describeCause } from '../safe-cause.ts';
+import { describeCause } from '../shared/safe-cause.ts';
 import { EmailSendError, type EmailMessage, type Mailer } from './mailer.ts';
 
 export interface OutboxDeps {

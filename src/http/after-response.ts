@@ -5,13 +5,13 @@
 import type { Context } from 'hono';
 import type { Later } from '../auth/account-lifecycle.ts';
 import { AuditTrail } from '../audit/trail.ts';
-import { describeCause } from '../safe-cause.ts';
+import { describeCause } from '../shared/safe-cause.ts';
 import { drizzleAuditStore } from '../store/audit-events.ts';
 import { createStores } from '../store/index.ts';
-import { RequestTrace } from '../store/trace.ts';
+import { RequestTrace } from '../shared/trace.ts';
 import { AUDIT_TRACE_SUFFIX } from './audit.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from './services.ts';
+import { clientInfo } from '../compose/services.ts';
 
 export function afterResponse(c: Context<AppEnv>): Later {
   return (name, job) => {

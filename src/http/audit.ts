@@ -10,9 +10,9 @@ import { createMiddleware } from 'hono/factory';
 import { AuditTrail } from '../audit/trail.ts';
 import { type AuditEventStore, drizzleAuditStore } from '../store/audit-events.ts';
 import { createStores } from '../store/index.ts';
-import { RequestTrace } from '../store/trace.ts';
+import { RequestTrace } from '../shared/trace.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from './services.ts';
+import { clientInfo } from '../compose/services.ts';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -43,7 +43,7 @@ export function auditTrail() {
 /** The request's trail. Every route runs behind auditTrail(), so it is always there. */
 export function audit(c: Context<AppEnv>): AuditTrail {
   const trail = c.get('audit');
-  if (!trail) throw new Error('audit(c) needs the auditTrail() middleware (src/app.ts)');
+  if (!trail) throw new Error('audit(c) needs the auditTrail() middleware (src/http/app.ts)');
   return trail;
 }
 

@@ -1,7 +1,7 @@
 // Variables the middleware chain sets, typed for every handler (Hono's ContextVariableMap).
 import type { Config } from '../config/index.ts';
 import type { Stores } from '../store/index.ts';
-import type { RequestTrace } from '../store/trace.ts';
+import type { RequestTrace } from '../shared/trace.ts';
 import type { Bindings } from '../config/index.ts';
 
 declare module 'hono' {

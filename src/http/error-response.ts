@@ -3,7 +3,7 @@
 // 5xx responses never carry internal detail: the log line (with the request id) does, and it
 // holds only safe fields: the request id, the route PATTERN (never the URL, whose path or query
 // may hold an address or a token), the error code and the facts of its cause (classes,
-// SQLSTATE, constraint, HTTP status), never a driver's message (src/safe-cause.ts).
+// SQLSTATE, constraint, HTTP status), never a driver's message (src/shared/safe-cause.ts).
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -13,8 +13,8 @@ import {
   ERRORS,
   type ErrorCode,
   StoreUnavailableError,
-} from '../errors.ts';
-import { failureFacts } from '../safe-cause.ts';
+} from '../shared/errors.ts';
+import { failureFacts } from '../shared/safe-cause.ts';
 
 export const BEARER_REALM = 'edge-auth';
 

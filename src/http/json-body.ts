@@ -3,7 +3,7 @@
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { every } from 'hono/combine';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import type { AppEnv } from './context.ts';
 
 export const MAX_JSON_BODY = 16 * 1024;

@@ -29,11 +29,11 @@ import {
 } from '../abuse/login-backoff.ts';
 import { verifyTurnstile } from '../abuse/turnstile.ts';
 import type { LoginGuard } from '../auth/accounts.ts';
-import { AuthError, StoreUnavailableError } from '../errors.ts';
-import { describeCause } from '../safe-cause.ts';
+import { AuthError, StoreUnavailableError } from '../shared/errors.ts';
+import { describeCause } from '../shared/safe-cause.ts';
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from './services.ts';
+import { clientInfo } from '../compose/services.ts';
 
 const failClosed = (cause: unknown) =>
   cause instanceof AuthError ? cause : new StoreUnavailableError('redis', cause);

@@ -4,7 +4,7 @@
 // body is refused from its Content-Length, or, when that is absent (chunked), as soon as the
 // bytes read pass the limit; it is never buffered whole.
 import type { Context } from 'hono';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import type { AppEnv } from './context.ts';
 
 export const MAX_FORM_BODY = 16 * 1024;

@@ -18,8 +18,8 @@ import {
 } from '../abuse/limiters.ts';
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from './services.ts';
-import { describeCause } from '../safe-cause.ts';
+import { clientInfo } from '../compose/services.ts';
+import { describeCause } from '../shared/safe-cause.ts';
 
 function warnFailOpen(c: Context<AppEnv>, limiter: LimiterName, cause: unknown): void {
   console.warn(

@@ -3,7 +3,7 @@
 import { createMiddleware } from 'hono/factory';
 import { loadConfig } from '../config/index.ts';
 import { createStores } from '../store/index.ts';
-import { RequestTrace } from '../store/trace.ts';
+import { RequestTrace } from '../shared/trace.ts';
 import type { AppEnv } from './context.ts';
 import { renderError } from './error-response.ts';
 

@@ -4,9 +4,9 @@
 // to an OAuth client on a first-party-only route answers 403 insufficient_scope.
 import { createMiddleware } from 'hono/factory';
 import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-token.ts';
-import { keyContext } from '../auth/keys/context.ts';
+import { keyContext } from '../compose/key-context.ts';
 import { tokenSettings } from '../auth/token-service.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import { redisSessionStore } from '../store/sessions.ts';
 import type { AppEnv } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';

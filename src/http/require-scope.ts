@@ -5,7 +5,7 @@
 // code and MAY include the "scope" attribute with the scope necessary to access the resource."
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import type { AppEnv } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
 import { requireAuth } from './require-auth.ts';

@@ -4,7 +4,7 @@
 import type { Context } from 'hono';
 import { TURNSTILE_HEADER, verifyTurnstile } from '../abuse/turnstile.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from './services.ts';
+import { clientInfo } from '../compose/services.ts';
 
 export const turnstileTokenOf = (
   c: Context<AppEnv>,

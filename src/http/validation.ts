@@ -2,7 +2,7 @@
 // a failed validation into our `invalid_request` error, naming the failing field.
 import type { Hook } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 
 interface Issue {
   path: PropertyKey[];

@@ -5,7 +5,7 @@
 // revoked (§4.1.2: "If an authorization code is used more than once, the authorization server
 // MUST deny the request and SHOULD revoke (when possible) all tokens previously issued based
 // on that authorization code").
-import { sha256Base64Url, toBase64Url } from '../auth/base64url.ts';
+import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
 
 export const CODE_TTL_SECONDS = 60;
 /** How long a used code is remembered, so a late replay still revokes what it produced. */

@@ -3,7 +3,7 @@
 // one authentication method in each request." A public client identifies itself with
 // client_id alone and is returned as it is: the caller decides what a public client may do.
 import type { Context } from 'hono';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { type OAuthClient, type OAuthClientStore, secretMatches } from './clients.ts';
 

@@ -1,8 +1,8 @@
 // OAuth clients: what one may do, the rules a registration follows, and its secret. No Hono,
 // no SQL: src/store/oauth-clients.ts stores them, src/oauth/client-auth.ts authenticates them.
 import { z } from 'zod';
-import { sha256Base64Url, toBase64Url } from '../auth/base64url.ts';
-import { timingSafeEqual } from '../auth/hmac-keys.ts';
+import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
+import { timingSafeEqual } from '../shared/hmac-keys.ts';
 import type { Config } from '../config/index.ts';
 import { IDENTITY_SCOPES } from './scopes.ts';
 

@@ -17,7 +17,7 @@ import {
 } from '../auth/token-service.ts';
 import type { UserStore } from '../auth/users.ts';
 import type { AuditRecorder } from '../audit/events.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import { type AuthorizationCodeStore, redeemCode } from './authorization-codes.ts';
 import type { OAuthClient } from './clients.ts';
 import { verifierMatches } from './pkce.ts';

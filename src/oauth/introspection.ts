@@ -5,7 +5,7 @@
 import { verifyAccessToken } from '../auth/access-token.ts';
 import { hashRefreshToken, refreshTokenOwner } from '../auth/refresh-token.ts';
 import { blacklistUntil, type TokenDeps, tokenSettings } from '../auth/token-service.ts';
-import { AuthError } from '../errors.ts';
+import { AuthError } from '../shared/errors.ts';
 import type { OAuthClient } from './clients.ts';
 import { isSessionlessRevoked, type RevocationDeps, revokeSessionless } from './revocations.ts';
 

@@ -1,7 +1,7 @@
 // PKCE (RFC 7636). Only S256: "plain" offers no protection when the authorization request
 // can be observed, and OAuth 2.1 (draft-ietf-oauth-v2-1 §4.1.1) lets servers refuse it.
-import { sha256Base64Url } from '../auth/base64url.ts';
-import { timingSafeEqual } from '../auth/hmac-keys.ts';
+import { sha256Base64Url } from '../shared/base64url.ts';
+import { timingSafeEqual } from '../shared/hmac-keys.ts';
 
 /** RFC 7636 §4.1: code_verifier = 43*128unreserved. */
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;

@@ -3,7 +3,7 @@
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { AuditSink } from '../audit/trail.ts';
-import * as schema from '../db/schema.ts';
+import * as schema from './schema.ts';
 
 const { auditEvents } = schema;
 

@@ -8,14 +8,14 @@
 // failure, Postgres shutting down, a missing table) means the store failed and becomes
 // StoreUnavailableError (503, fail closed). Neither carries a message from the driver: drizzle
 // wraps every failure in a DrizzleQueryError whose message is the SQL and its parameters
-// (an email, an argon2 hash), so only facts survive (src/safe-cause.ts).
+// (an email, an argon2 hash), so only facts survive (src/shared/safe-cause.ts).
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle, type NeonHttpDatabase } from 'drizzle-orm/neon-http';
 import type { Config } from '../config/index.ts';
-import * as schema from '../db/schema.ts';
-import { StoreUnavailableError } from '../errors.ts';
-import { describeFacts, failureFacts, type FailureFacts, SafeCause } from '../safe-cause.ts';
-import { REQUEST_ID_HEADER, type RequestTrace } from './trace.ts';
+import * as schema from './schema.ts';
+import { StoreUnavailableError } from '../shared/errors.ts';
+import { describeFacts, failureFacts, type FailureFacts, SafeCause } from '../shared/safe-cause.ts';
+import { REQUEST_ID_HEADER, type RequestTrace } from '../shared/trace.ts';
 
 export type Db = NeonHttpDatabase<typeof schema>;
 

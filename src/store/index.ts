@@ -3,7 +3,7 @@
 import type { Config } from '../config/index.ts';
 import { createDb, type Db } from './db.ts';
 import { createRedis } from './redis.ts';
-import type { RequestTrace } from './trace.ts';
+import type { RequestTrace } from '../shared/trace.ts';
 
 export type Redis = ReturnType<typeof createRedis>;
 

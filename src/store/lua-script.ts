@@ -2,7 +2,7 @@
 // trip), optionally in one pipeline with plain reads that must travel with the script (the
 // key-set version, src/auth/keys: another hash slot, so a script could not read it
 // cluster-safely). Each script's SHA-1 is computed once per isolate, not per request.
-import { StoreUnavailableError } from '../errors.ts';
+import { StoreUnavailableError } from '../shared/errors.ts';
 import type { Redis } from './index.ts';
 
 export interface LuaScript {

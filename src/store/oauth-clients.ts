@@ -2,8 +2,8 @@
 // the domain's generators; only the secret's hash is written.
 import { asc, eq, isNotNull, and } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { type OAuthClientRow, oauthClients } from '../db/schema.ts';
-import type * as schema from '../db/schema.ts';
+import { type OAuthClientRow, oauthClients } from './schema.ts';
+import type * as schema from './schema.ts';
 import {
   ClientIdTakenError,
   generateClientId,

@@ -9,7 +9,7 @@
 // returns no row. Issuing is one neon-http batch (a transaction, one round trip).
 import { and, eq, gt, inArray, isNull, lte } from 'drizzle-orm';
 import type { OneTimeTokenStore } from '../auth/one-time-tokens.ts';
-import { oneTimeTokens } from '../db/schema.ts';
+import { oneTimeTokens } from './schema.ts';
 import type { Db } from './db.ts';
 
 export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {

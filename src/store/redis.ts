@@ -2,8 +2,8 @@
 // request id for the local stack's counters) through the client's public `use` middleware.
 import { Redis, errors } from '@upstash/redis/cloudflare';
 import type { Config } from '../config/index.ts';
-import { StoreUnavailableError } from '../errors.ts';
-import { REQUEST_ID_HEADER, type RequestTrace } from './trace.ts';
+import { StoreUnavailableError } from '../shared/errors.ts';
+import { REQUEST_ID_HEADER, type RequestTrace } from '../shared/trace.ts';
 
 export function createRedis(
   config: Config,

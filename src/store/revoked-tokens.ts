@@ -1,7 +1,7 @@
 // RevokedTokenLedger over Drizzle: the durable list of revoked sessionless access tokens.
 // Read only when Redis has lost its data; purged hourly once the tokens cannot verify.
 import { gt, inArray, lte } from 'drizzle-orm';
-import { revokedAccessTokens } from '../db/schema.ts';
+import { revokedAccessTokens } from './schema.ts';
 import type { RevokedTokenLedger } from '../oauth/revocations.ts';
 import type { Db } from './db.ts';
 

@@ -5,7 +5,7 @@ import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { CreateKey, SigningKeyRecord, SigningKeyStore } from '../auth/keys/store.ts';
 import type { PublicJwk } from '../auth/keys/key-material.ts';
-import * as schema from '../db/schema.ts';
+import * as schema from './schema.ts';
 
 const { signingKeys } = schema;
 

@@ -6,7 +6,7 @@ import {
   type SessionInfo,
   type UserSessionStore,
 } from '../auth/user-sessions.ts';
-import { StoreUnavailableError } from '../errors.ts';
+import { StoreUnavailableError } from '../shared/errors.ts';
 import type { Redis } from './index.ts';
 import { luaScript, runScript } from './lua-script.ts';
 import { sessionKeys } from './session-keys.ts';

@@ -1,7 +1,7 @@
 // UserStore over Drizzle (neon-http): one round trip per call.
 import { and, asc, eq, gt, ilike, sql } from 'drizzle-orm';
 import type { UserAdminStore, UserRecord, UserStore } from '../auth/users.ts';
-import { users } from '../db/schema.ts';
+import { users } from './schema.ts';
 import type { Db } from './db.ts';
 
 const columns = {

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { openToolDb } from '../../dev/db-client.ts';
-import { auditEvents, oauthClients } from '../../src/db/schema.ts';
+import { auditEvents, oauthClients } from '../../src/store/schema.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');

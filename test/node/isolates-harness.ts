@@ -16,7 +16,7 @@ import { eq } from 'drizzle-orm';
 import { openToolDb } from '../../dev/db-client.ts';
 import { workerVarsFor } from '../../dev/worker-vars.ts';
 import { killGroup, wranglerDevArgs, wranglerEnv } from '../../dev/wrangler-dev.ts';
-import { users } from '../../src/db/schema.ts';
+import { users } from '../../src/store/schema.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

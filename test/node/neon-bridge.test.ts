@@ -8,7 +8,7 @@ import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/neon-http';
 import * as t from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { citext, users } from '../../src/db/schema.ts';
+import { citext, users } from '../../src/store/schema.ts';
 
 const stack = inject('stack');
 neonConfig.fetchEndpoint = `${stack.url}/sql`;

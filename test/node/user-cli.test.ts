@@ -16,7 +16,7 @@ import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
 import { freePort } from './browser-harness.ts';
 import { openToolDb } from '../../dev/db-client.ts';
 import { bcryptDigest, parseWrappedBcrypt } from '../../src/auth/bcrypt-wrapped.ts';
-import { auditEvents, users } from '../../src/db/schema.ts';
+import { auditEvents, users } from '../../src/store/schema.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');

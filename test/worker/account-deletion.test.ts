@@ -3,7 +3,7 @@
 // user's refresh token and session lived on until they expired. The audit trail outlives the row.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../src/db/schema.ts';
+import { users } from '../../src/store/schema.ts';
 import { errorOf } from './abuse-fixtures.ts';
 import { adminSession, auditRowsOfUser } from './audit-fixtures.ts';
 import { bearer, login, newSession, PASSWORD, postJson, type TokenPair } from './auth-fixtures.ts';

@@ -2,7 +2,7 @@
 // session ended) and password change (current password re-checked, other sessions ended).
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditEvents } from '../../src/db/schema.ts';
+import { auditEvents } from '../../src/store/schema.ts';
 import { errorOf, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsOfUser, auditRowsWhere } from './audit-fixtures.ts';
 import {

@@ -2,7 +2,7 @@
 // address is verified, verification by API and by the mailed page, and resend.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../src/db/schema.ts';
+import { users } from '../../src/store/schema.ts';
 import { errorOf, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, PASSWORD, registerUser, type TokenPair } from './auth-fixtures.ts';

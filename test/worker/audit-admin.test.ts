@@ -2,7 +2,7 @@
 // keyset pagination; the read itself is audited.
 import { describe, expect, it } from 'vitest';
 import { adminSession, auditRowsOf, auditRowsOfUser } from './audit-fixtures.ts';
-import { auditEvents } from '../../src/db/schema.ts';
+import { auditEvents } from '../../src/store/schema.ts';
 import { bearer, newSession, postJson, registerUser } from './auth-fixtures.ts';
 import { testDb } from './db-fixtures.ts';
 import { send } from './helpers.ts';

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
-import { users } from '../../src/db/schema.ts';
+import { users } from '../../src/store/schema.ts';
 import { auditRowsOf, secretsIn } from './audit-fixtures.ts';
 import {
   bearer,

@@ -1,7 +1,7 @@
 // Reading audit rows in tests. The worker writes them after the response (waitUntil), so a
 // test that used `send` waits for them: it polls the table until the expected rows are there.
 import { and, eq, type SQL } from 'drizzle-orm';
-import { auditEvents, type AuditEventRow, users } from '../../src/db/schema.ts';
+import { auditEvents, type AuditEventRow, users } from '../../src/store/schema.ts';
 import { login, registerUser } from './auth-fixtures.ts';
 import { testDb } from './db-fixtures.ts';
 

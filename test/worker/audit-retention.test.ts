@@ -3,7 +3,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { purgeAuditEvents } from '../../src/audit/purge.ts';
-import { auditEvents } from '../../src/db/schema.ts';
+import { auditEvents } from '../../src/store/schema.ts';
 import { auditRowsWhere } from './audit-fixtures.ts';
 import { testDb } from './db-fixtures.ts';
 import { runCron, uniqueIssuer } from './helpers.ts';

@@ -2,7 +2,7 @@
 import bcrypt from 'bcryptjs';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../src/db/schema.ts';
+import { users } from '../../src/store/schema.ts';
 import { freshEmail, login, PASSWORD, postJson, registerUser } from './auth-fixtures.ts';
 import { sendWithEnv } from './helpers.ts';
 import { testDb } from './db-fixtures.ts';

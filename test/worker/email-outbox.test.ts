@@ -9,12 +9,12 @@ import { requestId } from 'hono/request-id';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { auditEvents } from '../../src/db/schema.ts';
-import { devMailbox } from '../../src/email/dev-mailbox.ts';
-import { EmailSendError, type Mailer, mailerFor } from '../../src/email/index.ts';
+import { auditEvents } from '../../src/store/schema.ts';
+import { devMailbox } from '../../src/mailers/dev-mailbox.ts';
+import { EmailSendError, type Mailer, mailerFor } from '../../src/mailers/index.ts';
 import { deliver, type OutboxDeps, sendLater } from '../../src/email/outbox.ts';
-import { outboxFor } from '../../src/email/request-outbox.ts';
-import { resendMailer } from '../../src/email/resend.ts';
+import { outboxFor } from '../../src/compose/request-outbox.ts';
+import { resendMailer } from '../../src/mailers/resend.ts';
 import {
   passwordResetMessage,
   verifyEmailLink,

@@ -10,7 +10,7 @@ import { forgetKeys } from '../../src/auth/keys/service.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
-import { RequestTrace } from '../../src/store/trace.ts';
+import { RequestTrace } from '../../src/shared/trace.ts';
 import { bearer, PASSWORD, registerUser, type TokenPair } from './auth-fixtures.ts';
 import { sendWithEnv, uniqueIssuer } from './helpers.ts';
 import { keysFor } from './keys-fixtures.ts';

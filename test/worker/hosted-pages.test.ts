@@ -170,7 +170,7 @@ describe('hosted pages: login', () => {
       password: PASSWORD,
       return_to: back,
     });
-    // A self-refreshing page, not a 303: see signIn() in src/routes/hosted-pages.tsx.
+    // A self-refreshing page, not a 303: see signIn() in src/http/routes/hosted-pages.tsx.
     expect(response.status).toBe(200);
     const escaped = back.replace(/&/g, '&amp;');
     expect(body).toContain(`<meta http-equiv="refresh" content="0;url=${escaped}" />`);

@@ -11,7 +11,7 @@ import {
 } from '../../src/abuse/login-backoff.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
-import { RequestTrace } from '../../src/store/trace.ts';
+import { RequestTrace } from '../../src/shared/trace.ts';
 import { errorOf, freshIp, postWithEnv, sleep } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';

@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { parseWrappedBcrypt } from '../../src/auth/bcrypt-wrapped.ts';
 import { verifyPassword, wrapLegacyHash } from '../../src/auth/passwords.ts';
-import { users } from '../../src/db/schema.ts';
+import { users } from '../../src/store/schema.ts';
 import { errorOf, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';
 import { testDb } from './db-fixtures.ts';

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { auditEvents } from '../../src/db/schema.ts';
+import { auditEvents } from '../../src/store/schema.ts';
 import type { AppEnv } from '../../src/http/context.ts';
 import { renderError } from '../../src/http/error-response.ts';
 import { oauthForm } from '../../src/http/oauth-form.ts';

@@ -1,9 +1,9 @@
 // OAuth test building blocks: clients registered in the database, a browser signed in on the
-// hosted pages (the sign-in cookie of src/browser/sso-session.ts), and the authorize step up
+// hosted pages (the sign-in cookie of src/http/browser/sso-session.ts), and the authorize step up
 // to the redirect with a code. oauth4webapi talks to the Worker through `customFetch`.
 import { env, exports } from 'cloudflare:workers';
 import * as oauth from 'oauth4webapi';
-import { hmacBase64Url } from '../../src/auth/hmac-keys.ts';
+import { hmacBase64Url } from '../../src/shared/hmac-keys.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { clientPolicy, type NewClient, parseNewClient } from '../../src/oauth/clients.ts';
 import { drizzleOAuthClientStore } from '../../src/store/oauth-clients.ts';

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { Redis } from '@upstash/redis/cloudflare';
 import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditEvents, revokedAccessTokens } from '../../src/db/schema.ts';
+import { auditEvents, revokedAccessTokens } from '../../src/store/schema.ts';
 import { auditRowsWhere } from './audit-fixtures.ts';
 import { testDb } from './db-fixtures.ts';
 import { roundTrips, runCron, sendWithEnv, uniqueIssuer } from './helpers.ts';

@@ -7,7 +7,7 @@ import {
   type OneTimeTokenKind,
   oneTimeTokens,
 } from '../../src/auth/one-time-tokens.ts';
-import { oneTimeTokens as table, users } from '../../src/db/schema.ts';
+import { oneTimeTokens as table, users } from '../../src/store/schema.ts';
 import {
   drizzleOneTimeTokenStore,
   purgeExpiredOneTimeTokens,

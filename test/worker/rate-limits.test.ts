@@ -3,7 +3,7 @@
 // behave as documented when Redis fails (login closed, the rest open).
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditEvents } from '../../src/db/schema.ts';
+import { auditEvents } from '../../src/store/schema.ts';
 import { errorOf, freshIp, postWithEnv, sleep } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsWhere } from './audit-fixtures.ts';
 import {

@@ -6,7 +6,7 @@
 import { env } from 'cloudflare:workers';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { keyContext } from '../../src/auth/keys/context.ts';
+import { keyContext } from '../../src/compose/key-context.ts';
 import * as sessionScripts from '../../src/store/session-scripts.ts';
 import * as userSessionScripts from '../../src/store/user-session-scripts.ts';
 import {
@@ -24,7 +24,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createStores, type Redis } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
 import { redisSessionStore } from '../../src/store/sessions.ts';
-import { RequestTrace } from '../../src/store/trace.ts';
+import { RequestTrace } from '../../src/shared/trace.ts';
 import { redisUserSessionStore } from '../../src/store/user-sessions.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../../src/store/users.ts';
 import { bearer, newSession, postJson } from './auth-fixtures.ts';

@@ -2,8 +2,8 @@
 // the published JWK, and the private half sealed under a key-encryption key (AES-256-GCM).
 import { calculateJwkThumbprint } from 'jose';
 import type { KeyEncryptionKey } from '../../config/kek-list.ts';
-import { AuthError } from '../../errors.ts';
-import { fromBase64Url, toBase64Url } from '../base64url.ts';
+import { AuthError } from '../../shared/errors.ts';
+import { fromBase64Url, toBase64Url } from '../../shared/base64url.ts';
 
 const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 

@@ -8,7 +8,7 @@
 // Reading the timestamps (not the `state` column) means a late or missed cron run can never
 // make a key sign early, stop early, or vanish while its tokens are still valid.
 import type { KeyPolicy } from '../../config/index.ts';
-import type { SigningKeyState } from '../../db/schema.ts';
+import type { SigningKeyState } from '../../store/schema.ts';
 
 export interface KeyTimeline {
   kid: string;

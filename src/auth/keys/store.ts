@@ -1,5 +1,5 @@
 // The port the key service needs from storage, in its own language.
-import type { SigningKeyState } from '../../db/schema.ts';
+import type { SigningKeyState } from '../../store/schema.ts';
 import type { KeyTimeline } from './lifecycle.ts';
 import type { PublicJwk } from './key-material.ts';
 

@@ -1,0 +1,14 @@
+// Builds the key service's context from config and a database handle.
+import type { Config } from '../config/index.ts';
+import { drizzleSigningKeyStore } from '../store/signing-keys.ts';
+import { type KeyContext, observeKeySetVersion } from '../auth/keys/service.ts';
+
+export const keyContext = (config: Config, db: unknown): KeyContext => ({
+  issuer: config.issuer,
+  policy: config.keys,
+  store: drizzleSigningKeyStore(db),
+  observeKeySetVersion: (version) => observeKeySetVersion(config.issuer, version),
+});
+
+export const jwksUrl = (issuer: string) => `${issuer}/.well-known/jwks.json`;
+export const discoveryUrl = (issuer: string) => `${issuer}/.well-known/openid-configuration`;

@@ -1,0 +1,115 @@
+// CSRF defence for the hosted pages' HTML forms. Every POST must pass both checks, or it gets
+// 403 `csrf_failed`:
+//
+// 1. Where it comes from: checkOrigin() (Origin, or without it Sec-Fetch-Site), as for the
+//    cookie-session API. Browsers send Origin on every form POST.
+// 2. A synchronizer token: the hidden `csrf` field must be the HMAC (under a KEK) of the
+//    browser's `__Host-ea_form` cookie, a random value set on the first GET of a page. A page
+//    of another site can make the browser send the cookie but cannot read it, so it cannot
+//    fill in the field. Tying the token to a per-browser cookie rather than to the sign-in
+//    session also covers the forms used before there is one (login CSRF: signing the victim
+//    into the attacker's account).
+//
+// The cookie is HttpOnly and SameSite=Lax; `__Host-` pins it to this host, path /, Secure
+// (RFC 6265bis §4.1.3.2).
+import type { Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import { toBase64Url } from '../../shared/base64url.ts';
+import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
+import { AuthError } from '../../shared/errors.ts';
+import type { AppEnv } from '../context.ts';
+import { checkOrigin } from './csrf.ts';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The fields of a hosted-page form POST that passed verifiedForm() (strings only). */
+    pageForm: Record<string, string>;
+  }
+}
+
+/** The hidden field every hosted-page form carries. */
+export const FORM_CSRF_FIELD = 'csrf';
+
+const COOKIE = 'ea_form';
+const INFO = 'edge-auth form csrf v1';
+// 32 random bytes, base64url: what formCsrfToken() sets; anything else is ignored.
+const VALUE = /^[A-Za-z0-9_-]{43}$/;
+
+const fail = (why: string) =>
+  new AuthError('csrf_failed', `This form could not be accepted: ${why}.`);
+
+const cookieOf = (c: Context<AppEnv>): string | undefined => {
+  const value = getCookie(c, COOKIE, 'host');
+  return value && VALUE.test(value) ? value : undefined;
+};
+
+function newestKek(c: Context<AppEnv>): Uint8Array<ArrayBuffer> {
+  const kek = c.var.config.keys.keks[0];
+  if (!kek) throw new Error('no key-encryption key configured');
+  return kek.raw;
+}
+
+// One token per request, even if several forms on a page ask (the cookie is set only once).
+const issued = new WeakMap<Request, Promise<string>>();
+
+/** The `csrf` value for this browser's forms; sets the form cookie when it has none. */
+export function formCsrfToken(c: Context<AppEnv>): Promise<string> {
+  let token = issued.get(c.req.raw);
+  if (!token) {
+    let value = cookieOf(c);
+    if (!value) {
+      value = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+      // A browser-session cookie: a new one costs nothing but reloading an open form.
+      setCookie(c, COOKIE, value, {
+        prefix: 'host',
+        path: '/',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Lax',
+      });
+    }
+    token = hmacBase64Url(newestKek(c), INFO, value);
+    issued.set(c.req.raw, token);
+  }
+  return token;
+}
+
+async function tokenMatches(c: Context<AppEnv>, cookie: string, sent: string): Promise<boolean> {
+  // Any configured KEK: a form rendered just before a KEK rotation still posts.
+  let genuine = false;
+  for (const kek of c.var.config.keys.keks) {
+    if (timingSafeEqual(sent, await hmacBase64Url(kek.raw, INFO, cookie))) genuine = true;
+  }
+  return genuine;
+}
+
+/**
+ * Middleware for every hosted-page POST: the origin check (before the body is read), then the
+ * form's token against the cookie. The parsed fields are `c.var.pageForm`. Runs before rate
+ * limits, so a forged post does not spend the victim's budget.
+ */
+export function verifiedForm() {
+  return createMiddleware<AppEnv>(async function verifiedForm(c, next) {
+    checkOrigin(c);
+    let body: Record<string, unknown>;
+    try {
+      body = await c.req.parseBody();
+    } catch (cause) {
+      throw new AuthError('invalid_request', 'Malformed form body.', { cause });
+    }
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(body)) {
+      if (typeof value === 'string') fields[name] = value;
+    }
+    const cookie = cookieOf(c);
+    if (!cookie) throw fail('this browser has no form cookie (are cookies blocked?)');
+    const sent = fields[FORM_CSRF_FIELD];
+    if (!sent) throw fail('the form token is missing');
+    if (!(await tokenMatches(c, cookie, sent))) {
+      throw fail('the form token does not belong to this browser');
+    }
+    c.set('pageForm', fields);
+    await next();
+  });
+}

@@ -1,0 +1,130 @@
+// The account page: who is signed in, and every live session of the account with a button to
+// end it. Each button is its own small POST form, so it works without JavaScript.
+import type { FC } from 'hono/jsx';
+import type { SessionInfo } from '../../auth/sessions.ts';
+import { ButtonForm } from './form.tsx';
+import { Layout } from './layout.tsx';
+
+/** "2025-06-01 14:03 UTC": unambiguous for every reader, and the same on every server. */
+const when = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+const BROWSERS: [RegExp, string][] = [
+  [/Edg\//, 'Edge'],
+  [/OPR\//, 'Opera'],
+  [/Firefox\//, 'Firefox'],
+  [/Chrom(e|ium)\//, 'Chrome'],
+  [/Safari\//, 'Safari'],
+];
+const SYSTEMS: [RegExp, string][] = [
+  [/Android/, 'Android'],
+  [/iPhone|iPad/, 'iOS'],
+  [/Windows/, 'Windows'],
+  [/Mac OS X|Macintosh/, 'macOS'],
+  [/CrOS/, 'ChromeOS'],
+  [/Linux/, 'Linux'],
+];
+
+/** A short name for a user agent ("Chrome on Linux"); the raw string is shown beneath it. */
+export function describeUserAgent(userAgent: string): string {
+  const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  if (browser && system) return `${browser} on ${system}`;
+  return browser ?? system ?? (userAgent ? 'Other client' : 'Unknown client');
+}
+
+export interface AccountPageProps {
+  csrf: string;
+  email: string;
+  roles: string[];
+  /** Most recently used first. */
+  sessions: SessionInfo[];
+  /** The session of this browser. */
+  currentSid: string;
+}
+
+const SessionRow: FC<{ session: SessionInfo; current: boolean; csrf: string; n: number }> = ({
+  session,
+  current,
+  csrf,
+  n,
+}) => {
+  const client = describeUserAgent(session.userAgent);
+  return (
+    <tr>
+      <td>
+        {client} {current ? <span class="tag">This browser</span> : null}
+        {session.userAgent ? <small>{session.userAgent}</small> : null}
+      </td>
+      <td>{session.ip || <span class="muted">unknown</span>}</td>
+      <td>
+        <time datetime={session.createdAt.toISOString()}>{when(session.createdAt)}</time>
+      </td>
+      <td>
+        <time datetime={session.lastUsedAt.toISOString()}>{when(session.lastUsedAt)}</time>
+      </td>
+      <td>
+        <ButtonForm
+          action={`/account/sessions/${encodeURIComponent(session.sid)}/revoke`}
+          csrf={csrf}
+          class="danger"
+        >
+          Revoke
+          <span class="visually-hidden">
+            {` session ${n} (${client}${current ? ', this browser' : ''})`}
+          </span>
+        </ButtonForm>
+      </td>
+    </tr>
+  );
+};
+
+export const AccountPage: FC<AccountPageProps> = (props) => (
+  <Layout title="Your account" wide>
+    <dl class="facts">
+      <dt>Email</dt>
+      <dd>{props.email}</dd>
+      <dt>Roles</dt>
+      <dd>{props.roles.length > 0 ? props.roles.join(', ') : 'none'}</dd>
+    </dl>
+
+    <h2>Sessions</h2>
+    <div class="table-wrap">
+      <table>
+        <caption>
+          Every device signed in to your account, most recently used first. Revoking a session signs
+          that device out.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Device</th>
+            <th scope="col">IP address</th>
+            <th scope="col">Signed in</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span class="visually-hidden">Action</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.sessions.map((session, i) => (
+            <SessionRow
+              session={session}
+              current={session.sid === props.currentSid}
+              csrf={props.csrf}
+              n={i + 1}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
+
+    <div class="actions">
+      <ButtonForm action="/logout" csrf={props.csrf}>
+        Sign out
+      </ButtonForm>
+      <ButtonForm action="/logout-all" csrf={props.csrf} class="secondary">
+        Sign out everywhere
+      </ButtonForm>
+    </div>
+  </Layout>
+);

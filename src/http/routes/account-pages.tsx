@@ -1,0 +1,78 @@
+// The account page (/account) and its buttons: revoke one session, sign out, sign out
+// everywhere. A browser signed out (or never signed in) is sent to the login page.
+import { Hono } from 'hono';
+import { formCsrfToken } from '../browser/form-csrf.ts';
+import { browserSessionOf, clearBrowserSession } from '../browser/sso-session.ts';
+import { audit } from '../audit.ts';
+import type { AppEnv } from '../context.ts';
+import { userSessionStore } from '../../compose/user-services.ts';
+import { AccountPage } from '../pages/account.tsx';
+import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, pageError, withPageHeaders } from './page-kit.tsx';
+
+export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
+  '/account',
+  '/account/sessions/*',
+  '/logout',
+  '/logout-all',
+])
+  .get('/account', async (c) => {
+    const session = await browserSessionOf(c);
+    if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
+    const [sessions, csrf] = await Promise.all([
+      userSessionStore(c).list(session.uid),
+      formCsrfToken(c),
+    ]);
+    return c.html(
+      <AccountPage
+        csrf={csrf}
+        email={session.email}
+        roles={session.roles}
+        sessions={sessions}
+        currentSid={session.sid}
+      />,
+    );
+  })
+  .post('/account/sessions/:id/revoke', ...form, async (c) => {
+    const session = await browserSessionOf(c);
+    if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
+    const id = c.req.param('id').slice(0, 64);
+    // Another user's session id is refused like an ended one; a second click just comes back.
+    if (await userSessionStore(c).revokeOwn(session.uid, id)) {
+      const current = id === session.sid;
+      audit(c).record({
+        type: 'session_revoked',
+        userId: session.uid,
+        sessionId: id,
+        details: { reason: current ? 'user_revoked_current' : 'user_revoked' },
+      });
+      if (current) {
+        clearBrowserSession(c);
+        return c.redirect('/login', 303);
+      }
+    }
+    return c.redirect(ACCOUNT, 303);
+  })
+  .post('/logout', ...form, async (c) => {
+    const session = await browserSessionOf(c);
+    if (session) {
+      await userSessionStore(c).revokeOwn(session.uid, session.sid);
+      audit(c).record({ type: 'logout', userId: session.uid, sessionId: session.sid });
+    }
+    clearBrowserSession(c);
+    return c.redirect('/login', 303);
+  })
+  .post('/logout-all', ...form, async (c) => {
+    const session = await browserSessionOf(c);
+    if (session) {
+      const ended = await userSessionStore(c).revokeAll(session.uid);
+      audit(c).record({
+        type: 'logout_all',
+        userId: session.uid,
+        sessionId: session.sid,
+        details: { sessions: ended },
+      });
+    }
+    clearBrowserSession(c);
+    return c.redirect('/login', 303);
+  })
+  .onError(pageError);

@@ -1,0 +1,246 @@
+// The hosted sign-in pages: /login, /register and /reset-password (the account page and its
+// buttons are src/http/routes/account-pages.tsx). Plain server-rendered forms (no JavaScript needed) over the same
+// services as the JSON API. A browser is signed in with the `__Host-ea_sso` cookie
+// (src/http/browser/sso-session.ts); every POST passes verifiedForm() (origin + synchronizer
+// token, src/http/browser/form-csrf.ts); every response is `no-store` and carries the HTML page
+// CSP. Errors a user can act on re-render the form with the message and the error's status;
+// anything else becomes an error page, never the API's JSON.
+import { type Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import {
+  confirmPasswordReset,
+  registerPendingVerification,
+  requestPasswordReset,
+} from '../../auth/account-lifecycle.ts';
+import { authenticate, register } from '../../auth/accounts.ts';
+import { DISPLAY_NAME_MAX, hasForbiddenNameCharacter } from '../../auth/display-name.ts';
+import { EmailSchema } from '../../auth/email.ts';
+import { looksLikeOneTimeToken } from '../../auth/one-time-tokens.ts';
+import { StaleLoginError } from '../../auth/token-service.ts';
+import type { UserRecord } from '../../auth/users.ts';
+import { formCsrfToken } from '../browser/form-csrf.ts';
+import {
+  browserSessionOf,
+  clearBrowserSession,
+  startBrowserSession,
+} from '../browser/sso-session.ts';
+import { AuthError } from '../../shared/errors.ts';
+import { audit } from '../audit.ts';
+import type { AppEnv } from '../context.ts';
+import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
+import { loginGuard } from '../login-guard.ts';
+import { rateLimit } from '../rate-limit.ts';
+import { accountDeps } from '../../compose/services.ts';
+import { requireHuman } from '../turnstile.ts';
+import {
+  ResetConfirmPage,
+  ResetDonePage,
+  ResetRequestPage,
+  ResetSentPage,
+} from '../pages/reset-password.tsx';
+import { ErrorPage } from '../pages/layout.tsx';
+import { CheckInboxPage, LoginPage, RegisterPage } from '../pages/sign-in.tsx';
+import { ACCOUNT, form, pageError, withPageHeaders } from './page-kit.tsx';
+
+/** The form field the Turnstile widget fills in (a TURNSTILE_SITE_KEY would be needed to show it). */
+const TURNSTILE_FIELD = 'cf-turnstile-response';
+
+/**
+ * Where a sign-in may send the browser: only back to /oauth/authorize on this origin (which
+ * re-checks everything) or to /account. Anything else, `//evil.example`, `https://...` and
+ * `/\evil` included, is an open redirect waiting to happen and becomes /account.
+ */
+export function safeReturnTo(raw: string | undefined, issuer: string): string {
+  if (!raw || raw.length > 4096 || /[\\\u0000-\u001f\u007f]/.test(raw)) return ACCOUNT;
+  if (!raw.startsWith('/oauth/authorize?')) return ACCOUNT;
+  const base = new URL(issuer);
+  const url = new URL(raw, base);
+  if (url.origin !== base.origin || url.pathname !== '/oauth/authorize') return ACCOUNT;
+  return `${url.pathname}${url.search}`;
+}
+
+const showable = (error: unknown): error is AuthError =>
+  error instanceof AuthError && error.status < 500;
+
+const tooLong = (password: string) => password.length > 1024;
+
+/**
+ * Signs the browser in and sends it on. Back to /oauth/authorize it goes by a page that
+ * refreshes itself, not a 303: authorize redirects on to the client, and a redirect chain
+ * that starts with a form submission is held to the submitting page's CSP `form-action
+ * 'self'`, which (rightly) does not list the client. A refresh is a new navigation.
+ */
+async function signIn(c: Context<AppEnv>, user: UserRecord, returnTo: string): Promise<Response> {
+  const sessionId = await startBrowserSession(c, user);
+  audit(c).record({ type: 'login_success', userId: user.id, sessionId });
+  if (!returnTo.startsWith('/oauth/authorize?')) return c.redirect(returnTo, 303);
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta http-equiv="refresh" content="0;url=${returnTo}" />
+          <title>Signed in</title>
+        </head>
+        <body>
+          <main>
+            <p>Signed in. <a href="${returnTo}">Continue to the application</a>.</p>
+          </main>
+        </body>
+      </html>`,
+  );
+}
+
+const resetLimit = rateLimit('reset_ip');
+
+export const hostedPages = withPageHeaders(new Hono<AppEnv>(), [
+  '/login',
+  '/register',
+  '/reset-password',
+]);
+
+hostedPages
+  .get('/login', async (c) => {
+    const returnTo = safeReturnTo(c.req.query('return_to'), c.var.config.issuer);
+    if (await browserSessionOf(c)) return c.redirect(returnTo, 303);
+    return c.html(<LoginPage csrf={await formCsrfToken(c)} returnTo={returnTo} />);
+  })
+  .post('/login', ...form, async (c) => {
+    const { email: rawEmail = '', password = '', return_to } = c.var.pageForm;
+    const returnTo = safeReturnTo(return_to, c.var.config.issuer);
+    const again = async (error: AuthError) =>
+      c.html(
+        <LoginPage
+          csrf={await formCsrfToken(c)}
+          returnTo={returnTo}
+          email={rawEmail.slice(0, 254)}
+          error={error.message}
+        />,
+        error.status,
+        error.headers,
+      );
+    const email = EmailSchema.safeParse(rawEmail);
+    if (!email.success || !password || tooLong(password)) {
+      return again(new AuthError('invalid_request', 'Enter your email address and password.'));
+    }
+    try {
+      const guard = loginGuard(c, email.data, c.var.pageForm[TURNSTILE_FIELD]);
+      const credentials = { email: email.data, password };
+      const user = await authenticate(accountDeps(c), credentials, guard);
+      try {
+        return await signIn(c, user, returnTo);
+      } catch (error) {
+        if (!(error instanceof StaleLoginError)) throw error;
+        // The account changed while we checked the password: once more from its new state.
+        return await signIn(c, await authenticate(accountDeps(c), credentials, guard), returnTo);
+      }
+    } catch (error) {
+      if (!showable(error)) throw error;
+      return again(error);
+    }
+  })
+  .get('/register', async (c) => {
+    const returnTo = safeReturnTo(c.req.query('return_to'), c.var.config.issuer);
+    if (await browserSessionOf(c)) return c.redirect(returnTo, 303);
+    return c.html(<RegisterPage csrf={await formCsrfToken(c)} returnTo={returnTo} />);
+  })
+  .post('/register', ...form, rateLimit('register_ip'), async (c) => {
+    const { email: rawEmail = '', password = '', name: rawName = '', return_to } = c.var.pageForm;
+    const returnTo = safeReturnTo(return_to, c.var.config.issuer);
+    const name = rawName.trim().slice(0, DISPLAY_NAME_MAX) || undefined;
+    const again = async (error: AuthError) =>
+      c.html(
+        <RegisterPage
+          csrf={await formCsrfToken(c)}
+          returnTo={returnTo}
+          email={rawEmail.slice(0, 254)}
+          name={name}
+          error={error.message}
+        />,
+        error.status,
+        error.headers,
+      );
+    const email = EmailSchema.safeParse(rawEmail);
+    if (!email.success) return again(new AuthError('invalid_request', 'Enter an email address.'));
+    if (name !== undefined && hasForbiddenNameCharacter(name)) {
+      return again(new AuthError('invalid_request', 'Enter a name without control characters.'));
+    }
+    if (tooLong(password)) return again(new AuthError('password_too_long'));
+    const input = { email: email.data, password, name };
+    try {
+      await requireHuman(c, c.var.pageForm[TURNSTILE_FIELD]);
+      if (c.var.config.email.requireVerification) {
+        // The same page whether or not the address already had an account (as the API's 202).
+        await registerPendingVerification(lifecycleDeps(c), input);
+        return c.html(<CheckInboxPage />);
+      }
+      const user = await register(accountDeps(c), input);
+      audit(c).record({ type: 'register', userId: user.id });
+      return await signIn(c, user, returnTo);
+    } catch (error) {
+      if (!showable(error)) throw error;
+      return again(error);
+    }
+  })
+  .get('/reset-password', async (c) => {
+    const token = c.req.query('token');
+    const csrf = await formCsrfToken(c);
+    if (token === undefined) return c.html(<ResetRequestPage csrf={csrf} />);
+    if (!looksLikeOneTimeToken(token)) {
+      return c.html(
+        <ErrorPage
+          title="This link is not valid"
+          message="The link is incomplete or damaged. Copy the whole link from the email, or ask for a new one."
+          link={{ href: '/reset-password', label: 'Ask for a new link' }}
+        />,
+        400,
+      );
+    }
+    return c.html(<ResetConfirmPage csrf={csrf} token={token} />);
+  })
+  .post(
+    '/reset-password',
+    ...form,
+    // Only the request mails anything; the confirm is bounded by its single-use token.
+    (c, next) => (c.var.pageForm.token === undefined ? resetLimit(c, next) : next()),
+    async (c) => {
+      const { email: rawEmail = '', password = '', token } = c.var.pageForm;
+      const csrf = await formCsrfToken(c);
+      if (token === undefined) {
+        const email = EmailSchema.safeParse(rawEmail);
+        if (!email.success) {
+          const error = 'Enter the email address of your account.';
+          return c.html(<ResetRequestPage csrf={csrf} email={rawEmail} error={error} />, 400);
+        }
+        try {
+          await requireHuman(c, c.var.pageForm[TURNSTILE_FIELD]);
+        } catch (error) {
+          if (!showable(error)) throw error;
+          const page = <ResetRequestPage csrf={csrf} email={rawEmail} error={error.message} />;
+          return c.html(page, error.status, error.headers);
+        }
+        requestPasswordReset(lifecycleDeps(c), email.data);
+        return c.html(<ResetSentPage />);
+      }
+      try {
+        if (tooLong(password)) throw new AuthError('password_too_long');
+        await confirmPasswordReset(lifecycleDeps(c), token, password);
+      } catch (error) {
+        if (!showable(error)) throw error;
+        // A spent or unknown link cannot be retried with another password: say so on its own.
+        if (error.code === 'invalid_one_time_token' || error.code === 'account_disabled') {
+          const link = { href: '/reset-password', label: 'Ask for a new link' };
+          const page = (
+            <ErrorPage title="This link cannot be used" message={error.message} link={link} />
+          );
+          return c.html(page, error.status);
+        }
+        const page = <ResetConfirmPage csrf={csrf} token={token} error={error.message} />;
+        return c.html(page, error.status);
+      }
+      // Every session ended with the reset, this browser's included.
+      clearBrowserSession(c);
+      return c.html(<ResetDonePage />);
+    },
+  )
+  .onError(pageError);

@@ -1,0 +1,78 @@
+// The page the verification mail links to. GET only shows a button: mail scanners and link
+// previews fetch links before the user clicks, and a GET that consumed the token would spend
+// it for them. The button POSTs the token (a plain form: no JavaScript needed); that verifies
+// the address and signs the browser in with the cookie session of browser mode, so an app on
+// this origin (or an allowed one) continues with POST /refresh.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { verifyEmail } from '../../auth/account-lifecycle.ts';
+import { looksLikeOneTimeToken } from '../../auth/one-time-tokens.ts';
+import { sessionIdOf, startSession } from '../../auth/token-service.ts';
+import { checkOrigin } from '../browser/csrf.ts';
+import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
+import { issueCookieSession } from '../browser/session-cookies.ts';
+import { AuthError } from '../../shared/errors.ts';
+import { audit } from '../audit.ts';
+import type { AppEnv } from '../context.ts';
+import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
+import { clientInfo, tokenDeps } from '../../compose/services.ts';
+import { ErrorPage, Layout } from '../pages/layout.tsx';
+
+const FORM_PATH = '/api/v1/auth/verify-email/confirm';
+const noStore = { 'Cache-Control': 'no-store' } as const;
+
+export const verifyEmailPage = new Hono<AppEnv>()
+  // The page's form posts to its own origin, which needs a referrer policy that still sends
+  // Origin (src/http/browser/security-headers.ts formPageHeaders).
+  .use('/verify-email', htmlPageHeaders(), formPageHeaders())
+  .use('/verify-email/confirm', htmlPageHeaders(), formPageHeaders())
+  .get('/verify-email', (c) => {
+    const token = c.req.query('token') ?? '';
+    if (!looksLikeOneTimeToken(token)) {
+      return c.html(
+        <ErrorPage
+          title="This link is not valid"
+          message="The link is incomplete or damaged. Copy the whole link from the email, or ask for a new one."
+        />,
+        400,
+        noStore,
+      );
+    }
+    return c.html(
+      <Layout title="Confirm your email address">
+        <p>One click confirms the address and signs you in.</p>
+        <form method="post" action={FORM_PATH}>
+          <input type="hidden" name="token" value={token} />
+          <button type="submit">Confirm my email address</button>
+        </form>
+      </Layout>,
+      200,
+      noStore,
+    );
+  })
+  .post('/verify-email/confirm', bodyLimit({ maxSize: 4096 }), async (c) => {
+    try {
+      // A page of another site must not sign this browser into an account of its choosing.
+      checkOrigin(c);
+      const form = await c.req.parseBody();
+      const token = typeof form.token === 'string' ? form.token : '';
+      const user = await verifyEmail(lifecycleDeps(c), token);
+      const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+      audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
+      await issueCookieSession(c, tokens);
+      return c.html(
+        <Layout title="Email address confirmed">
+          <p>Thank you. Your address is confirmed and this browser is signed in.</p>
+        </Layout>,
+        200,
+        noStore,
+      );
+    } catch (error) {
+      if (!(error instanceof AuthError) || error.status >= 500) throw error;
+      return c.html(
+        <ErrorPage title="Could not confirm the address" message={error.message} />,
+        error.status,
+        noStore,
+      );
+    }
+  });

@@ -1,0 +1,123 @@
+// One error type for the whole service, with a stable machine code from one registry.
+// Codes follow OAuth 2.0 where a standard one exists (RFC 6749 §5.2, RFC 6750 §3.1);
+// src/http/error-response.ts is the one place that renders them as JSON.
+import { safeCause } from './safe-cause.ts';
+
+export const ERRORS = {
+  invalid_request: {
+    status: 400,
+    description: 'The request is missing a parameter or is malformed.',
+  },
+  unsupported_media_type: { status: 415, description: 'Content-Type must be application/json.' },
+  payload_too_large: { status: 413, description: 'The request body is too large.' },
+  invalid_token: { status: 401, description: 'The access token is invalid.' },
+  invalid_credentials: { status: 401, description: 'The email or password is incorrect.' },
+  invalid_grant: {
+    status: 401,
+    description: 'The refresh token is invalid, expired or revoked.',
+  },
+  refresh_token_reused: {
+    status: 401,
+    description: 'This refresh token was already used; the session has been revoked.',
+  },
+  account_disabled: { status: 403, description: 'This account is disabled.' },
+  email_not_verified: {
+    status: 403,
+    description:
+      'Confirm your email address first: follow the link we sent (or ask for a new one).',
+  },
+  invalid_one_time_token: {
+    status: 400,
+    description: 'The link is invalid, expired or already used; ask for a new one.',
+  },
+  current_password_incorrect: { status: 403, description: 'The current password is incorrect.' },
+  email_already_registered: {
+    status: 409,
+    description: 'An account with this email already exists.',
+  },
+  password_invalid_unicode: {
+    status: 400,
+    description: 'The password is not well-formed Unicode (it holds an unpaired UTF-16 surrogate).',
+  },
+  password_too_short: { status: 400, description: 'The password must have at least 8 characters.' },
+  password_too_long: { status: 400, description: 'The password must have at most 128 characters.' },
+  password_too_common: {
+    status: 400,
+    description: 'This password is too common; choose another.',
+  },
+  // RFC 6749 §5.2 (token endpoint) and §4.1.2.1 (authorization endpoint).
+  invalid_client: { status: 401, description: 'Client authentication failed.' },
+  unauthorized_client: {
+    status: 400,
+    description: 'The client is not allowed to use this grant type or redirect URI.',
+  },
+  unsupported_grant_type: { status: 400, description: 'The grant type is not supported.' },
+  invalid_scope: { status: 400, description: 'The requested scope is invalid or too wide.' },
+  unsupported_response_type: { status: 400, description: 'Only response_type=code is supported.' },
+  access_denied: { status: 403, description: 'The request was denied.' },
+  csrf_failed: {
+    status: 403,
+    description: 'CSRF check failed: send X-CSRF-Token from an allowed origin.',
+  },
+  insufficient_scope: { status: 403, description: 'The access token lacks the required scope.' },
+  not_found: { status: 404, description: 'No such resource.' },
+  method_not_allowed: { status: 405, description: 'Method not allowed on this resource.' },
+  rate_limited: { status: 429, description: 'Too many requests; retry after Retry-After seconds.' },
+  turnstile_failed: {
+    status: 400,
+    description: 'The Turnstile challenge was not passed; solve it again.',
+  },
+  server_misconfigured: { status: 500, description: 'The service is misconfigured.' },
+  server_error: { status: 500, description: 'An unexpected error occurred.' },
+  temporarily_unavailable: {
+    status: 503,
+    description: 'A backing store is unreachable; try again shortly.',
+  },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export type ErrorStatus = (typeof ERRORS)[ErrorCode]['status'];
+
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+  /** Extra response headers the error implies (WWW-Authenticate, Retry-After). */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    description?: string,
+    options?: { cause?: unknown; headers?: Record<string, string>; status?: ErrorStatus },
+  ) {
+    super(description ?? ERRORS[code].description, { cause: options?.cause });
+    this.code = code;
+    // A status other than the registry's only where a protocol fixes it: the OAuth token
+    // endpoint answers invalid_grant with 400 (RFC 6749 §5.2), the core API with 401.
+    this.status = options?.status ?? ERRORS[code].status;
+    this.headers = options?.headers ?? {};
+  }
+}
+
+/**
+ * A backing store (Postgres, Redis) could not be reached or answered with a failure. The cause
+ * is kept only as its facts (classes, SQLSTATE, constraint, HTTP status): a driver's message
+ * holds the statement's parameters or the command's arguments (src/shared/safe-cause.ts).
+ */
+export class StoreUnavailableError extends AuthError {
+  readonly store: 'db' | 'redis' | 'turnstile';
+  constructor(store: 'db' | 'redis' | 'turnstile', cause: unknown) {
+    super('temporarily_unavailable', undefined, { cause: safeCause(cause) });
+    this.store = store;
+  }
+}
+
+/** Configuration failed validation; `variables` names every offending variable. */
+export class ConfigError extends AuthError {
+  readonly variables: string[];
+  constructor(issues: { variable: string; problem: string }[]) {
+    super('server_misconfigured', undefined, {});
+    this.variables = issues.map((i) => i.variable);
+    this.message = `invalid configuration: ${issues.map((i) => `${i.variable}: ${i.problem}`).join('; ')}`;
+  }
+}
