@@ -3,34 +3,37 @@
 // Runs hourly; rotation timing comes from KEY_ROTATION_PERIOD, not from the cron expression,
 // so a missed run is simply caught up by the next one.
 import { runAuditRetention } from './audit/purge.ts';
-import { purgeExpiredOneTimeTokens } from './store/one-time-tokens.ts';
-import { purgeExpiredRevocations } from './store/revoked-tokens.ts';
-import { AuditTrail } from './audit/trail.ts';
-import { discoveryUrl, jwksUrl, keyContext } from './compose/key-context.ts';
 import { advanceKeys } from './auth/keys/service.ts';
-import { type Bindings, type Config, loadConfig } from './config/index.ts';
+import { discoveryUrl, jwksUrl } from './compose/key-context.ts';
+import { createServices, type Services } from './compose/services.ts';
+import { type Bindings, loadConfig } from './config/index.ts';
 import { purgeEdgeCache } from './http/edge-cache.ts';
 import { describeCause } from './shared/safe-cause.ts';
-import { drizzleAuditStore } from './store/audit-events.ts';
-import { createStores, type Stores } from './store/index.ts';
-import { RequestTrace } from './shared/trace.ts';
 
 export async function runScheduled(controller: ScheduledController, env: Bindings): Promise<void> {
   const config = loadConfig(env);
   const now = new Date(controller.scheduledTime);
-  const trace = new RequestTrace(`cron-${now.toISOString()}`);
-  const stores = createStores(config, trace);
+  // The run is itself kept alive by waitUntil (src/index.ts): its own background work (the
+  // audit write) is awaited before it ends.
+  const background: Promise<unknown>[] = [];
+  const services = createServices({
+    config,
+    requestId: `cron-${now.toISOString()}`,
+    client: { ip: '', userAgent: '' },
+    keepAlive: (work) => background.push(work),
+  });
   // Independent steps: one failing must neither skip nor hide the other; each is logged.
   const steps = {
-    'key lifecycle step': () => advanceSigningKeys(controller, config, stores, trace, now),
-    'audit retention purge': () =>
-      runAuditRetention(drizzleAuditStore(stores.db), config.audit, now),
-    'one-time token purge': () => purgeExpiredOneTimeTokens(stores.db, now),
+    'key lifecycle step': () => advanceSigningKeys(controller, services, now),
+    'audit retention purge': () => runAuditRetention(services.auditEvents, config.audit, now),
+    'one-time token purge': () => services.housekeeping.purgeOneTimeTokens(now),
     // A revoked token past exp + CLOCK_SKEW no longer verifies: its row has done its job.
     'revoked token purge': () =>
-      purgeExpiredRevocations(stores.db, new Date(now.getTime() - config.clockSkew * 1000)),
+      services.housekeeping.purgeRevocations(new Date(now.getTime() - config.clockSkew * 1000)),
   };
   const outcomes = await Promise.allSettled(Object.values(steps).map((step) => step()));
+  services.flushAudit();
+  await Promise.allSettled(background);
   const names = Object.keys(steps);
   outcomes.forEach((outcome, i) => {
     if (outcome.status === 'fulfilled') return;
@@ -49,19 +52,17 @@ export async function runScheduled(controller: ScheduledController, env: Binding
 
 async function advanceSigningKeys(
   controller: ScheduledController,
-  config: Config,
-  stores: Stores,
-  trace: RequestTrace,
+  services: Services,
   now: Date,
 ): Promise<void> {
-  const result = await advanceKeys(keyContext(config, stores.db), now);
+  const { config } = services;
+  const result = await advanceKeys(services.keys, now);
   if (result.changed) {
     // Replaces this location's copies at once; other locations within KEY_CACHE_TTL (their
     // isolates' key sets no longer match the copies),
     // which the publish lead time already accounts for.
     await purgeEdgeCache([jwksUrl(config.issuer), discoveryUrl(config.issuer)]);
-    const trail = new AuditTrail({ ip: null, userAgent: null, requestId: trace.requestId });
-    trail.record({
+    services.audit.record({
       type: 'key_rotated',
       details: {
         source: 'cron',
@@ -71,7 +72,6 @@ async function advanceSigningKeys(
         states_updated: result.statesUpdated,
       },
     });
-    await trail.flush(drizzleAuditStore(stores.db));
   }
   console.log(
     JSON.stringify({ level: 'info', msg: 'key lifecycle step', cron: controller.cron, ...result }),

@@ -1,54 +1,233 @@
-// Builds the domain services for a request from its config and stores. Routes call these;
-// they never touch Redis or SQL themselves.
-import type { Context } from 'hono';
+// The composition root: the one module that turns a request's config and stores into the
+// domain services its route calls. The HTTP layer builds one `Services` per request
+// (src/http/request-context.ts, as `c.var.services`); the cron handler and the CLIs build theirs
+// the same way. Nothing else creates a store adapter.
+//
+// Every member is built on first use and kept for the request, so a request that needs neither
+// store (JWKS on a warm cache, /openapi.json) opens no client at all, and one that asks for the
+// token service twice builds it once.
+import { emailLimiterKey } from '../abuse/email-key.ts';
+import { retryAfterSeconds } from '../abuse/limiters.ts';
+import type { AuditRecorder } from '../audit/events.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { LifecycleDeps } from '../auth/account-lifecycle.ts';
 import type { AccountDeps } from '../auth/accounts.ts';
-import { keyContext } from './key-context.ts';
+import type { KeyContext } from '../auth/keys/service.ts';
+import { oneTimeTokens } from '../auth/one-time-tokens.ts';
+import type { SessionStore } from '../auth/sessions.ts';
 import type { TokenDeps } from '../auth/token-service.ts';
+import type { UserAdminDeps } from '../auth/user-admin.ts';
+import type { UserSessionStore } from '../auth/user-sessions.ts';
+import type { UserStore } from '../auth/users.ts';
+import type { Config } from '../config/index.ts';
+import { createOutbox, type Outbox } from '../email/outbox.ts';
+import type { AuthorizationCodeStore } from '../oauth/authorization-codes.ts';
+import type { OAuthClientStore } from '../oauth/clients.ts';
 import type { RevocationDeps } from '../oauth/revocations.ts';
-import { redisRevocationCache } from '../store/revocation-cache.ts';
-import { drizzleRevokedTokenLedger } from '../store/revoked-tokens.ts';
+import { RequestTrace } from '../shared/trace.ts';
+import { mailerFor } from '../mailers/index.ts';
+import { type AuditEventStore, drizzleAuditStore } from '../store/audit-events.ts';
+import { redisAuthorizationCodeStore } from '../store/authorization-codes.ts';
+import { checkStores, type StoreHealth } from '../store/health.ts';
+import { createStores, type Stores } from '../store/index.ts';
 import { redisKeySetVersionCounter } from '../store/key-set-version.ts';
+import { drizzleOneTimeTokenStore, purgeExpiredOneTimeTokens } from '../store/one-time-tokens.ts';
+import { drizzleOAuthClientStore } from '../store/oauth-clients.ts';
+import { redisRevocationCache } from '../store/revocation-cache.ts';
+import { drizzleRevokedTokenLedger, purgeExpiredRevocations } from '../store/revoked-tokens.ts';
 import { redisSessionStore } from '../store/sessions.ts';
-import { drizzleUserStore } from '../store/users.ts';
-import type { AppEnv } from '../http/context.ts';
+import { redisUserSessionStore } from '../store/user-sessions.ts';
+import { drizzleUserAdminStore, drizzleUserStore } from '../store/users.ts';
+import { auditSink, later, newTrail } from './background.ts';
+import { keyContext } from './key-context.ts';
+import { type LoginBackoffPort, loginBackoffPort } from './login-backoff.ts';
+import { type RateLimits, rateLimits } from './rate-limits.ts';
+import type { ClientInfo, KeepAlive, RequestScope } from './request-scope.ts';
 
-export function tokenDeps(c: Context<AppEnv>): TokenDeps {
-  const { config, stores } = c.var;
-  return {
+export interface Services {
+  readonly config: Config;
+  readonly requestId: string;
+  /** Who is asking: the client address and user agent. */
+  readonly client: ClientInfo;
+  /** Keeps work alive after the response (ctx.waitUntil): the one way work outlives it. */
+  readonly keepAlive: KeepAlive;
+  /** Time spent in each store, for Server-Timing; carries the request id to the stores. */
+  readonly trace: RequestTrace;
+  /** The request's audit trail; written after the response by `flushAudit()`. */
+  readonly audit: AuditTrail;
+  readonly tokens: TokenDeps;
+  readonly accounts: AccountDeps;
+  readonly lifecycle: LifecycleDeps;
+  readonly userAdmin: UserAdminDeps;
+  readonly userSessions: UserSessionStore;
+  readonly sessions: SessionStore;
+  readonly revocations: RevocationDeps;
+  readonly keys: KeyContext;
+  readonly users: UserStore;
+  readonly oauthClients: OAuthClientStore;
+  readonly authorizationCodes: AuthorizationCodeStore;
+  readonly auditEvents: AuditEventStore;
+  readonly outbox: Outbox;
+  readonly limits: RateLimits;
+  readonly loginBackoff: LoginBackoffPort;
+  /** The cron's purges of rows that can no longer matter. */
+  readonly housekeeping: Housekeeping;
+  /** One cheap call to each store, in parallel. */
+  health(): Promise<{ db: StoreHealth; redis: StoreHealth }>;
+  /** Writes the request's audit trail after the response (nothing when it is empty). */
+  flushAudit(): void;
+}
+
+export interface Housekeeping {
+  /** Deletes one-time tokens expired before `now`; how many went. */
+  purgeOneTimeTokens(now: Date): Promise<number>;
+  /** Deletes revocations of tokens that expired before `before`; how many went. */
+  purgeRevocations(before: Date): Promise<number>;
+}
+
+export function createServices(scope: RequestScope): Services {
+  const { config, requestId } = scope;
+  const trace = new RequestTrace(requestId);
+  const stores: Stores = createStores(config, trace);
+  const prefix = config.redis.keyPrefix;
+  const once = memo();
+
+  const services: Services = {
     config,
-    sessions: redisSessionStore(stores.redis, config.redis.keyPrefix),
-    keys: keyContext(config, stores.db),
-    readKeySetVersion: () => redisKeySetVersionCounter(stores.redis, config.redis.keyPrefix).read(),
+    requestId,
+    client: scope.client,
+    keepAlive: scope.keepAlive,
+    trace,
+    get audit() {
+      return once('audit', () => newTrail(scope));
+    },
+    get users() {
+      return once('users', () => drizzleUserStore(stores.db));
+    },
+    get sessions() {
+      return once('sessions', () => redisSessionStore(stores.redis, prefix));
+    },
+    get userSessions() {
+      return once('userSessions', () => redisUserSessionStore(stores.redis, prefix));
+    },
+    get keys() {
+      return once('keys', () => keyContext(config, stores.db));
+    },
+    get tokens() {
+      return once('tokens', (): TokenDeps => ({
+        config,
+        sessions: services.sessions,
+        keys: services.keys,
+        readKeySetVersion: () => redisKeySetVersionCounter(stores.redis, prefix).read(),
+      }));
+    },
+    get accounts() {
+      return once('accounts', (): AccountDeps => ({
+        config,
+        users: services.users,
+        trace,
+        defer: scope.keepAlive,
+        audit: services.audit,
+      }));
+    },
+    get outbox() {
+      return once('outbox', () =>
+        createOutbox({
+          mailer: mailerFor(config.email),
+          defer: scope.keepAlive,
+          auditSink: auditSink(scope),
+          origin: {
+            ip: scope.client.ip || null,
+            userAgent: scope.client.userAgent || null,
+            requestId,
+          },
+        }),
+      );
+    },
+    get lifecycle() {
+      return once('lifecycle', (): LifecycleDeps => ({
+        config,
+        users: services.users,
+        tokens: oneTimeTokens(drizzleOneTimeTokenStore(stores.db)),
+        sessions: services.userSessions,
+        outbox: services.outbox,
+        audit: services.audit,
+        later: later(scope),
+        mayMail: (email, audit) => mayMail(services, email, audit),
+        trace,
+      }));
+    },
+    get userAdmin() {
+      return once('userAdmin', (): UserAdminDeps => ({
+        config,
+        users: services.users,
+        admin: drizzleUserAdminStore(stores.db),
+        sessions: services.userSessions,
+      }));
+    },
+    get revocations() {
+      return once('revocations', (): RevocationDeps => ({
+        ledger: drizzleRevokedTokenLedger(stores.db),
+        cache: redisRevocationCache(stores.redis, prefix),
+        clockSkew: config.clockSkew,
+        // Audited (and so logged): a Redis that lost its data is an operator's emergency.
+        restored: (count) =>
+          services.audit.record({ type: 'revocations_restored', details: { restored: count } }),
+      }));
+    },
+    get oauthClients() {
+      return once('oauthClients', () => drizzleOAuthClientStore(stores.db));
+    },
+    get authorizationCodes() {
+      return once('authorizationCodes', () => redisAuthorizationCodeStore(stores.redis, prefix));
+    },
+    get auditEvents() {
+      // Reads on the request's own (critical-path) client: the admin API's audit query.
+      return once('auditEvents', () => drizzleAuditStore(stores.db));
+    },
+    get limits() {
+      return once('limits', () => rateLimits(config, requestId, () => stores.limiterRedis));
+    },
+    get loginBackoff() {
+      return once('loginBackoff', () => loginBackoffPort(stores));
+    },
+    get housekeeping() {
+      return once('housekeeping', (): Housekeeping => ({
+        purgeOneTimeTokens: (now) => purgeExpiredOneTimeTokens(stores.db, now),
+        purgeRevocations: (before) => purgeExpiredRevocations(stores.db, before),
+      }));
+    },
+    health: () => checkStores(stores),
+    flushAudit() {
+      const trail = once.peek<AuditTrail>('audit');
+      if (trail && trail.size > 0) scope.keepAlive(trail.flush(auditSink(scope)));
+    },
   };
+  return services;
 }
 
-/** Revocations of sessionless access tokens (src/oauth/revocations.ts). */
-export function revocationDeps(c: Context<AppEnv>): RevocationDeps {
-  const { config, stores } = c.var;
-  return {
-    ledger: drizzleRevokedTokenLedger(stores.db),
-    cache: redisRevocationCache(stores.redis, config.redis.keyPrefix),
-    clockSkew: config.clockSkew,
-    // Audited (and so logged): a Redis that lost its data is an operator's emergency.
-    restored: (count) =>
-      c.var.audit.record({ type: 'revocations_restored', details: { restored: count } }),
-  };
+/**
+ * The per-recipient mail limit. Fails open (with a warning): the mail is what the address's
+ * owner asked for, and the per-address request limits still stand.
+ */
+async function mayMail(services: Services, email: string, audit: AuditRecorder): Promise<boolean> {
+  const key = await emailLimiterKey(services.config.keys.keks, email);
+  const outcome = await services.limits.consumeOpen('mail_recipient', key);
+  if (!outcome || outcome.allowed) return true;
+  audit.record({
+    type: 'rate_limited',
+    details: { limiter: 'mail_recipient', retry_after: retryAfterSeconds(outcome, Date.now()) },
+  });
+  return false;
 }
 
-export function accountDeps(c: Context<AppEnv>): AccountDeps {
-  return {
-    config: c.var.config,
-    users: drizzleUserStore(c.var.stores.db),
-    trace: c.var.trace,
-    defer: (work) => c.executionCtx.waitUntil(work),
-    audit: c.var.audit,
+/** A per-request cache of built members, keyed by name. */
+function memo() {
+  const built = new Map<string, unknown>();
+  const once = <T>(name: string, build: () => T): T => {
+    if (!built.has(name)) built.set(name, build());
+    return built.get(name) as T;
   };
-}
-
-export function clientInfo(c: Context<AppEnv>) {
-  return {
-    // Set by Cloudflare's edge (and by wrangler dev); a client cannot forge it in production.
-    ip: c.req.header('CF-Connecting-IP') ?? '',
-    userAgent: (c.req.header('User-Agent') ?? '').slice(0, 256),
-  };
+  once.peek = <T>(name: string): T | undefined => built.get(name) as T | undefined;
+  return once;
 }

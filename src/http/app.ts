@@ -4,7 +4,6 @@ import { requestId } from 'hono/request-id';
 import { corsForAllowedOrigins } from './browser/cors.ts';
 import { securityHeaders } from './browser/security-headers.ts';
 import { AuthError } from '../shared/errors.ts';
-import { auditTrail } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { renderError } from './error-response.ts';
 import { requestContext } from './request-context.ts';
@@ -30,8 +29,6 @@ export function createApp() {
   // Outermost: every response, errors and preflights included, carries the security headers.
   app.use(securityHeaders());
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
-  // Before everything that may record an event; flushes after the response is complete.
-  app.use(auditTrail());
   app.use(requestContext());
   // Needs the config (the allowlist); answers preflights before any route runs.
   app.use(corsForAllowedOrigins());

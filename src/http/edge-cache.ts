@@ -8,6 +8,7 @@
 // (.wrangler/state): without this check an emergency rotation kept the revoked key published
 // for as long as the entry lived.
 import type { Context } from 'hono';
+import type { AppEnv } from './context.ts';
 import type { JwksCachePolicy } from '../config/index.ts';
 
 export function cacheControl(policy: JwksCachePolicy): string {
@@ -48,8 +49,8 @@ export const SOURCE_VERSION_HEADER = 'X-Edge-Auth-Source-Version';
 /** The one cache key per document, whatever host or query string the request came with. */
 export const edgeCacheKey = (url: string) => new Request(url, { method: 'GET' });
 
-export async function serveEdgeCachedJson(
-  c: Context,
+export async function serveEdgeCachedJson<E extends AppEnv>(
+  c: Context<E>,
   options: {
     cacheUrl: string;
     policy: JwksCachePolicy;
@@ -71,7 +72,7 @@ export async function serveEdgeCachedJson(
         [SOURCE_VERSION_HEADER]: options.version,
       },
     });
-    if (options.policy.edgeTtl > 0) c.executionCtx.waitUntil(cache.put(key, stored.clone()));
+    if (options.policy.edgeTtl > 0) c.var.services.keepAlive(cache.put(key, stored.clone()));
   }
   const etag = stored.headers.get('ETag') ?? '';
   const headers = new Headers(stored.headers);

@@ -12,62 +12,51 @@ import type { Context } from 'hono';
 import { ipLimitKey } from '../abuse/client-ip.ts';
 import { emailLimiterKey } from '../abuse/email-key.ts';
 import {
-  consume,
   type LimitOutcome,
   rateLimitedError,
   rateLimitHeaders,
   retryAfterOf,
 } from '../abuse/limiters.ts';
-import {
-  backoffReady,
-  recordLoginFailure,
-  recordLoginSuccess,
-  releaseAttempt,
-  type Reservation,
-  reserveAttempt,
-  successNeedsWrite,
-} from '../abuse/login-backoff.ts';
+import { type Reservation, successNeedsWrite } from '../abuse/login-backoff.ts';
 import { verifyTurnstile } from '../abuse/turnstile.ts';
 import type { LoginGuard } from '../auth/accounts.ts';
 import { AuthError, StoreUnavailableError } from '../shared/errors.ts';
 import { describeCause } from '../shared/safe-cause.ts';
-import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from '../compose/services.ts';
 
 const failClosed = (cause: unknown) =>
   cause instanceof AuthError ? cause : new StoreUnavailableError('redis', cause);
 
-export function loginGuard(
-  c: Context<AppEnv>,
+export function loginGuard<E extends AppEnv>(
+  c: Context<E>,
   email: string,
   turnstileToken: string | undefined,
   options: { turnstile: boolean } = { turnstile: true },
 ): LoginGuard {
-  const { config, stores } = c.var;
-  const { ip } = clientInfo(c);
+  const { config, services } = c.var;
+  const { ip } = services.client;
+  const backoff = services.loginBackoff;
   const keyOfEmail = emailLimiterKey(config.keys.keks, email);
   let backoffKey = '';
   let reservation: Reservation | undefined;
 
   const limits = async (): Promise<LimitOutcome[]> => {
-    const [emailId, sha] = await Promise.all([keyOfEmail, backoffReady()]);
+    const [emailId, sha] = await Promise.all([keyOfEmail, backoff.ready()]);
     backoffKey = `${config.redis.keyPrefix}lb:${emailId}`;
     // Synchronous from here to the awaits: one auto-pipelined request.
-    const redis = stores.limiterRedis;
     const pending = [
-      consume(redis, config, 'login_ip', ipLimitKey(ip)),
-      consume(redis, config, 'login_email', emailId),
+      services.limits.consume('login_ip', ipLimitKey(ip)),
+      services.limits.consume('login_email', emailId),
     ];
     // The attempt is counted here, before its password is checked, atomically: N parallel
     // attempts see N different counts (src/abuse/login-backoff.ts). A reservation outlives a
     // crashed attempt by at most the time a live one can take: the SQL lookup and the verdict's
     // write (a store timeout each) and the hash.
-    const backoff = reserveAttempt(redis, sha, backoffKey, config.abuse.backoff, {
+    const reserving = backoff.reserve(sha, backoffKey, config.abuse.backoff, {
       now: Date.now(),
       pendingTtlMs: 2 * config.storeTimeoutMs + 5_000,
     });
-    const [outcomes, reserved] = await Promise.all([Promise.all(pending), backoff]);
+    const [outcomes, reserved] = await Promise.all([Promise.all(pending), reserving]);
     reservation = reserved;
     return outcomes.filter((o): o is LimitOutcome => o !== undefined);
   };
@@ -89,7 +78,7 @@ export function loginGuard(
         const refused = outcomes.find((o) => !o.allowed);
         if (refused) {
           const error = rateLimitedError(refused, now);
-          audit(c).record({
+          c.var.services.audit.record({
             type: 'rate_limited',
             details: { limiter: refused.limiter, retry_after: retryAfterOf(error) },
           });
@@ -105,9 +94,7 @@ export function loginGuard(
         // account's budget until its reservation expires.
         if (reservation?.admitted) {
           const { attemptId } = reservation;
-          c.executionCtx.waitUntil(
-            releaseAttempt(stores.redis, backoffKey, attemptId).catch(() => undefined),
-          );
+          c.var.services.keepAlive(backoff.release(backoffKey, attemptId).catch(() => undefined));
         }
         throw error;
       }
@@ -119,15 +106,14 @@ export function loginGuard(
     async failed(userId) {
       try {
         if (!reservation) return;
-        const next = await recordLoginFailure(
-          stores.redis,
+        const next = await backoff.recordFailure(
           backoffKey,
           reservation.attemptId,
           config.abuse.backoff,
           Date.now(),
         );
         if (next.blockedUntil > 0) {
-          audit(c).record({
+          c.var.services.audit.record({
             type: 'login_throttled',
             userId: userId ?? null,
             details: {
@@ -151,8 +137,8 @@ export function loginGuard(
 
     succeeded() {
       if (!reservation || !successNeedsWrite(reservation)) return;
-      c.executionCtx.waitUntil(
-        recordLoginSuccess(stores.redis, backoffKey, reservation.attemptId).catch(() => 0),
+      c.var.services.keepAlive(
+        backoff.recordSuccess(backoffKey, reservation.attemptId).catch(() => 0),
       );
     },
   };
@@ -162,13 +148,17 @@ export function loginGuard(
  * 429 without a password check: the account is backing off, or the attempts already in flight
  * use up what its failures leave (each of them may be the failure that starts the wait).
  */
-function backoffRefusal(c: Context<AppEnv>, reservation: Reservation, now: number): AuthError {
+function backoffRefusal<E extends AppEnv>(
+  c: Context<E>,
+  reservation: Reservation,
+  now: number,
+): AuthError {
   const blocked = reservation.blockedUntil > now;
   const waitMs = blocked
     ? reservation.blockedUntil - now
     : c.var.config.abuse.backoff.baseSeconds * 1000;
   const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-  audit(c).record({
+  c.var.services.audit.record({
     type: 'rate_limited',
     details: {
       limiter: 'login_backoff',

@@ -12,7 +12,7 @@ export const MAX_FORM_BODY = 16 * 1024;
 const tooLarge = () =>
   new AuthError('payload_too_large', `The request body exceeds ${MAX_FORM_BODY} bytes.`);
 
-export async function oauthForm(c: Context<AppEnv>): Promise<Record<string, string>> {
+export async function oauthForm<E extends AppEnv>(c: Context<E>): Promise<Record<string, string>> {
   const type = c.req.header('Content-Type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     throw new AuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');

@@ -1,75 +1,35 @@
 // Rate limits at the HTTP edge. `rateLimit(name)` guards a route by client address (register,
-// password-reset requests). They FAIL OPEN: when Redis errors or the limiter times out the
-// request proceeds and a warning is logged, because refusing every registration while Redis
-// hiccups hurts real users more than a few unthrottled requests. Login is the exception and
-// fails closed (src/http/login-guard.ts): it is what credential stuffing targets. The
+// password-reset requests). They FAIL OPEN (src/compose/rate-limits.ts): when Redis errors or
+// the limiter times out the request proceeds and a warning is logged. Login is the exception
+// and fails closed (src/http/login-guard.ts): it is what credential stuffing targets. The
 // per-session refresh limit is not here: it is counted inside the rotation script
 // (src/store/session-scripts.ts), at no extra round trip, after reuse detection.
-import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
+import type { Context, Next } from 'hono';
 import { ipLimitKey } from '../abuse/client-ip.ts';
 import {
-  consume,
   type LimiterName,
   type LimitOutcome,
   rateLimitedError,
   rateLimitHeaders,
   retryAfterOf,
 } from '../abuse/limiters.ts';
-import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from '../compose/services.ts';
-import { describeCause } from '../shared/safe-cause.ts';
-
-function warnFailOpen(c: Context<AppEnv>, limiter: LimiterName, cause: unknown): void {
-  console.warn(
-    JSON.stringify({
-      level: 'warn',
-      msg: 'rate limiter unavailable; request allowed',
-      limiter,
-      request_id: c.var.requestId,
-      cause: describeCause(cause),
-    }),
-  );
-}
-
-/**
- * Counts one request; undefined when the limit is off or the limiter failed or timed out
- * (fail open, with a warning).
- */
-export async function consumeOpen(
-  c: Context<AppEnv>,
-  name: LimiterName,
-  identifier: string,
-): Promise<LimitOutcome | undefined> {
-  let outcome: LimitOutcome | undefined;
-  try {
-    outcome = await consume(c.var.stores.limiterRedis, c.var.config, name, identifier);
-  } catch (error) {
-    warnFailOpen(c, name, error);
-    return undefined;
-  }
-  if (outcome?.timedOut) {
-    warnFailOpen(c, name, new Error('limiter timed out'));
-    return undefined;
-  }
-  return outcome;
-}
 
 /**
  * Counts the request; throws 429 when over the limit (audited). Fails open; returns the
  * outcome (for the response's RateLimit-* fields) when the limiter answered.
  */
-export async function enforceOpen(
-  c: Context<AppEnv>,
+export async function enforceOpen<E extends AppEnv>(
+  c: Context<E>,
   name: LimiterName,
   identifier: string,
   userId?: string,
 ): Promise<LimitOutcome | undefined> {
-  const outcome = await consumeOpen(c, name, identifier);
+  const { services } = c.var;
+  const outcome = await services.limits.consumeOpen(name, identifier);
   if (outcome && !outcome.allowed) {
     const error = rateLimitedError(outcome, Date.now());
-    audit(c).record({
+    services.audit.record({
       type: 'rate_limited',
       userId: userId ?? null,
       details: { limiter: name, retry_after: retryAfterOf(error) },
@@ -79,15 +39,18 @@ export async function enforceOpen(
   return outcome;
 }
 
-/** Middleware: limits a route per client address (IPv6 by /64). */
+/**
+ * Middleware: limits a route per client address (IPv6 by /64). Generic in the route's env, so
+ * it also runs inside routes whose middleware added variables (the hosted pages' form).
+ */
 export function rateLimit(name: LimiterName) {
-  return createMiddleware<AppEnv>(async function rateLimitByAddress(c, next) {
-    const outcome = await enforceOpen(c, name, ipLimitKey(clientInfo(c).ip));
+  return async function rateLimitByAddress<E extends AppEnv>(c: Context<E>, next: Next) {
+    const outcome = await enforceOpen(c, name, ipLimitKey(c.var.services.client.ip));
     await next();
     if (outcome) {
       for (const [field, value] of Object.entries(rateLimitHeaders([outcome], Date.now()))) {
         c.res.headers.set(field, value);
       }
     }
-  });
+  };
 }

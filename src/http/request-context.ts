@@ -1,9 +1,11 @@
-// Per-request plumbing: config (parsed once per env), the trace, lazily created stores, and
-// the Server-Timing header (RFC-less but W3C Server Timing) on every response, errors included.
+// Per-request plumbing: the config (parsed once per env), the request's services (the
+// composition root, src/compose/services.ts), the Server-Timing header (W3C Server Timing) on
+// every response, errors included, and the audit trail's write once the response is ready.
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import type { ClientInfo, KeepAlive } from '../compose/request-scope.ts';
+import { createServices, type Services } from '../compose/services.ts';
 import { loadConfig } from '../config/index.ts';
-import { createStores } from '../store/index.ts';
-import { RequestTrace } from '../shared/trace.ts';
 import type { AppEnv } from './context.ts';
 import { renderError } from './error-response.ts';
 
@@ -12,19 +14,25 @@ const fmt = (ms: number) => ms.toFixed(2);
 export function requestContext() {
   return createMiddleware<AppEnv>(async function requestContext(c, next) {
     const started = performance.now();
-    const trace = new RequestTrace(c.get('requestId'));
-    c.set('trace', trace);
+    let services: Services | undefined;
     try {
       const config = loadConfig(c.env);
       c.set('config', config);
-      c.set('stores', createStores(config, trace));
+      services = createServices({
+        config,
+        requestId: c.var.requestId,
+        client: clientOf(c),
+        keepAlive: keepAlive(c),
+      });
+      c.set('services', services);
       await next();
     } catch (err) {
       // Errors from later middleware reach app.onError; this catches the config failing here.
       c.res = renderError(err, c);
     } finally {
-      // Runs after onError has produced its response too, so failures are timed as well.
-      const spent = new Map(trace.entries().map((e) => [e.metric, e]));
+      // After onError has produced its response too, so failures are timed and audited as well.
+      services?.flushAudit();
+      const spent = new Map((services?.trace.entries() ?? []).map((e) => [e.metric, e]));
       const parts = [
         'db',
         'redis',
@@ -37,6 +45,25 @@ export function requestContext() {
       setHeader(c, 'Server-Timing', parts.join(', '));
     }
   });
+}
+
+function clientOf(c: Context): ClientInfo {
+  return {
+    // Set by Cloudflare's edge (and by wrangler dev); a client cannot forge it in production.
+    ip: c.req.header('CF-Connecting-IP') ?? '',
+    userAgent: (c.req.header('User-Agent') ?? '').slice(0, 256),
+  };
+}
+
+function keepAlive(c: Context): KeepAlive {
+  return (work) => {
+    try {
+      c.executionCtx.waitUntil(work);
+    } catch {
+      // No ExecutionContext (app.request() in a unit test): the work still runs, unawaited.
+      void work;
+    }
+  };
 }
 
 /** Responses from fetch() or the Cache API have immutable headers; copy those first. */

@@ -4,24 +4,16 @@
 // to an OAuth client on a first-party-only route answers 403 insufficient_scope.
 import { createMiddleware } from 'hono/factory';
 import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-token.ts';
-import { keyContext } from '../compose/key-context.ts';
 import { tokenSettings } from '../auth/token-service.ts';
 import { AuthError } from '../shared/errors.ts';
-import { redisSessionStore } from '../store/sessions.ts';
-import type { AppEnv } from './context.ts';
+import type { EnvWith } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
 
 export type AuthenticatedToken = VerifiedAccessToken['payload'];
 
-/** What requireAuth sets, for the routes behind it. */
-export interface RequireAuthVariables {
+/** What requireAuth sets, for the routes behind it (and only those: see src/http/context.ts). */
+export interface AuthVariables {
   auth: AuthenticatedToken;
-}
-
-declare module 'hono' {
-  interface ContextVariableMap {
-    auth: AuthenticatedToken;
-  }
 }
 
 /** RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token (scheme case-insensitive). */
@@ -55,7 +47,7 @@ export function requireAuth(options: RequireAuthOptions = {}) {
   const checkRevocation = options.revocationCheckedByHandler !== true;
   const anyAudience = options.anyAudience === true;
   const firstParty = options.firstParty === true;
-  return createMiddleware<AppEnv>(async function requireAuth(c, next) {
+  return createMiddleware<EnvWith<AuthVariables>>(async function requireAuth(c, next) {
     const header = c.req.header('Authorization');
     if (!header) {
       // RFC 6750 §3.1: with no credentials at all, the challenge carries no error code.
@@ -65,9 +57,9 @@ export function requireAuth(options: RequireAuthOptions = {}) {
     }
     const match = BEARER.exec(header);
     if (!match?.[1]) throw revoked('The Authorization header is not a Bearer token.');
-    const { config, stores } = c.var;
+    const { config, services } = c.var;
     const now = new Date();
-    const keys = keyContext(config, stores.db);
+    const keys = services.keys;
     const settings = { ...tokenSettings(config), ...(anyAudience ? { audiences: undefined } : {}) };
     const { payload } = await verifyAccessToken(keys, settings, match[1], now);
     if (typeof payload.sid !== 'string') throw revoked('The token is not bound to a session.');
@@ -77,8 +69,7 @@ export function requireAuth(options: RequireAuthOptions = {}) {
       throw new AuthError('insufficient_scope', FIRST_PARTY_REQUIRED);
     }
     if (checkRevocation) {
-      const sessions = redisSessionStore(stores.redis, config.redis.keyPrefix);
-      const state = await sessions.check({
+      const state = await services.sessions.check({
         sub: payload.sub ?? '',
         sid: payload.sid,
         jti: payload.jti,

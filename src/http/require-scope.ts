@@ -6,14 +6,16 @@
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { AuthError } from '../shared/errors.ts';
-import type { AppEnv } from './context.ts';
+import type { MiddlewareHandler } from 'hono';
+import type { EnvWith } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
-import { requireAuth } from './require-auth.ts';
+import { type AuthVariables, requireAuth } from './require-auth.ts';
 
 /** RFC 6749 §3.3 scope-token. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-export function requireScope(...scopes: string[]) {
+/** requireAuth, then the scopes: the routes behind it see `c.var.auth`. */
+export function requireScope(...scopes: string[]): MiddlewareHandler<EnvWith<AuthVariables>> {
   if (scopes.length === 0) throw new Error('requireScope: name at least one scope');
   const bad = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
   if (bad !== undefined) throw new Error(`requireScope: "${bad}" is not an RFC 6749 scope`);
@@ -21,7 +23,7 @@ export function requireScope(...scopes: string[]) {
   const description = `This resource needs the scope "${needed}".`;
   const challenge = `Bearer realm="${BEARER_REALM}", error="insufficient_scope", error_description="${description.replace(/"/g, '')}", scope="${needed}"`;
 
-  const checkScope = createMiddleware<AppEnv>(async function requireScope(c, next) {
+  const checkScope = createMiddleware<EnvWith<AuthVariables>>(async function requireScope(c, next) {
     // RFC 6749 §3.3: the scope claim is a space-delimited, case-sensitive list.
     const granted = new Set(String(c.var.auth.scope ?? '').split(' '));
     if (!scopes.every((scope) => granted.has(scope))) {
@@ -39,10 +41,10 @@ export function requireScope(...scopes: string[]) {
  * `roles` claim. Prefer requireScope for authorisation (scopes are what tokens are for); roles
  * suit routes that mean a person's job, not a permission.
  */
-export function requireRole(...roles: string[]) {
+export function requireRole(...roles: string[]): MiddlewareHandler<EnvWith<AuthVariables>> {
   if (roles.length === 0) throw new Error('requireRole: name at least one role');
   const description = `This resource needs one of the roles: ${roles.join(', ')}.`;
-  const checkRole = createMiddleware<AppEnv>(async function requireRole(c, next) {
+  const checkRole = createMiddleware<EnvWith<AuthVariables>>(async function requireRole(c, next) {
     const held = c.var.auth.roles;
     if (!Array.isArray(held) || !roles.some((role) => held.includes(role))) {
       throw new AuthError('insufficient_scope', description);

@@ -4,16 +4,15 @@
 import type { Context } from 'hono';
 import { TURNSTILE_HEADER, verifyTurnstile } from '../abuse/turnstile.ts';
 import type { AppEnv } from './context.ts';
-import { clientInfo } from '../compose/services.ts';
 
-export const turnstileTokenOf = (
-  c: Context<AppEnv>,
+export const turnstileTokenOf = <E extends AppEnv>(
+  c: Context<E>,
   fromBody: string | undefined,
 ): string | undefined => fromBody ?? c.req.header(TURNSTILE_HEADER);
 
 /** Throws turnstile_failed (400), or 503 when siteverify is unreachable; no-op when off. */
-export async function requireHuman(
-  c: Context<AppEnv>,
+export async function requireHuman<E extends AppEnv>(
+  c: Context<E>,
   fromBody: string | undefined,
 ): Promise<void> {
   const settings = c.var.config.abuse.turnstile;
@@ -21,7 +20,7 @@ export async function requireHuman(
   await verifyTurnstile(
     settings,
     turnstileTokenOf(c, fromBody),
-    clientInfo(c).ip,
+    c.var.services.client.ip,
     c.var.config.storeTimeoutMs,
   );
 }

@@ -13,14 +13,12 @@ import { auditEvents } from '../../src/store/schema.ts';
 import { devMailbox } from '../../src/mailers/dev-mailbox.ts';
 import { EmailSendError, type Mailer, mailerFor } from '../../src/mailers/index.ts';
 import { deliver, type OutboxDeps, sendLater } from '../../src/email/outbox.ts';
-import { outboxFor } from '../../src/compose/request-outbox.ts';
 import { resendMailer } from '../../src/mailers/resend.ts';
 import {
   passwordResetMessage,
   verifyEmailLink,
   verifyEmailMessage,
 } from '../../src/email/templates.ts';
-import { auditTrail } from '../../src/http/audit.ts';
 import type { AppEnv } from '../../src/http/context.ts';
 import { requestContext } from '../../src/http/request-context.ts';
 import { drizzleAuditStore } from '../../src/store/audit-events.ts';
@@ -175,13 +173,15 @@ describe('through a request (outboxFor)', () => {
   // The real middleware chain around a route that mails and answers at once.
   const app = new Hono<AppEnv>()
     .use(requestId({ headerName: 'X-Request-Id' }))
-    .use(auditTrail())
     .use(requestContext())
     .post('/mail', async (c) => {
       const { to } = await c.req.json<{ to: string }>();
-      outboxFor(c).send(verifyEmailMessage(to, { issuer: ISSUER, token: TOKEN, ttlSeconds: 60 }), {
-        userId: null,
-      });
+      c.var.services.outbox.send(
+        verifyEmailMessage(to, { issuer: ISSUER, token: TOKEN, ttlSeconds: 60 }),
+        {
+          userId: null,
+        },
+      );
       return c.json({ queued: true }, 202);
     });
 

@@ -3,7 +3,6 @@
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { auditTrail } from '../../src/http/audit.ts';
 import type { AppEnv } from '../../src/http/context.ts';
 import { renderError } from '../../src/http/error-response.ts';
 import { requestContext } from '../../src/http/request-context.ts';
@@ -13,7 +12,6 @@ import { bearer, newSession } from './auth-fixtures.ts';
 import { send } from './helpers.ts';
 
 const app = new Hono<AppEnv>()
-  .use(auditTrail())
   .use(requestContext())
   .get('/evaluation', requireRole('evaluator', 'admin'), (c) => c.text(`hello ${c.var.auth.sub}`))
   .onError(renderError);

@@ -16,21 +16,20 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { timingSafeEqual } from '../../shared/hmac-keys.ts';
 import { AuthError } from '../../shared/errors.ts';
-import type { AppEnv } from '../context.ts';
+import type { AppEnv, EnvWith } from '../context.ts';
 import { csrfTokenMatches } from './csrf-token.ts';
 import { CSRF_HEADER, csrfCookieOf, refreshCookieOf } from './session-cookies.ts';
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** The refresh cookie's token, set only once the request passed the CSRF checks. */
-    cookieRefreshToken: string | undefined;
-  }
+/** What csrfForCookieSession() sets, for the routes behind it. */
+export interface CookieCsrfVariables {
+  /** The refresh cookie's token once the request passed the CSRF checks; undefined without one. */
+  cookieRefreshToken: string | undefined;
 }
 
 const fail = (why: string) => new AuthError('csrf_failed', `CSRF check failed: ${why}.`);
 
 /** Origin (or, without it, Sec-Fetch-Site) must be this service or an allowed app. */
-export function checkOrigin(c: Context<AppEnv>): void {
+export function checkOrigin<E extends AppEnv>(c: Context<E>): void {
   const origin = c.req.header('Origin');
   const { issuer, browser } = c.var.config;
   if (origin !== undefined) {
@@ -43,20 +42,23 @@ export function checkOrigin(c: Context<AppEnv>): void {
 }
 
 export function csrfForCookieSession() {
-  return createMiddleware<AppEnv>(async function csrfForCookieSession(c, next) {
-    const refreshToken = refreshCookieOf(c);
-    if (refreshToken === undefined) return next();
-    checkOrigin(c);
-    const header = c.req.header(CSRF_HEADER);
-    if (!header) throw fail(`the ${CSRF_HEADER} header is missing`);
-    const cookie = csrfCookieOf(c);
-    if (!cookie || !timingSafeEqual(header, cookie)) {
-      throw fail(`the ${CSRF_HEADER} header does not match the CSRF cookie`);
-    }
-    if (!(await csrfTokenMatches(header, refreshToken, c.var.config.keys.keks))) {
-      throw fail(`the ${CSRF_HEADER} header does not belong to this session`);
-    }
-    c.set('cookieRefreshToken', refreshToken);
-    await next();
-  });
+  return createMiddleware<EnvWith<CookieCsrfVariables>>(
+    async function csrfForCookieSession(c, next) {
+      const refreshToken = refreshCookieOf(c);
+      c.set('cookieRefreshToken', undefined);
+      if (refreshToken === undefined) return next();
+      checkOrigin(c);
+      const header = c.req.header(CSRF_HEADER);
+      if (!header) throw fail(`the ${CSRF_HEADER} header is missing`);
+      const cookie = csrfCookieOf(c);
+      if (!cookie || !timingSafeEqual(header, cookie)) {
+        throw fail(`the ${CSRF_HEADER} header does not match the CSRF cookie`);
+      }
+      if (!(await csrfTokenMatches(header, refreshToken, c.var.config.keys.keks))) {
+        throw fail(`the ${CSRF_HEADER} header does not belong to this session`);
+      }
+      c.set('cookieRefreshToken', refreshToken);
+      await next();
+    },
+  );
 }

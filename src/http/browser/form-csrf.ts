@@ -18,14 +18,13 @@ import { createMiddleware } from 'hono/factory';
 import { toBase64Url } from '../../shared/base64url.ts';
 import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
 import { AuthError } from '../../shared/errors.ts';
-import type { AppEnv } from '../context.ts';
+import type { AppEnv, EnvWith } from '../context.ts';
 import { checkOrigin } from './csrf.ts';
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** The fields of a hosted-page form POST that passed verifiedForm() (strings only). */
-    pageForm: Record<string, string>;
-  }
+/** What verifiedForm() sets, for the routes behind it. */
+export interface PageFormVariables {
+  /** The fields of a hosted-page form POST that passed verifiedForm() (strings only). */
+  pageForm: Record<string, string>;
 }
 
 /** The hidden field every hosted-page form carries. */
@@ -39,12 +38,12 @@ const VALUE = /^[A-Za-z0-9_-]{43}$/;
 const fail = (why: string) =>
   new AuthError('csrf_failed', `This form could not be accepted: ${why}.`);
 
-const cookieOf = (c: Context<AppEnv>): string | undefined => {
+const cookieOf = <E extends AppEnv>(c: Context<E>): string | undefined => {
   const value = getCookie(c, COOKIE, 'host');
   return value && VALUE.test(value) ? value : undefined;
 };
 
-function newestKek(c: Context<AppEnv>): Uint8Array<ArrayBuffer> {
+function newestKek<E extends AppEnv>(c: Context<E>): Uint8Array<ArrayBuffer> {
   const kek = c.var.config.keys.keks[0];
   if (!kek) throw new Error('no key-encryption key configured');
   return kek.raw;
@@ -54,7 +53,7 @@ function newestKek(c: Context<AppEnv>): Uint8Array<ArrayBuffer> {
 const issued = new WeakMap<Request, Promise<string>>();
 
 /** The `csrf` value for this browser's forms; sets the form cookie when it has none. */
-export function formCsrfToken(c: Context<AppEnv>): Promise<string> {
+export function formCsrfToken<E extends AppEnv>(c: Context<E>): Promise<string> {
   let token = issued.get(c.req.raw);
   if (!token) {
     let value = cookieOf(c);
@@ -75,7 +74,11 @@ export function formCsrfToken(c: Context<AppEnv>): Promise<string> {
   return token;
 }
 
-async function tokenMatches(c: Context<AppEnv>, cookie: string, sent: string): Promise<boolean> {
+async function tokenMatches<E extends AppEnv>(
+  c: Context<E>,
+  cookie: string,
+  sent: string,
+): Promise<boolean> {
   // Any configured KEK: a form rendered just before a KEK rotation still posts.
   let genuine = false;
   for (const kek of c.var.config.keys.keks) {
@@ -90,7 +93,7 @@ async function tokenMatches(c: Context<AppEnv>, cookie: string, sent: string): P
  * limits, so a forged post does not spend the victim's budget.
  */
 export function verifiedForm() {
-  return createMiddleware<AppEnv>(async function verifiedForm(c, next) {
+  return createMiddleware<EnvWith<PageFormVariables>>(async function verifiedForm(c, next) {
     checkOrigin(c);
     let body: Record<string, unknown>;
     try {

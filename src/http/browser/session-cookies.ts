@@ -24,11 +24,18 @@ export const TRANSPORT_HEADER = 'X-Token-Transport';
 /** What a cookie-mode login or refresh answers: the pair minus the refresh token. */
 export type CookieSessionBody = Omit<TokenPair, 'refresh_token'> & { csrf_token: string };
 
-export function wantsCookieTransport(c: Context<AppEnv>, useCookie: boolean | undefined): boolean {
+export function wantsCookieTransport<E extends AppEnv>(
+  c: Context<E>,
+  useCookie: boolean | undefined,
+): boolean {
   return useCookie === true || c.req.header(TRANSPORT_HEADER)?.trim().toLowerCase() === 'cookie';
 }
 
-const options = (c: Context<AppEnv>, maxAge: number, httpOnly: boolean): CookieOptions => ({
+const options = <E extends AppEnv>(
+  c: Context<E>,
+  maxAge: number,
+  httpOnly: boolean,
+): CookieOptions => ({
   prefix: 'secure',
   path: COOKIE_PATH,
   secure: true,
@@ -38,15 +45,15 @@ const options = (c: Context<AppEnv>, maxAge: number, httpOnly: boolean): CookieO
 });
 
 /** The refresh token in the request's cookie, if any (checked by csrfForCookieSession()). */
-export const refreshCookieOf = (c: Context<AppEnv>): string | undefined =>
+export const refreshCookieOf = <E extends AppEnv>(c: Context<E>): string | undefined =>
   getCookie(c, REFRESH_COOKIE, 'secure') || undefined;
 
-export const csrfCookieOf = (c: Context<AppEnv>): string | undefined =>
+export const csrfCookieOf = <E extends AppEnv>(c: Context<E>): string | undefined =>
   getCookie(c, CSRF_COOKIE, 'secure') || undefined;
 
 /** Puts the refresh token and its CSRF token in cookies; returns the body to answer with. */
-export async function issueCookieSession(
-  c: Context<AppEnv>,
+export async function issueCookieSession<E extends AppEnv>(
+  c: Context<E>,
   tokens: TokenPair,
 ): Promise<CookieSessionBody> {
   const { refresh_token: refreshToken, ...rest } = tokens;
@@ -57,7 +64,7 @@ export async function issueCookieSession(
 }
 
 /** Expires both cookies (logout, or a refresh token the server no longer accepts). */
-export function clearSessionCookies(c: Context<AppEnv>): void {
+export function clearSessionCookies<E extends AppEnv>(c: Context<E>): void {
   deleteCookie(c, REFRESH_COOKIE, options(c, 0, true));
   deleteCookie(c, CSRF_COOKIE, options(c, 0, false));
 }

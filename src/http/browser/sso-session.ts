@@ -12,13 +12,12 @@ import type { SessionClaims } from '../../auth/sessions.ts';
 import { sessionIdOf, startSession } from '../../auth/token-service.ts';
 import type { UserRecord } from '../../auth/users.ts';
 import type { AppEnv } from '../context.ts';
-import { clientInfo, tokenDeps } from '../../compose/services.ts';
 
 const COOKIE = 'ea_sso';
 const INFO = 'edge-auth hosted-pages sign-in v2';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const cookieOptions = (c: Context<AppEnv>, maxAge: number) =>
+const cookieOptions = <E extends AppEnv>(c: Context<E>, maxAge: number) =>
   ({
     prefix: 'host',
     path: '/',
@@ -29,12 +28,12 @@ const cookieOptions = (c: Context<AppEnv>, maxAge: number) =>
   }) as const;
 
 /** Starts a session for `user` and signs this browser into it; returns the session id. */
-export async function startBrowserSession(
-  c: Context<AppEnv>,
+export async function startBrowserSession<E extends AppEnv>(
+  c: Context<E>,
   user: Pick<UserRecord, 'id' | 'email' | 'roles' | 'securityEpoch'>,
 ): Promise<string> {
   const { config } = c.var;
-  const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+  const tokens = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
   const sid = sessionIdOf(tokens);
   if (!sid) throw new Error('session id missing from a fresh access token');
   const kek = config.keys.keks[0];
@@ -46,8 +45,8 @@ export async function startBrowserSession(
 }
 
 /** The live session this browser is signed into, if any. */
-export async function browserSessionOf(
-  c: Context<AppEnv>,
+export async function browserSessionOf<E extends AppEnv>(
+  c: Context<E>,
 ): Promise<(SessionClaims & { epoch: number }) | undefined> {
   const value = getCookie(c, COOKIE, 'host');
   if (!value) return undefined;
@@ -58,10 +57,10 @@ export async function browserSessionOf(
     if (timingSafeEqual(mac, await hmacBase64Url(kek.raw, INFO, `${uid}.${sid}`))) genuine = true;
   }
   if (!genuine) return undefined;
-  return tokenDeps(c).sessions.read(uid, sid);
+  return c.var.services.tokens.sessions.read(uid, sid);
 }
 
 /** Forgets the cookie (the caller revokes the session when that is meant). */
-export function clearBrowserSession(c: Context<AppEnv>): void {
+export function clearBrowserSession<E extends AppEnv>(c: Context<E>): void {
   deleteCookie(c, COOKIE, cookieOptions(c, 0));
 }

@@ -3,9 +3,7 @@
 import { Hono } from 'hono';
 import { formCsrfToken } from '../browser/form-csrf.ts';
 import { browserSessionOf, clearBrowserSession } from '../browser/sso-session.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
-import { userSessionStore } from '../../compose/user-services.ts';
 import { AccountPage } from '../pages/account.tsx';
 import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, pageError, withPageHeaders } from './page-kit.tsx';
 
@@ -19,7 +17,7 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
     const session = await browserSessionOf(c);
     if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
     const [sessions, csrf] = await Promise.all([
-      userSessionStore(c).list(session.uid),
+      c.var.services.userSessions.list(session.uid),
       formCsrfToken(c),
     ]);
     return c.html(
@@ -37,9 +35,9 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
     if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
     const id = c.req.param('id').slice(0, 64);
     // Another user's session id is refused like an ended one; a second click just comes back.
-    if (await userSessionStore(c).revokeOwn(session.uid, id)) {
+    if (await c.var.services.userSessions.revokeOwn(session.uid, id)) {
       const current = id === session.sid;
-      audit(c).record({
+      c.var.services.audit.record({
         type: 'session_revoked',
         userId: session.uid,
         sessionId: id,
@@ -55,8 +53,8 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
   .post('/logout', ...form, async (c) => {
     const session = await browserSessionOf(c);
     if (session) {
-      await userSessionStore(c).revokeOwn(session.uid, session.sid);
-      audit(c).record({ type: 'logout', userId: session.uid, sessionId: session.sid });
+      await c.var.services.userSessions.revokeOwn(session.uid, session.sid);
+      c.var.services.audit.record({ type: 'logout', userId: session.uid, sessionId: session.sid });
     }
     clearBrowserSession(c);
     return c.redirect('/login', 303);
@@ -64,8 +62,8 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
   .post('/logout-all', ...form, async (c) => {
     const session = await browserSessionOf(c);
     if (session) {
-      const ended = await userSessionStore(c).revokeAll(session.uid);
-      audit(c).record({
+      const ended = await c.var.services.userSessions.revokeAll(session.uid);
+      c.var.services.audit.record({
         type: 'logout_all',
         userId: session.uid,
         sessionId: session.sid,

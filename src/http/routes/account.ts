@@ -13,14 +13,11 @@ import {
 import { EmailSchema } from '../../auth/email.ts';
 import { sessionIdOf, startSession } from '../../auth/token-service.ts';
 import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { jsonBody } from '../json-body.ts';
-import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
 import { loginGuard } from '../login-guard.ts';
 import { rateLimit } from '../rate-limit.ts';
 import { requireAuth } from '../require-auth.ts';
-import { clientInfo, tokenDeps } from '../../compose/services.ts';
 import { requireHuman } from '../turnstile.ts';
 import {
   ErrorResponses,
@@ -157,15 +154,24 @@ const deleteRoute = createRoute({
 
 export const accountRoutes = new OpenAPIHono<AppEnv>()
   .openapi(verifyRoute, async (c) => {
-    const user = await verifyEmail(lifecycleDeps(c), c.req.valid('json').token);
-    const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
-    audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
+    const user = await verifyEmail(c.var.services.lifecycle, c.req.valid('json').token);
+    const tokens = await startSession(
+      c.var.services.tokens,
+      user,
+      c.var.services.client,
+      new Date(),
+    );
+    c.var.services.audit.record({
+      type: 'login_success',
+      userId: user.id,
+      sessionId: sessionIdOf(tokens),
+    });
     return c.json(tokens, 200, noStore);
   })
   .openapi(resendRoute, async (c) => {
     const body = c.req.valid('json');
     await requireHuman(c, body.turnstile_token);
-    resendVerification(lifecycleDeps(c), body.email);
+    resendVerification(c.var.services.lifecycle, body.email);
     return c.json(
       accepted('If the address has an unverified account, a new link is on its way.'),
       202,
@@ -175,7 +181,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
   .openapi(resetRoute, async (c) => {
     const body = c.req.valid('json');
     await requireHuman(c, body.turnstile_token);
-    requestPasswordReset(lifecycleDeps(c), body.email);
+    requestPasswordReset(c.var.services.lifecycle, body.email);
     return c.json(
       accepted('If the address has an account, a reset link is on its way.'),
       202,
@@ -184,13 +190,13 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(confirmRoute, async (c) => {
     const body = c.req.valid('json');
-    await confirmPasswordReset(lifecycleDeps(c), body.token, body.new_password);
+    await confirmPasswordReset(c.var.services.lifecycle, body.token, body.new_password);
     return c.body(null, 204, noStore);
   })
   .openapi(changeRoute, async (c) => {
     const body = c.req.valid('json');
     await changePassword(
-      lifecycleDeps(c),
+      c.var.services.lifecycle,
       { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
       { current: body.current_password, next: body.new_password },
       (email) => loginGuard(c, email, undefined, { turnstile: false }),
@@ -199,7 +205,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(deleteRoute, async (c) => {
     await deleteOwnAccount(
-      lifecycleDeps(c),
+      c.var.services.lifecycle,
       { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
       c.req.valid('json').password,
       (email) => loginGuard(c, email, undefined, { turnstile: false }),

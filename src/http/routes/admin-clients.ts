@@ -4,8 +4,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
-import type { AppEnv } from '../context.ts';
+import type { AppEnv, EnvWith } from '../context.ts';
+import type { AuthVariables } from '../require-auth.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
 import {
@@ -16,7 +16,6 @@ import {
   type OAuthClientStore,
   parseNewClient,
 } from '../../oauth/clients.ts';
-import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
 import { ErrorResponses, json } from './schemas.ts';
 
 const noStore = { 'Cache-Control': 'no-store' } as const;
@@ -70,7 +69,7 @@ const FIELD_NAMES = {
   refreshTokenTtl: 'refresh_token_ttl',
 } as const;
 
-const store = (c: Context<AppEnv>): OAuthClientStore => drizzleOAuthClientStore(c.var.stores.db);
+const store = <E extends AppEnv>(c: Context<E>): OAuthClientStore => c.var.services.oauthClients;
 
 const IdParam = z.object({
   id: z
@@ -194,13 +193,16 @@ const deleteRoute = createRoute({
   },
 });
 
-const actor = (c: Context<AppEnv>) => ({ userId: c.var.auth.sub, sessionId: c.var.auth.sid });
+const actor = (c: Context<EnvWith<AuthVariables>>) => ({
+  userId: c.var.auth.sub,
+  sessionId: c.var.auth.sid,
+});
 const notFound = () => new AuthError('not_found', 'No such client.');
 
 export const adminClientRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const clients = await store(c).list();
-    audit(c).record({
+    c.var.services.audit.record({
       type: 'admin_client_listed',
       ...actor(c),
       details: { returned: clients.length, source: 'api' },
@@ -211,7 +213,11 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid('param');
     const found = await store(c).find(id);
     if (!found) throw notFound();
-    audit(c).record({ type: 'admin_client_read', ...actor(c), details: { target: id } });
+    c.var.services.audit.record({
+      type: 'admin_client_read',
+      ...actor(c),
+      details: { target: id },
+    });
     const { secretHash: _, ...client } = found;
     return c.json(view(client), 200, noStore);
   })
@@ -242,7 +248,7 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
       throw new AuthError('invalid_request', error.message, { status: 409 });
     }
     const { client, secret } = created;
-    audit(c).record({
+    c.var.services.audit.record({
       type: 'admin_client_created',
       ...actor(c),
       details: {
@@ -266,7 +272,7 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
       if (!(await clients.find(id))) throw notFound();
       throw new AuthError('invalid_request', 'A public client has no secret to rotate.');
     }
-    audit(c).record({
+    c.var.services.audit.record({
       type: 'admin_client_secret_rotated',
       ...actor(c),
       details: { target: id, source: 'api' },
@@ -276,7 +282,7 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
     if (!(await store(c).delete(id))) throw notFound();
-    audit(c).record({
+    c.var.services.audit.record({
       type: 'admin_client_deleted',
       ...actor(c),
       details: { target: id, source: 'api' },

@@ -14,16 +14,13 @@ import {
   revokeSessions,
   setDisabled,
   setRoles,
-  type UserAdminDeps,
 } from '../../auth/user-admin.ts';
 import type { UserRecord } from '../../auth/users.ts';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
-import type { AppEnv } from '../context.ts';
+import type { AppEnv, EnvWith } from '../context.ts';
+import type { AuthVariables } from '../require-auth.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
-import { userSessionStore } from '../../compose/user-services.ts';
-import { drizzleUserAdminStore, drizzleUserStore } from '../../store/users.ts';
 import { ErrorResponses, json } from './schemas.ts';
 
 const noStore = { 'Cache-Control': 'no-store' } as const;
@@ -49,16 +46,6 @@ const view = (user: UserRecord) => ({
   disabled_at: user.disabledAt?.toISOString() ?? null,
   created_at: user.createdAt.toISOString(),
 });
-
-function deps(c: Context<AppEnv>): UserAdminDeps {
-  const { db } = c.var.stores;
-  return {
-    config: c.var.config,
-    users: drizzleUserStore(db),
-    admin: drizzleUserAdminStore(db),
-    sessions: userSessionStore(c),
-  };
-}
 
 const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const admin = { tags: ['Admin'], security: [{ bearerAuth: [] }] };
@@ -206,7 +193,10 @@ const deleteRoute = createRoute({
 });
 
 /** The acting admin and the target, on every admin event. */
-const actor = (c: Context<AppEnv>) => ({ userId: c.var.auth.sub, sessionId: c.var.auth.sid });
+const actor = (c: Context<EnvWith<AuthVariables>>) => ({
+  userId: c.var.auth.sub,
+  sessionId: c.var.auth.sid,
+});
 
 export const adminUserRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
@@ -216,10 +206,10 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
     if (cursor !== undefined && afterEmail === undefined) {
       throw new AuthError('invalid_request', 'Malformed cursor.');
     }
-    const rows = await deps(c).admin.list({ query, afterEmail, limit: limit + 1 });
+    const rows = await c.var.services.userAdmin.admin.list({ query, afterEmail, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    audit(c).record({
+    c.var.services.audit.record({
       type: 'admin_users_listed',
       ...actor(c),
       details: { search: query !== undefined, returned: page.length },
@@ -235,14 +225,14 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const user = await getUser(deps(c), id);
-    audit(c).record({ type: 'admin_user_read', ...actor(c), details: { target: id } });
+    const user = await getUser(c.var.services.userAdmin, id);
+    c.var.services.audit.record({ type: 'admin_user_read', ...actor(c), details: { target: id } });
     return c.json(view(user), 200, noStore);
   })
   .openapi(createUserRoute, async (c) => {
     const body = c.req.valid('json');
-    const user = await createUser(deps(c), body);
-    audit(c).record({
+    const user = await createUser(c.var.services.userAdmin, body);
+    c.var.services.audit.record({
       type: 'admin_user_created',
       ...actor(c),
       details: { target: user.id, roles: user.roles, source: 'api' },
@@ -251,8 +241,12 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(rolesRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { user, previous, sessions } = await setRoles(deps(c), id, c.req.valid('json').roles);
-    audit(c).record({
+    const { user, previous, sessions } = await setRoles(
+      c.var.services.userAdmin,
+      id,
+      c.req.valid('json').roles,
+    );
+    c.var.services.audit.record({
       type: 'admin_roles_set',
       ...actor(c),
       details: { target: id, roles: user.roles, previous, sessions_updated: sessions },
@@ -261,8 +255,8 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(stateRoute('disable'), async (c) => {
     const { id } = c.req.valid('param');
-    const { user, sessions } = await setDisabled(deps(c), id, true);
-    audit(c).record({
+    const { user, sessions } = await setDisabled(c.var.services.userAdmin, id, true);
+    c.var.services.audit.record({
       type: 'admin_user_disabled',
       ...actor(c),
       details: { target: id, sessions_revoked: sessions },
@@ -271,14 +265,18 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(stateRoute('enable'), async (c) => {
     const { id } = c.req.valid('param');
-    const { user } = await setDisabled(deps(c), id, false);
-    audit(c).record({ type: 'admin_user_enabled', ...actor(c), details: { target: id } });
+    const { user } = await setDisabled(c.var.services.userAdmin, id, false);
+    c.var.services.audit.record({
+      type: 'admin_user_enabled',
+      ...actor(c),
+      details: { target: id },
+    });
     return c.json(view(user), 200, noStore);
   })
   .openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const revoked = await revokeSessions(deps(c), id);
-    audit(c).record({
+    const revoked = await revokeSessions(c.var.services.userAdmin, id);
+    c.var.services.audit.record({
       type: 'admin_sessions_revoked',
       ...actor(c),
       details: { target: id, sessions_revoked: revoked },
@@ -287,8 +285,8 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { sessions } = await deleteUser(deps(c), id);
-    audit(c).record({
+    const { sessions } = await deleteUser(c.var.services.userAdmin, id);
+    c.var.services.audit.record({
       type: 'admin_user_deleted',
       ...actor(c),
       details: { target: id, sessions_revoked: sessions, source: 'api' },

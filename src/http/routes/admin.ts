@@ -2,7 +2,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { readAuditPage } from '../../audit/read.ts';
 import type { AppEnv } from '../context.ts';
-import { audit, auditEventStore } from '../audit.ts';
 import { requireScope } from '../require-scope.ts';
 import { ErrorResponses, json } from './schemas.ts';
 
@@ -66,14 +65,14 @@ const auditRoute = createRoute({
 
 export const adminRoutes = new OpenAPIHono<AppEnv>().openapi(auditRoute, async (c) => {
   const query = c.req.valid('query');
-  const page = await readAuditPage(auditEventStore(c), {
+  const page = await readAuditPage(c.var.services.auditEvents, {
     userId: query.user_id,
     type: query.type,
     since: query.since ? new Date(query.since) : undefined,
     cursor: query.cursor,
     limit: query.limit,
   });
-  audit(c).record({
+  c.var.services.audit.record({
     type: 'admin_audit_read',
     userId: c.var.auth.sub,
     sessionId: c.var.auth.sid,

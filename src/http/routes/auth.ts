@@ -19,16 +19,12 @@ import {
   wantsCookieTransport,
 } from '../browser/session-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { jsonBody } from '../json-body.ts';
-import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
 import { loginGuard } from '../login-guard.ts';
 import { rateLimit } from '../rate-limit.ts';
 import { requireAuth } from '../require-auth.ts';
 import { requireHuman, turnstileTokenOf } from '../turnstile.ts';
-import { accountDeps, clientInfo, tokenDeps } from '../../compose/services.ts';
-import { drizzleUserStore } from '../../store/users.ts';
 import { AcceptedSchema } from './account.ts';
 import {
   CookieSessionSchema,
@@ -192,29 +188,33 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const body = c.req.valid('json');
     await requireHuman(c, body.turnstile_token);
     if (c.var.config.email.requireVerification) {
-      await registerPendingVerification(lifecycleDeps(c), body);
+      await registerPendingVerification(c.var.services.lifecycle, body);
       const message = 'Check your inbox: follow the link we sent to finish signing up.';
       return c.json({ status: 'accepted' as const, message }, 202, noStore);
     }
-    const user = await register(accountDeps(c), body);
-    audit(c).record({ type: 'register', userId: user.id });
+    const user = await register(c.var.services.accounts, body);
+    c.var.services.audit.record({ type: 'register', userId: user.id });
     return c.json({ user_id: user.id, email: user.email }, 201, noStore);
   })
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid('json');
     const guard = loginGuard(c, body.email, turnstileTokenOf(c, body.turnstile_token));
-    let user = await authenticate(accountDeps(c), body, guard);
+    let user = await authenticate(c.var.services.accounts, body, guard);
     let tokens;
     try {
-      tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+      tokens = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
     } catch (error) {
       if (!(error instanceof StaleLoginError)) throw error;
       // A disable, role or password change landed while we checked the password: start over
       // from the user's new state (a second refusal is a 503).
-      user = await authenticate(accountDeps(c), body, guard);
-      tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+      user = await authenticate(c.var.services.accounts, body, guard);
+      tokens = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
     }
-    audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
+    c.var.services.audit.record({
+      type: 'login_success',
+      userId: user.id,
+      sessionId: sessionIdOf(tokens),
+    });
     return wantsCookieTransport(c, body.use_cookie)
       ? c.json(await issueCookieSession(c, tokens), 200, noStore)
       : c.json(tokens, 200, noStore);
@@ -232,14 +232,14 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     }
     let outcome: Awaited<ReturnType<typeof refreshSession>>;
     try {
-      outcome = await refreshSession(tokenDeps(c), presented, new Date());
+      outcome = await refreshSession(c.var.services.tokens, presented, new Date());
     } catch (error) {
       // A cookie the server no longer accepts would only fail again: the browser drops it.
       if (fromCookie && error instanceof AuthError && error.code === 'invalid_grant') {
         clearSessionCookies(c);
       }
       if (error instanceof RefreshLimitedError) {
-        audit(c).record({
+        c.var.services.audit.record({
           type: 'rate_limited',
           userId: null,
           details: { limiter: 'refresh_session', retry_after: error.retryAfter },
@@ -248,7 +248,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       throw error;
     }
     if (outcome.kind === 'reused') {
-      audit(c).record({
+      c.var.services.audit.record({
         type: 'refresh_reuse_detected',
         userId: outcome.uid,
         sessionId: outcome.sid,
@@ -256,7 +256,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       if (fromCookie) clearSessionCookies(c);
       throw new AuthError('refresh_token_reused');
     }
-    audit(c).record({
+    c.var.services.audit.record({
       type: 'refresh',
       userId: outcome.session.uid,
       sessionId: outcome.session.sid,
@@ -270,16 +270,20 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     // needs no work of its own; the body is only validated.
     const fromCookie = c.var.cookieRefreshToken;
     try {
-      await endSession(tokenDeps(c), c.var.auth, new Date());
+      await endSession(c.var.services.tokens, c.var.auth, new Date());
     } finally {
       // Logging out forgets the cookies, even when the session had already ended.
       if (fromCookie) clearSessionCookies(c);
     }
-    audit(c).record({ type: 'logout', userId: c.var.auth.sub, sessionId: c.var.auth.sid });
+    c.var.services.audit.record({
+      type: 'logout',
+      userId: c.var.auth.sub,
+      sessionId: c.var.auth.sid,
+    });
     return c.body(null, 204, noStore);
   })
   .openapi(meRoute, async (c) => {
-    const user = await drizzleUserStore(c.var.stores.db).findById(c.var.auth.sub);
+    const user = await c.var.services.users.findById(c.var.auth.sub);
     // The session is alive (requireAuth checked) but the user row is gone: treat as revoked.
     if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
     return c.json(

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../context.ts';
-import { checkStores } from '../../store/health.ts';
 
 const StoreHealth = z.object({
   ok: z.boolean(),
@@ -35,7 +34,7 @@ const route = createRoute({
 });
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
-  const { db, redis } = await checkStores(c.var.stores);
+  const { db, redis } = await c.var.services.health();
   const failing = (['db', 'redis'] as const).filter((store) => !{ db, redis }[store].ok);
   c.header('Cache-Control', 'no-store');
   if (failing.length > 0) {

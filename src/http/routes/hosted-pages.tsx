@@ -25,12 +25,9 @@ import {
   startBrowserSession,
 } from '../browser/sso-session.ts';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
-import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
 import { loginGuard } from '../login-guard.ts';
 import { rateLimit } from '../rate-limit.ts';
-import { accountDeps } from '../../compose/services.ts';
 import { requireHuman } from '../turnstile.ts';
 import {
   ResetConfirmPage,
@@ -70,9 +67,13 @@ const tooLong = (password: string) => password.length > 1024;
  * that starts with a form submission is held to the submitting page's CSP `form-action
  * 'self'`, which (rightly) does not list the client. A refresh is a new navigation.
  */
-async function signIn(c: Context<AppEnv>, user: UserRecord, returnTo: string): Promise<Response> {
+async function signIn<E extends AppEnv>(
+  c: Context<E>,
+  user: UserRecord,
+  returnTo: string,
+): Promise<Response> {
   const sessionId = await startBrowserSession(c, user);
-  audit(c).record({ type: 'login_success', userId: user.id, sessionId });
+  c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId });
   if (!returnTo.startsWith('/oauth/authorize?')) return c.redirect(returnTo, 303);
   return c.html(
     html`<!doctype html>
@@ -126,13 +127,17 @@ hostedPages
     try {
       const guard = loginGuard(c, email.data, c.var.pageForm[TURNSTILE_FIELD]);
       const credentials = { email: email.data, password };
-      const user = await authenticate(accountDeps(c), credentials, guard);
+      const user = await authenticate(c.var.services.accounts, credentials, guard);
       try {
         return await signIn(c, user, returnTo);
       } catch (error) {
         if (!(error instanceof StaleLoginError)) throw error;
         // The account changed while we checked the password: once more from its new state.
-        return await signIn(c, await authenticate(accountDeps(c), credentials, guard), returnTo);
+        return await signIn(
+          c,
+          await authenticate(c.var.services.accounts, credentials, guard),
+          returnTo,
+        );
       }
     } catch (error) {
       if (!showable(error)) throw error;
@@ -171,11 +176,11 @@ hostedPages
       await requireHuman(c, c.var.pageForm[TURNSTILE_FIELD]);
       if (c.var.config.email.requireVerification) {
         // The same page whether or not the address already had an account (as the API's 202).
-        await registerPendingVerification(lifecycleDeps(c), input);
+        await registerPendingVerification(c.var.services.lifecycle, input);
         return c.html(<CheckInboxPage />);
       }
-      const user = await register(accountDeps(c), input);
-      audit(c).record({ type: 'register', userId: user.id });
+      const user = await register(c.var.services.accounts, input);
+      c.var.services.audit.record({ type: 'register', userId: user.id });
       return await signIn(c, user, returnTo);
     } catch (error) {
       if (!showable(error)) throw error;
@@ -219,12 +224,12 @@ hostedPages
           const page = <ResetRequestPage csrf={csrf} email={rawEmail} error={error.message} />;
           return c.html(page, error.status, error.headers);
         }
-        requestPasswordReset(lifecycleDeps(c), email.data);
+        requestPasswordReset(c.var.services.lifecycle, email.data);
         return c.html(<ResetSentPage />);
       }
       try {
         if (tooLong(password)) throw new AuthError('password_too_long');
-        await confirmPasswordReset(lifecycleDeps(c), token, password);
+        await confirmPasswordReset(c.var.services.lifecycle, token, password);
       } catch (error) {
         if (!showable(error)) throw error;
         // A spent or unknown link cannot be retried with another password: say so on its own.

@@ -14,8 +14,6 @@ import { singleValued } from '../oauth-form.ts';
 import { issueCode } from '../../oauth/authorization-codes.ts';
 import { CHALLENGE } from '../../oauth/pkce.ts';
 import { grantScope, parseScope } from '../../oauth/scopes.ts';
-import { redisAuthorizationCodeStore } from '../../store/authorization-codes.ts';
-import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
 
 const noStore = { 'Cache-Control': 'no-store' } as const;
 
@@ -34,7 +32,7 @@ export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
   '/authorize',
   htmlPageHeaders(),
   async (c) => {
-    const { config, stores } = c.var;
+    const { config } = c.var;
     const url = new URL(c.req.url);
     let q: Record<string, string>;
     try {
@@ -43,9 +41,7 @@ export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
       if (!(error instanceof AuthError)) throw error;
       return c.html(errorPage('Invalid request', error.message), 400, noStore);
     }
-    const client = q.client_id
-      ? await drizzleOAuthClientStore(stores.db).find(q.client_id)
-      : undefined;
+    const client = q.client_id ? await c.var.services.oauthClients.find(q.client_id) : undefined;
     if (!client) {
       return c.html(
         errorPage('Unknown application', 'The application that sent you here is not registered.'),
@@ -110,19 +106,16 @@ export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
     if (granted.length === 0) {
       return fail('access_denied', 'Your account holds none of the requested permissions.');
     }
-    const code = await issueCode(
-      redisAuthorizationCodeStore(stores.redis, config.redis.keyPrefix),
-      {
-        clientId: client.clientId,
-        redirectUri,
-        codeChallenge: q.code_challenge,
-        userId: session.uid,
-        scope: granted.join(' '),
-        // The epoch the signed-in session's claims were written under: if the user changes
-        // (disable, role, password) before the code is exchanged, no session comes of it.
-        epoch: session.epoch,
-      },
-    );
+    const code = await issueCode(c.var.services.authorizationCodes, {
+      clientId: client.clientId,
+      redirectUri,
+      codeChallenge: q.code_challenge,
+      userId: session.uid,
+      scope: granted.join(' '),
+      // The epoch the signed-in session's claims were written under: if the user changes
+      // (disable, role, password) before the code is exchanged, no session comes of it.
+      epoch: session.epoch,
+    });
     return c.redirect(withParams(redirectUri, { code, state: q.state, iss: config.issuer }), 303);
   },
 );

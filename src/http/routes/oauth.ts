@@ -3,11 +3,9 @@
 // every answer `Cache-Control: no-store`.
 import { Hono } from 'hono';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { oauthForm } from '../oauth-form.ts';
 import { requireAuth } from '../require-auth.ts';
-import { clientInfo, revocationDeps, tokenDeps } from '../../compose/services.ts';
 import { authenticateClient } from '../../oauth/client-auth.ts';
 import {
   authorizationCodeGrant,
@@ -16,9 +14,6 @@ import {
   refreshTokenGrant,
 } from '../../oauth/grants.ts';
 import { introspect, revoke } from '../../oauth/introspection.ts';
-import { redisAuthorizationCodeStore } from '../../store/authorization-codes.ts';
-import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
-import { drizzleUserStore } from '../../store/users.ts';
 
 // RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
 const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
@@ -32,14 +27,14 @@ const GRANTS = {
 export const oauthRoutes = new Hono<AppEnv>()
   .post('/token', async (c) => {
     const form = await oauthForm(c);
-    const { config, stores } = c.var;
-    const tokens = tokenDeps(c);
+    const { services } = c.var;
+    const tokens = services.tokens;
     // Client credentials sign without a session script: their key-set version GET (item 17)
     // starts now, so its Redis round trip runs in parallel with the SQL client lookup.
     const keySetVersion =
       form.grant_type === 'client_credentials' ? tokens.readKeySetVersion() : undefined;
     keySetVersion?.catch(() => {}); // awaited by the grant; unobserved if auth fails first
-    const client = await authenticateClient(c, form, drizzleOAuthClientStore(stores.db));
+    const client = await authenticateClient(c, form, c.var.services.oauthClients);
     const grantType = form.grant_type;
     if (!grantType) throw new AuthError('invalid_request', 'grant_type is required.');
     if (!(grantType in GRANTS)) throw new AuthError('unsupported_grant_type');
@@ -49,18 +44,18 @@ export const oauthRoutes = new Hono<AppEnv>()
     }
     const deps: GrantDeps = {
       tokens,
-      users: drizzleUserStore(stores.db),
-      codes: redisAuthorizationCodeStore(stores.redis, config.redis.keyPrefix),
+      users: services.users,
+      codes: c.var.services.authorizationCodes,
       sessions: tokens.sessions,
-      audit: audit(c),
-      client: clientInfo(c),
+      audit: c.var.services.audit,
+      client: c.var.services.client,
       keySetVersion,
     };
     return c.json(await GRANTS[name](deps, client, form), 200, noStore);
   })
   .post('/introspect', async (c) => {
     const form = await oauthForm(c);
-    const client = await authenticateClient(c, form, drizzleOAuthClientStore(c.var.stores.db));
+    const client = await authenticateClient(c, form, c.var.services.oauthClients);
     // RFC 7662 §2.1: the endpoint is protected; a public client holds no credential.
     if (client.type !== 'confidential') {
       throw new AuthError('invalid_client', 'Introspection needs a confidential client.', {
@@ -68,19 +63,24 @@ export const oauthRoutes = new Hono<AppEnv>()
       });
     }
     if (!form.token) throw new AuthError('invalid_request', 'token is required.');
-    const answer = await introspect(tokenDeps(c), form.token, client, revocationDeps(c));
+    const answer = await introspect(
+      c.var.services.tokens,
+      form.token,
+      client,
+      c.var.services.revocations,
+    );
     return c.json(answer, 200, noStore);
   })
   .post('/revoke', async (c) => {
     const form = await oauthForm(c);
-    const client = await authenticateClient(c, form, drizzleOAuthClientStore(c.var.stores.db));
+    const client = await authenticateClient(c, form, c.var.services.oauthClients);
     if (!form.token) throw new AuthError('invalid_request', 'token is required.');
-    await revoke(tokenDeps(c), client, form.token, revocationDeps(c));
+    await revoke(c.var.services.tokens, client, form.token, c.var.services.revocations);
     // RFC 7009 §2.2: 200 whether or not the token was valid.
     return c.body(null, 200, noStore);
   })
   .on(['GET', 'POST'], '/userinfo', requireAuth({ anyAudience: true }), async (c) => {
-    const user = await drizzleUserStore(c.var.stores.db).findById(c.var.auth.sub);
+    const user = await c.var.services.users.findById(c.var.auth.sub);
     if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
     // OIDC Core §5.3.2: sub always; the rest as the user's profile claims.
     return c.json(

@@ -4,10 +4,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { requireAuth } from '../require-auth.ts';
-import { userSessionStore } from '../../compose/user-services.ts';
 import { ErrorResponses, json } from './schemas.ts';
 
 const noStore = { 'Cache-Control': 'no-store' } as const;
@@ -71,7 +69,7 @@ const logoutAllRoute = createRoute({
 export const sessionRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const { sub, sid } = c.var.auth;
-    const sessions = await userSessionStore(c).list(sub);
+    const sessions = await c.var.services.userSessions.list(sub);
     return c.json(
       {
         sessions: sessions.map((s) => ({
@@ -90,10 +88,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
   .openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { sub, sid } = c.var.auth;
-    if (!(await userSessionStore(c).revokeOwn(sub, id))) {
+    if (!(await c.var.services.userSessions.revokeOwn(sub, id))) {
       throw new AuthError('not_found', 'No such session.');
     }
-    audit(c).record({
+    c.var.services.audit.record({
       type: 'session_revoked',
       userId: sub,
       sessionId: id,
@@ -103,8 +101,8 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(logoutAllRoute, async (c) => {
     const { sub, sid } = c.var.auth;
-    const ended = await userSessionStore(c).revokeAll(sub);
-    audit(c).record({
+    const ended = await c.var.services.userSessions.revokeAll(sub);
+    c.var.services.audit.record({
       type: 'logout_all',
       userId: sub,
       sessionId: sid,

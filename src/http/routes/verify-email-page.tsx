@@ -12,10 +12,7 @@ import { checkOrigin } from '../browser/csrf.ts';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
 import { issueCookieSession } from '../browser/session-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
-import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
-import { clientInfo, tokenDeps } from '../../compose/services.ts';
 import { ErrorPage, Layout } from '../pages/layout.tsx';
 
 const FORM_PATH = '/api/v1/auth/verify-email/confirm';
@@ -56,9 +53,18 @@ export const verifyEmailPage = new Hono<AppEnv>()
       checkOrigin(c);
       const form = await c.req.parseBody();
       const token = typeof form.token === 'string' ? form.token : '';
-      const user = await verifyEmail(lifecycleDeps(c), token);
-      const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
-      audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
+      const user = await verifyEmail(c.var.services.lifecycle, token);
+      const tokens = await startSession(
+        c.var.services.tokens,
+        user,
+        c.var.services.client,
+        new Date(),
+      );
+      c.var.services.audit.record({
+        type: 'login_success',
+        userId: user.id,
+        sessionId: sessionIdOf(tokens),
+      });
       await issueCookieSession(c, tokens);
       return c.html(
         <Layout title="Email address confirmed">

@@ -4,7 +4,7 @@
 const authServerMetadataUrl = (issuer: string) =>
   `${issuer}/.well-known/oauth-authorization-server`;
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { discoveryUrl, jwksUrl, keyContext } from '../../compose/key-context.ts';
+import { discoveryUrl, jwksUrl } from '../../compose/key-context.ts';
 import type { Config } from '../../config/index.ts';
 import { IDENTITY_SCOPES } from '../../oauth/scopes.ts';
 import { publishedKeySet } from '../../auth/keys/service.ts';
@@ -142,13 +142,11 @@ const authServerMetadataRoute = createRoute({
 
 export const wellKnownRoutes = new OpenAPIHono<AppEnv>()
   .openapi(jwksRoute, async (c) => {
-    const { config, stores } = c.var;
+    const { config, services } = c.var;
     // The isolate's key set (in memory when fresh; reloaded in the background past half its
     // KEY_CACHE_TTL, in the open past all of it) decides whether this location's cached copy
     // still holds: after an emergency rotation it is replaced within KEY_CACHE_TTL.
-    const keySet = await publishedKeySet(keyContext(config, stores.db), new Date(), (work) =>
-      c.executionCtx.waitUntil(work),
-    );
+    const keySet = await publishedKeySet(services.keys, new Date(), services.keepAlive);
     return serveEdgeCachedJson(c, {
       cacheUrl: jwksUrl(config.issuer),
       policy: config.jwks,
