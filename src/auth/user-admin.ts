@@ -1,18 +1,18 @@
 // What an administrator does to accounts. Each change that touches sessions does it in one
-// Redis round trip for all of the user's sessions (src/auth/user-sessions.ts):
+// Redis round trip for all of the user's sessions (src/auth/user-session-sweeps.ts):
 // - new roles are written into every live session, so the next refresh signs them without a
 //   SQL read (the access tokens already out keep their old roles until they expire);
 // - disabling revokes every session at once, so requireAuth refuses the user's outstanding
 //   access tokens immediately (offline verifiers accept them until they expire).
 // Each change raises the user's security epoch in its SQL UPDATE, and the session sweep that
 // follows raises it in Redis in the same atomic step: a login that read the user before the
-// change cannot create a session after the sweep (src/auth/sessions.ts NewSession.epoch).
+// change cannot create a session after the sweep (src/auth/session-store.ts NewSession.epoch).
 import type { Config } from '../config/index.ts';
 import { scopesOf } from '../config/roles.ts';
 import { AuthError } from '../shared/errors.ts';
 import { assertPasswordAcceptable } from './accounts.ts';
 import { hashPassword } from './passwords.ts';
-import { DELETED_EPOCH, type UserSessionStore } from './user-sessions.ts';
+import { DELETED_EPOCH, type UserSessionStore } from './user-session-sweeps.ts';
 import type { UserAdminStore, UserRecord, UserStore } from './users.ts';
 
 export interface UserAdminDeps {

@@ -3,12 +3,12 @@
 import type { Context } from 'hono';
 import type { AccountDeps } from '../auth/accounts.ts';
 import { keyContext } from './key-context.ts';
-import type { TokenDeps } from '../auth/token-service.ts';
+import type { TokenDeps } from '../auth/token-pair.ts';
 import type { RevocationDeps } from '../oauth/revocations.ts';
 import { redisRevocationCache } from '../store/revocation-cache.ts';
 import { drizzleRevokedTokenLedger } from '../store/revoked-tokens.ts';
 import { redisKeySetVersionCounter } from '../store/key-set-version.ts';
-import { redisSessionStore } from '../store/sessions.ts';
+import { redisSessionStore } from '../store/session-store.ts';
 import { drizzleUserStore } from '../store/users.ts';
 import type { AppEnv } from '../http/context.ts';
 

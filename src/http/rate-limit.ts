@@ -4,7 +4,7 @@
 // hiccups hurts real users more than a few unthrottled requests. Login is the exception and
 // fails closed (src/http/login-guard.ts): it is what credential stuffing targets. The
 // per-session refresh limit is not here: it is counted inside the rotation script
-// (src/store/session-scripts.ts), at no extra round trip, after reuse detection.
+// (src/store/session-store-scripts.ts), at no extra round trip, after reuse detection.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { ipLimitKey } from '../abuse/client-ip.ts';

@@ -5,9 +5,9 @@
 import { createMiddleware } from 'hono/factory';
 import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-token.ts';
 import { keyContext } from '../compose/key-context.ts';
-import { tokenSettings } from '../auth/token-service.ts';
+import { tokenSettings } from '../auth/token-pair.ts';
 import { AuthError } from '../shared/errors.ts';
-import { redisSessionStore } from '../store/sessions.ts';
+import { redisSessionStore } from '../store/session-store.ts';
 import type { AppEnv } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
 

@@ -7,25 +7,20 @@ import { env } from 'cloudflare:workers';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { keyContext } from '../../src/compose/key-context.ts';
-import * as sessionScripts from '../../src/store/session-scripts.ts';
-import * as userSessionScripts from '../../src/store/user-session-scripts.ts';
-import {
-  blacklistUntil,
-  RefreshLimitedError,
-  refreshSession,
-  StaleLoginError,
-  startSession,
-  type TokenDeps,
-  type TokenPair,
-} from '../../src/auth/token-service.ts';
+import * as sessionScripts from '../../src/store/session-store-scripts.ts';
+import * as userSessionScripts from '../../src/store/user-session-sweep-scripts.ts';
+import { blacklistUntil } from '../../src/auth/logout.ts';
+import { RefreshLimitedError, refreshSession } from '../../src/auth/session-refresh.ts';
+import { StaleLoginError, startSession } from '../../src/auth/session-start.ts';
+import type { TokenDeps, TokenPair } from '../../src/auth/token-pair.ts';
 import { setDisabled, setRoles } from '../../src/auth/user-admin.ts';
-import { DELETED_EPOCH } from '../../src/auth/user-sessions.ts';
+import { DELETED_EPOCH } from '../../src/auth/user-session-sweeps.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores, type Redis } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
-import { redisSessionStore } from '../../src/store/sessions.ts';
+import { redisSessionStore } from '../../src/store/session-store.ts';
 import { RequestTrace } from '../../src/shared/trace.ts';
-import { redisUserSessionStore } from '../../src/store/user-sessions.ts';
+import { redisUserSessionStore } from '../../src/store/user-session-sweeps.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../../src/store/users.ts';
 import { bearer, newSession, postJson } from './auth-fixtures.ts';
 import { postWithEnv } from './abuse-fixtures.ts';
@@ -69,7 +64,7 @@ describe('item 1: a security-relevant change voids the logins in flight', () => 
     expect(await userSessions.list(user.user_id)).toEqual([]);
     // Starting over from the user's new state works.
     const fresh = (await users.findById(user.user_id))!;
-    const tokens = await startSession(deps, fresh, client, new Date());
+    const { tokens } = await startSession(deps, fresh, client, new Date());
     expect(decodeJwt(tokens.access_token).sub).toBe(user.user_id);
     expect(await userSessions.list(user.user_id)).toHaveLength(1);
   });
@@ -269,7 +264,7 @@ describe('item 18: cluster-safe scripts', () => {
     const { user, tokens } = await newSession();
     const w = world({}, (redis) => recordingScripts(redis, calls));
     const read = (await w.users.findById(user.user_id))!;
-    const pair = await startSession(w.deps, read, client, new Date());
+    const { tokens: pair } = await startSession(w.deps, read, client, new Date());
     const claims = decodeJwt(pair.access_token);
     const rotated = await refreshSession(w.deps, pair.refresh_token, new Date());
     if (rotated.kind !== 'refreshed') throw new Error(rotated.kind);

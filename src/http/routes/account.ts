@@ -11,8 +11,8 @@ import {
   verifyEmail,
 } from '../../auth/account-lifecycle.ts';
 import { EmailSchema } from '../../auth/email.ts';
-import { sessionIdOf, startSession } from '../../auth/token-service.ts';
-import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
+import { startSession } from '../../auth/session-start.ts';
+import { clearSessionCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { jsonBody } from '../json-body.ts';
@@ -158,8 +158,8 @@ const deleteRoute = createRoute({
 export const accountRoutes = new OpenAPIHono<AppEnv>()
   .openapi(verifyRoute, async (c) => {
     const user = await verifyEmail(lifecycleDeps(c), c.req.valid('json').token);
-    const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
-    audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
+    const { sid, tokens } = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+    audit(c).record({ type: 'login_success', userId: user.id, sessionId: sid });
     return c.json(tokens, 200, noStore);
   })
   .openapi(resendRoute, async (c) => {

@@ -4,20 +4,15 @@ import { registerPendingVerification } from '../../auth/account-lifecycle.ts';
 import { authenticate, register } from '../../auth/accounts.ts';
 import { DisplayNameSchema } from '../../auth/display-name.ts';
 import { EmailSchema } from '../../auth/email.ts';
-import {
-  endSession,
-  RefreshLimitedError,
-  refreshSession,
-  sessionIdOf,
-  StaleLoginError,
-  startSession,
-} from '../../auth/token-service.ts';
-import { csrfForCookieSession } from '../browser/csrf.ts';
+import { endSession } from '../../auth/logout.ts';
+import { RefreshLimitedError, refreshSession } from '../../auth/session-refresh.ts';
+import { StaleLoginError, startSession } from '../../auth/session-start.ts';
+import { csrfForCookieSession } from '../browser/refresh-cookie-csrf.ts';
 import {
   clearSessionCookies,
   issueCookieSession,
   wantsCookieTransport,
-} from '../browser/session-cookies.ts';
+} from '../browser/refresh-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
@@ -204,17 +199,18 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const body = c.req.valid('json');
     const guard = loginGuard(c, body.email, turnstileTokenOf(c, body.turnstile_token));
     let user = await authenticate(accountDeps(c), body, guard);
-    let tokens;
+    let started;
     try {
-      tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+      started = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
     } catch (error) {
       if (!(error instanceof StaleLoginError)) throw error;
       // A disable, role or password change landed while we checked the password: start over
       // from the user's new state (a second refusal is a 503).
       user = await authenticate(accountDeps(c), body, guard);
-      tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
+      started = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
     }
-    audit(c).record({ type: 'login_success', userId: user.id, sessionId: sessionIdOf(tokens) });
+    const { sid, tokens } = started;
+    audit(c).record({ type: 'login_success', userId: user.id, sessionId: sid });
     return wantsCookieTransport(c, body.use_cookie)
       ? c.json(await issueCookieSession(c, tokens), 200, noStore)
       : c.json(tokens, 200, noStore);

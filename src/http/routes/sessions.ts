@@ -2,7 +2,7 @@
 // Redis round trip after requireAuth's (the session list is one script, not one call per
 // session).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
+import { clearSessionCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';

@@ -1,4 +1,4 @@
-// Sessions and refresh tokens, in the domain's words. Redis holds them (src/store/sessions.ts);
+// Sessions and refresh tokens, in the domain's words. Redis holds them (src/store/session-store.ts);
 // every operation here is one round trip. Every session belongs to one user, and its keys are
 // found from the user id and the session id together (a refresh token and an access token
 // both name them), so each call takes both.

@@ -10,9 +10,9 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { CookieOptions } from 'hono/utils/cookie';
-import type { TokenPair } from '../../auth/token-service.ts';
+import type { TokenPair } from '../../auth/token-pair.ts';
 import type { AppEnv } from '../context.ts';
-import { csrfTokenFor } from './csrf-token.ts';
+import { csrfTokenFor } from './refresh-cookie-csrf-token.ts';
 
 export const COOKIE_PATH = '/api/v1/auth';
 /** Names without the prefix; on the wire `__Secure-ea_refresh` and `__Secure-ea_csrf`. */
