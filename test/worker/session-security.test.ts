@@ -11,7 +11,11 @@ import * as sessionScripts from '../../src/store/session-store-scripts.ts';
 import * as userSessionScripts from '../../src/store/user-session-sweep-scripts.ts';
 import { blacklistUntil } from '../../src/auth/logout.ts';
 import { RefreshLimitedError, refreshSession } from '../../src/auth/session-refresh.ts';
-import { StaleLoginError, startSession } from '../../src/auth/session-start.ts';
+import {
+  StaleLoginError,
+  startBrowserSession,
+  startSession,
+} from '../../src/auth/session-start.ts';
 import type { TokenDeps, TokenPair } from '../../src/auth/token-pair.ts';
 import { setDisabled, setRoles } from '../../src/auth/user-admin.ts';
 import { DELETED_EPOCH } from '../../src/auth/user-session-sweeps.ts';
@@ -107,6 +111,50 @@ describe('item 1: a security-relevant change voids the logins in flight', () => 
       password: user.password,
     });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('starting a session (issue 14 point 8)', () => {
+  it('startSession returns the session id its access token names', async () => {
+    const { user } = await newSession();
+    const w = world();
+    const read = (await w.users.findById(user.user_id))!;
+    const { sid, tokens } = await startSession(w.deps, read, client, new Date());
+    expect(decodeJwt(tokens.access_token).sid).toBe(sid);
+    expect((await w.userSessions.list(user.user_id)).map((s) => s.sid)).toContain(sid);
+  });
+
+  it('a browser session is an ordinary session with no token minted for it', async () => {
+    const { user } = await newSession();
+    const w = world();
+    const read = (await w.users.findById(user.user_id))!;
+    // No key context at all: nothing can be signed.
+    const deps = { config: w.config, sessions: w.deps.sessions };
+    const { sid, expiresIn } = await startBrowserSession(deps, read, client, new Date());
+    expect(expiresIn).toBe(Math.min(w.config.refreshTokenTtl, w.config.sessionMaxLifetime));
+    expect(await w.deps.sessions.read(user.user_id, sid)).toMatchObject({
+      sid,
+      uid: user.user_id,
+      email: user.email,
+    });
+    expect((await w.userSessions.list(user.user_id)).map((s) => s.sid)).toContain(sid);
+    // Where a session keeps its refresh token's SHA-256 (base64url), no hash can match.
+    const rt = await w.redis.hget(`${w.prefix}u:{${user.user_id}}:sess:${sid}`, 'rt');
+    expect(String(rt)).not.toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Logout everywhere ends it with the API session.
+    expect(await w.userSessions.revokeAll(user.user_id)).toBe(2);
+    expect(await w.deps.sessions.read(user.user_id, sid)).toBeUndefined();
+  });
+
+  it('a browser session is refused, like a login, when the user changed since it was read', async () => {
+    const { user } = await newSession();
+    const w = world();
+    const read = (await w.users.findById(user.user_id))!;
+    await setRoles(w.admin, user.user_id, ['viewer', 'developer']);
+    const deps = { config: w.config, sessions: w.deps.sessions };
+    await expect(startBrowserSession(deps, read, client, new Date())).rejects.toBeInstanceOf(
+      StaleLoginError,
+    );
   });
 });
 
