@@ -22,8 +22,11 @@ export interface UserAdminDeps {
   sessions: UserSessionStore;
 }
 
-/** Roles must come from the configured role set (ROLE_SCOPES); duplicates collapse. */
-export function checkRoles(config: Config, roles: readonly string[]): string[] {
+/**
+ * Roles must come from the configured role set (ROLE_SCOPES), or AuthError invalid_request;
+ * duplicates collapse.
+ */
+export function requireKnownRoles(config: Config, roles: readonly string[]): string[] {
   const unknown = roles.filter((role) => !config.roleScopes.has(role));
   if (unknown.length > 0) {
     throw new AuthError(
@@ -51,7 +54,7 @@ export async function createUser(
     roles?: string[] | undefined;
   },
 ): Promise<UserRecord> {
-  const roles = checkRoles(deps.config, input.roles ?? deps.config.defaultRoles);
+  const roles = requireKnownRoles(deps.config, input.roles ?? deps.config.defaultRoles);
   assertPasswordAcceptable(input.password);
   const passwordHash = await hashPassword(input.password, deps.config.argon2);
   const user = await deps.users.create({
@@ -70,7 +73,7 @@ export async function setRoles(
   id: string,
   roles: string[],
 ): Promise<{ user: UserRecord; previous: string[]; sessions: number }> {
-  const wanted = checkRoles(deps.config, roles);
+  const wanted = requireKnownRoles(deps.config, roles);
   const before = await existing(deps, id);
   const user = await deps.admin.setRoles(id, wanted);
   if (!user) throw new AuthError('not_found', 'No such user.');

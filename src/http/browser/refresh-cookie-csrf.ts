@@ -28,8 +28,8 @@ declare module 'hono' {
 
 const fail = (why: string) => new AuthError('csrf_failed', `CSRF check failed: ${why}.`);
 
-export function csrfForCookieSession() {
-  return createMiddleware<AppEnv>(async function csrfForCookieSession(c, next) {
+export function csrfForRefreshCookie() {
+  return createMiddleware<AppEnv>(async function csrfForRefreshCookie(c, next) {
     const refreshToken = refreshCookieOf(c);
     if (refreshToken === undefined) return next();
     checkOrigin(c);

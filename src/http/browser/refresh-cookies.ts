@@ -22,7 +22,7 @@ export const CSRF_HEADER = 'X-CSRF-Token';
 export const TRANSPORT_HEADER = 'X-Token-Transport';
 
 /** What a cookie-mode login or refresh answers: the pair minus the refresh token. */
-export type CookieSessionBody = Omit<TokenPair, 'refresh_token'> & { csrf_token: string };
+export type RefreshCookieBody = Omit<TokenPair, 'refresh_token'> & { csrf_token: string };
 
 export function wantsCookieTransport(c: Context<AppEnv>, useCookie: boolean | undefined): boolean {
   return useCookie === true || c.req.header(TRANSPORT_HEADER)?.trim().toLowerCase() === 'cookie';
@@ -37,7 +37,7 @@ const options = (c: Context<AppEnv>, maxAge: number, httpOnly: boolean): CookieO
   maxAge,
 });
 
-/** The refresh token in the request's cookie, if any (checked by csrfForCookieSession()). */
+/** The refresh token in the request's cookie, if any (checked by csrfForRefreshCookie()). */
 export const refreshCookieOf = (c: Context<AppEnv>): string | undefined =>
   getCookie(c, REFRESH_COOKIE, 'secure') || undefined;
 
@@ -45,10 +45,10 @@ export const csrfCookieOf = (c: Context<AppEnv>): string | undefined =>
   getCookie(c, CSRF_COOKIE, 'secure') || undefined;
 
 /** Puts the refresh token and its CSRF token in cookies; returns the body to answer with. */
-export async function issueCookieSession(
+export async function issueRefreshCookies(
   c: Context<AppEnv>,
   tokens: TokenPair,
-): Promise<CookieSessionBody> {
+): Promise<RefreshCookieBody> {
   const { refresh_token: refreshToken, ...rest } = tokens;
   const csrfToken = await csrfTokenFor(refreshToken, c.var.config.keys.keks);
   setCookie(c, REFRESH_COOKIE, refreshToken, options(c, tokens.refresh_expires_in, true));
@@ -57,7 +57,7 @@ export async function issueCookieSession(
 }
 
 /** Expires both cookies (logout, or a refresh token the server no longer accepts). */
-export function clearSessionCookies(c: Context<AppEnv>): void {
+export function clearRefreshCookies(c: Context<AppEnv>): void {
   deleteCookie(c, REFRESH_COOKIE, options(c, 0, true));
   deleteCookie(c, CSRF_COOKIE, options(c, 0, false));
 }

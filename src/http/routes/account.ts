@@ -12,7 +12,7 @@ import {
 } from '../../auth/account-lifecycle.ts';
 import { EmailSchema } from '../../auth/email.ts';
 import { startSession } from '../../auth/session-start.ts';
-import { clearSessionCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
+import { clearRefreshCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { jsonBody } from '../json-body.ts';
@@ -205,6 +205,6 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
       (email) => loginGuard(c, email, undefined, { turnstile: false }),
     );
     // A browser's refresh cookie (Path=/api/v1/auth, so sent here) names a dead session now.
-    if (refreshCookieOf(c) !== undefined) clearSessionCookies(c);
+    if (refreshCookieOf(c) !== undefined) clearRefreshCookies(c);
     return c.body(null, 204, noStore);
   });

@@ -7,10 +7,10 @@ import { EmailSchema } from '../../auth/email.ts';
 import { endSession } from '../../auth/logout.ts';
 import { RefreshLimitedError, refreshSession } from '../../auth/session-refresh.ts';
 import { StaleLoginError, startSession } from '../../auth/session-start.ts';
-import { csrfForCookieSession } from '../browser/refresh-cookie-csrf.ts';
+import { csrfForRefreshCookie } from '../browser/refresh-cookie-csrf.ts';
 import {
-  clearSessionCookies,
-  issueCookieSession,
+  clearRefreshCookies,
+  issueRefreshCookies,
   wantsCookieTransport,
 } from '../browser/refresh-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
@@ -135,7 +135,7 @@ const refreshRoute = createRoute({
   summary: 'Rotate the refresh token and get a new access token',
   description:
     'Every refresh rotates the refresh token. Concurrent refreshes with one token inside the grace window all receive the same successor; a rotated token presented after it revokes the session (401 refresh_token_reused).',
-  middleware: [csrfForCookieSession(), jsonBody({ optional: true })] as const,
+  middleware: [csrfForRefreshCookie(), jsonBody({ optional: true })] as const,
   request: { body: { ...json(RefreshBody), required: false } },
   responses: {
     200: {
@@ -154,7 +154,7 @@ const logoutRoute = createRoute({
   summary: 'End the session of the access token',
   security: [{ bearerAuth: [] }],
   middleware: [
-    csrfForCookieSession(),
+    csrfForRefreshCookie(),
     requireAuth({ revocationCheckedByHandler: true }),
     jsonBody({ optional: true }),
   ] as const,
@@ -212,7 +212,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const { sid, tokens } = started;
     audit(c).record({ type: 'login_success', userId: user.id, sessionId: sid });
     return wantsCookieTransport(c, body.use_cookie)
-      ? c.json(await issueCookieSession(c, tokens), 200, noStore)
+      ? c.json(await issueRefreshCookies(c, tokens), 200, noStore)
       : c.json(tokens, 200, noStore);
   })
   .openapi(refreshRoute, async (c) => {
@@ -232,7 +232,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     } catch (error) {
       // A cookie the server no longer accepts would only fail again: the browser drops it.
       if (fromCookie && error instanceof AuthError && error.code === 'invalid_grant') {
-        clearSessionCookies(c);
+        clearRefreshCookies(c);
       }
       if (error instanceof RefreshLimitedError) {
         audit(c).record({
@@ -249,7 +249,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         userId: outcome.uid,
         sessionId: outcome.sid,
       });
-      if (fromCookie) clearSessionCookies(c);
+      if (fromCookie) clearRefreshCookies(c);
       throw new AuthError('refresh_token_reused');
     }
     audit(c).record({
@@ -258,7 +258,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       sessionId: outcome.session.sid,
     });
     return fromCookie !== undefined || wantsCookieTransport(c, body.use_cookie)
-      ? c.json(await issueCookieSession(c, outcome.tokens), 200, noStore)
+      ? c.json(await issueRefreshCookies(c, outcome.tokens), 200, noStore)
       : c.json(outcome.tokens, 200, noStore);
   })
   .openapi(logoutRoute, async (c) => {
@@ -269,7 +269,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       await endSession(tokenDeps(c), c.var.auth, new Date());
     } finally {
       // Logging out forgets the cookies, even when the session had already ended.
-      if (fromCookie) clearSessionCookies(c);
+      if (fromCookie) clearRefreshCookies(c);
     }
     audit(c).record({ type: 'logout', userId: c.var.auth.sub, sessionId: c.var.auth.sid });
     return c.body(null, 204, noStore);
