@@ -1,5 +1,5 @@
-// The CSRF token of the API's refresh cookie: HMAC(secret, refresh token), a "signed
-// double-submit" token (OWASP CSRF Prevention Cheat Sheet). It is sent as a readable cookie and in the login
+// The CSRF token of the refresh cookie: HMAC(secret, refresh token), a "signed double-submit"
+// token (OWASP CSRF Prevention Cheat Sheet). It is sent as a readable cookie and in the login
 // and refresh responses; the client echoes it in X-CSRF-Token. Because it is bound to the
 // refresh token, a cookie planted by a sibling subdomain (cookie tossing) cannot be paired with
 // a header of the attacker's choosing, and it rotates with every refresh. Stateless: no store.
