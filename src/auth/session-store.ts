@@ -86,8 +86,9 @@ export interface AccessTokenRef {
 
 export interface SessionStore {
   /**
-   * Records the session and its first refresh token; returns the sessions evicted by the cap,
-   * or 'stale' (nothing created) when the user's epoch is past `session.epoch`.
+   * Records the session and its first refresh token's hash (for a hosted-page session, which
+   * has none, a value no hash equals); returns the sessions evicted by the cap, or 'stale'
+   * (nothing created) when the user's epoch is past `session.epoch`.
    */
   create(
     session: NewSession,
