@@ -1,11 +1,11 @@
 // The sessions of a user, from a Node-side tool: `npm run user -- delete | revoke-sessions`
-// end them through the Worker's own store (src/store/user-sessions.ts, one script per user), over
+// end them through the Worker's own store (src/store/user-session-sweeps.ts, one script per user), over
 // Upstash REST. Against the local stack that is the stack's Upstash bridge; against a deployment
 // (DATABASE_URL set) UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be given too.
-import type { UserSessionStore } from '../src/auth/user-sessions.ts';
+import type { UserSessionStore } from '../src/auth/user-session-sweeps.ts';
 import type { Config } from '../src/config/index.ts';
 import type { Redis as WorkerRedis } from '../src/store/index.ts';
-import { redisUserSessionStore } from '../src/store/user-sessions.ts';
+import { redisUserSessionStore } from '../src/store/user-session-sweeps.ts';
 import { CliError } from './admin-cli.ts';
 import { toolRedis } from './tool-config.ts';
 

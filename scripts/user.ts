@@ -16,7 +16,7 @@ import {
   parseUserExport,
 } from '../src/auth/user-import.ts';
 import type { Config } from '../src/config/index.ts';
-import { DELETED_EPOCH } from '../src/auth/user-sessions.ts';
+import { DELETED_EPOCH } from '../src/auth/user-session-sweeps.ts';
 import { users } from '../src/store/schema.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
 import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';

@@ -25,7 +25,7 @@ import {
 import type { OneTimeTokens } from './one-time-tokens.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { deleteUser } from './user-admin.ts';
-import type { UserSessionStore } from './user-sessions.ts';
+import type { UserSessionStore } from './user-session-sweeps.ts';
 import type { UserRecord, UserStore } from './users.ts';
 
 /** Runs a named job after the response (ctx.waitUntil), with an audit trail of its own. */

@@ -1,18 +1,18 @@
 // What an administrator does to accounts. Each change that touches sessions does it in one
-// Redis round trip for all of the user's sessions (src/auth/user-sessions.ts):
+// Redis round trip for all of the user's sessions (src/auth/user-session-sweeps.ts):
 // - new roles are written into every live session, so the next refresh signs them without a
 //   SQL read (the access tokens already out keep their old roles until they expire);
 // - disabling revokes every session at once, so requireAuth refuses the user's outstanding
 //   access tokens immediately (offline verifiers accept them until they expire).
 // Each change raises the user's security epoch in its SQL UPDATE, and the session sweep that
 // follows raises it in Redis in the same atomic step: a login that read the user before the
-// change cannot create a session after the sweep (src/auth/sessions.ts NewSession.epoch).
+// change cannot create a session after the sweep (src/auth/session-store.ts NewSession.epoch).
 import type { Config } from '../config/index.ts';
 import { scopesOf } from '../config/roles.ts';
 import { AuthError } from '../shared/errors.ts';
 import { assertPasswordAcceptable } from './accounts.ts';
 import { hashPassword } from './passwords.ts';
-import { DELETED_EPOCH, type UserSessionStore } from './user-sessions.ts';
+import { DELETED_EPOCH, type UserSessionStore } from './user-session-sweeps.ts';
 import type { UserAdminStore, UserRecord, UserStore } from './users.ts';
 
 export interface UserAdminDeps {
@@ -22,8 +22,11 @@ export interface UserAdminDeps {
   sessions: UserSessionStore;
 }
 
-/** Roles must come from the configured role set (ROLE_SCOPES); duplicates collapse. */
-export function checkRoles(config: Config, roles: readonly string[]): string[] {
+/**
+ * Roles must come from the configured role set (ROLE_SCOPES), or AuthError invalid_request;
+ * duplicates collapse.
+ */
+export function requireKnownRoles(config: Config, roles: readonly string[]): string[] {
   const unknown = roles.filter((role) => !config.roleScopes.has(role));
   if (unknown.length > 0) {
     throw new AuthError(
@@ -51,7 +54,7 @@ export async function createUser(
     roles?: string[] | undefined;
   },
 ): Promise<UserRecord> {
-  const roles = checkRoles(deps.config, input.roles ?? deps.config.defaultRoles);
+  const roles = requireKnownRoles(deps.config, input.roles ?? deps.config.defaultRoles);
   assertPasswordAcceptable(input.password);
   const passwordHash = await hashPassword(input.password, deps.config.argon2);
   const user = await deps.users.create({
@@ -70,7 +73,7 @@ export async function setRoles(
   id: string,
   roles: string[],
 ): Promise<{ user: UserRecord; previous: string[]; sessions: number }> {
-  const wanted = checkRoles(deps.config, roles);
+  const wanted = requireKnownRoles(deps.config, roles);
   const before = await existing(deps, id);
   const user = await deps.admin.setRoles(id, wanted);
   if (!user) throw new AuthError('not_found', 'No such user.');

@@ -4,7 +4,7 @@
 // to an OAuth client on a first-party-only route answers 403 insufficient_scope.
 import { createMiddleware } from 'hono/factory';
 import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-token.ts';
-import { tokenSettings } from '../auth/token-service.ts';
+import { tokenSettings } from '../auth/token-pair.ts';
 import { AuthError } from '../shared/errors.ts';
 import type { EnvWith } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';

@@ -17,7 +17,7 @@ export interface CodeGrant {
   codeChallenge: string;
   userId: string;
   scope: string;
-  /** The user's security epoch when the code was issued (src/auth/sessions.ts NewSession). */
+  /** The user's security epoch when the code was issued (src/auth/session-store.ts NewSession). */
   epoch: number;
 }
 

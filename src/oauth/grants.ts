@@ -1,20 +1,17 @@
 // The three grants of POST /oauth/token (RFC 6749 §4.1.3, §6, §4.4). Refresh is the same
-// rotation and reuse detection as the first-party API (src/auth/token-service.ts): one
+// rotation and reuse detection as the first-party API (src/auth/session-refresh.ts): one
 // implementation, two front doors; the session is bound to the client it was granted to.
 import { signAccessToken } from '../auth/access-token.ts';
 import type { KeySetVersion } from '../auth/keys/service.ts';
-import type { SessionStore } from '../auth/sessions.ts';
+import type { SessionStore } from '../auth/session-store.ts';
+import { RefreshLimitedError, refreshSession } from '../auth/session-refresh.ts';
+import { StaleLoginError, startSession } from '../auth/session-start.ts';
 import {
   type ClientGrant,
   type ClientInfo,
-  RefreshLimitedError,
-  refreshSession,
-  sessionIdOf,
-  StaleLoginError,
-  startSession,
   type TokenDeps,
   tokenSettings,
-} from '../auth/token-service.ts';
+} from '../auth/token-pair.ts';
 import type { UserStore } from '../auth/users.ts';
 import type { AuditRecorder } from '../audit/events.ts';
 import { AuthError } from '../shared/errors.ts';
@@ -111,9 +108,9 @@ export async function authorizationCodeGrant(
   // change to the user since (SQL already shows it, or its sweep has run) voids the code.
   const changed = () => invalidGrant('The account changed since the code was issued.');
   if (user.securityEpoch > grant.epoch) throw changed();
-  let pair;
+  let started;
   try {
-    pair = await startSession(
+    started = await startSession(
       deps.tokens,
       { ...user, securityEpoch: grant.epoch },
       deps.client,
@@ -124,13 +121,13 @@ export async function authorizationCodeGrant(
     if (error instanceof StaleLoginError) throw changed();
     throw error;
   }
-  const sid = sessionIdOf(pair);
-  if (sid && (await deps.codes.recordSession(redemption.codeHash, { uid: user.id, sid }))) {
+  const { sid, tokens } = started;
+  if (await deps.codes.recordSession(redemption.codeHash, { uid: user.id, sid })) {
     await deps.sessions.revoke(user.id, [sid]);
     throw invalidGrant('The authorization code was already used; its tokens are revoked.');
   }
-  deps.audit.record({ type: 'login_success', userId: user.id, sessionId: sid ?? null });
-  return response(client, pair, grant.scope);
+  deps.audit.record({ type: 'login_success', userId: user.id, sessionId: sid });
+  return response(client, tokens, grant.scope);
 }
 
 export async function refreshTokenGrant(

@@ -4,7 +4,8 @@
 // revocations.ts); a refresh token is looked up (with its session) by one script.
 import { verifyAccessToken } from '../auth/access-token.ts';
 import { hashRefreshToken, refreshTokenOwner } from '../auth/refresh-token.ts';
-import { blacklistUntil, type TokenDeps, tokenSettings } from '../auth/token-service.ts';
+import { blacklistUntil } from '../auth/logout.ts';
+import { type TokenDeps, tokenSettings } from '../auth/token-pair.ts';
 import { AuthError } from '../shared/errors.ts';
 import type { OAuthClient } from './clients.ts';
 import { isSessionlessRevoked, type RevocationDeps, revokeSessionless } from './revocations.ts';

@@ -12,8 +12,8 @@ import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../dev/stack.ts';
 import { findOnPath } from '../../dev/upstash/redis-server.ts';
-import { redisSessionStore } from '../../src/store/sessions.ts';
-import { redisUserSessionStore } from '../../src/store/user-sessions.ts';
+import { redisSessionStore } from '../../src/store/session-store.ts';
+import { redisUserSessionStore } from '../../src/store/user-session-sweeps.ts';
 
 const binary = findOnPath('redis-server');
 

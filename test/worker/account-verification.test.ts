@@ -100,8 +100,18 @@ describe('registration with verification required', () => {
     const done = await confirm('http://auth.test');
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Email address confirmed');
+    // Signed into the hosted pages, so /account knows the browser (issue 14 point 3: this page
+    // used to set the API's refresh cookie instead, which no hosted page reads).
     const cookies: string[] = done.headers.getAll('Set-Cookie');
-    expect(cookies.some((c) => c.startsWith('__Secure-ea_refresh='))).toBe(true);
+    const sso = cookies.find((c) => c.startsWith('__Host-ea_sso='))?.split(';')[0];
+    expect(sso).toBeDefined();
+    expect(cookies.some((c) => c.startsWith('__Secure-ea_refresh='))).toBe(false);
+    const account = await sendWithEnv('/account', env, {
+      redirect: 'manual',
+      headers: { Cookie: sso ?? '' },
+    });
+    expect(account.status).toBe(200);
+    expect(await account.text()).toContain(email);
     const spent = await confirm('http://auth.test');
     expect(spent.status).toBe(400);
     expect(await spent.text()).toContain('invalid, expired or already used');

@@ -1,5 +1,5 @@
 // OAuth test building blocks: clients registered in the database, a browser signed in on the
-// hosted pages (the sign-in cookie of src/http/browser/sso-session.ts), and the authorize step up
+// hosted pages (the sign-in cookie of src/http/browser/sso-cookie.ts), and the authorize step up
 // to the redirect with a code. oauth4webapi talks to the Worker through `customFetch`.
 import { env, exports } from 'cloudflare:workers';
 import * as oauth from 'oauth4webapi';

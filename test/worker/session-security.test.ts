@@ -7,25 +7,24 @@ import { env } from 'cloudflare:workers';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { keyContext } from '../../src/compose/key-context.ts';
-import * as sessionScripts from '../../src/store/session-scripts.ts';
-import * as userSessionScripts from '../../src/store/user-session-scripts.ts';
+import * as sessionScripts from '../../src/store/session-store-scripts.ts';
+import * as userSessionScripts from '../../src/store/user-session-sweep-scripts.ts';
+import { blacklistUntil } from '../../src/auth/logout.ts';
+import { RefreshLimitedError, refreshSession } from '../../src/auth/session-refresh.ts';
 import {
-  blacklistUntil,
-  RefreshLimitedError,
-  refreshSession,
   StaleLoginError,
+  startBrowserSession,
   startSession,
-  type TokenDeps,
-  type TokenPair,
-} from '../../src/auth/token-service.ts';
+} from '../../src/auth/session-start.ts';
+import type { TokenDeps, TokenPair } from '../../src/auth/token-pair.ts';
 import { setDisabled, setRoles } from '../../src/auth/user-admin.ts';
-import { DELETED_EPOCH } from '../../src/auth/user-sessions.ts';
+import { DELETED_EPOCH } from '../../src/auth/user-session-sweeps.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores, type Redis } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
-import { redisSessionStore } from '../../src/store/sessions.ts';
+import { redisSessionStore } from '../../src/store/session-store.ts';
 import { RequestTrace } from '../../src/shared/trace.ts';
-import { redisUserSessionStore } from '../../src/store/user-sessions.ts';
+import { redisUserSessionStore } from '../../src/store/user-session-sweeps.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../../src/store/users.ts';
 import { bearer, newSession, postJson } from './auth-fixtures.ts';
 import { postWithEnv } from './abuse-fixtures.ts';
@@ -69,7 +68,7 @@ describe('item 1: a security-relevant change voids the logins in flight', () => 
     expect(await userSessions.list(user.user_id)).toEqual([]);
     // Starting over from the user's new state works.
     const fresh = (await users.findById(user.user_id))!;
-    const tokens = await startSession(deps, fresh, client, new Date());
+    const { tokens } = await startSession(deps, fresh, client, new Date());
     expect(decodeJwt(tokens.access_token).sub).toBe(user.user_id);
     expect(await userSessions.list(user.user_id)).toHaveLength(1);
   });
@@ -112,6 +111,50 @@ describe('item 1: a security-relevant change voids the logins in flight', () => 
       password: user.password,
     });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('starting a session (issue 14 point 8)', () => {
+  it('startSession returns the session id its access token names', async () => {
+    const { user } = await newSession();
+    const w = world();
+    const read = (await w.users.findById(user.user_id))!;
+    const { sid, tokens } = await startSession(w.deps, read, client, new Date());
+    expect(decodeJwt(tokens.access_token).sid).toBe(sid);
+    expect((await w.userSessions.list(user.user_id)).map((s) => s.sid)).toContain(sid);
+  });
+
+  it('a browser session is an ordinary session with no token minted for it', async () => {
+    const { user } = await newSession();
+    const w = world();
+    const read = (await w.users.findById(user.user_id))!;
+    // No key context at all: nothing can be signed.
+    const deps = { config: w.config, sessions: w.deps.sessions };
+    const { sid, expiresIn } = await startBrowserSession(deps, read, client, new Date());
+    expect(expiresIn).toBe(Math.min(w.config.refreshTokenTtl, w.config.sessionMaxLifetime));
+    expect(await w.deps.sessions.read(user.user_id, sid)).toMatchObject({
+      sid,
+      uid: user.user_id,
+      email: user.email,
+    });
+    expect((await w.userSessions.list(user.user_id)).map((s) => s.sid)).toContain(sid);
+    // Where a session keeps its refresh token's SHA-256 (base64url), no hash can match.
+    const rt = await w.redis.hget(`${w.prefix}u:{${user.user_id}}:sess:${sid}`, 'rt');
+    expect(String(rt)).not.toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Logout everywhere ends it with the API session.
+    expect(await w.userSessions.revokeAll(user.user_id)).toBe(2);
+    expect(await w.deps.sessions.read(user.user_id, sid)).toBeUndefined();
+  });
+
+  it('a browser session is refused, like a login, when the user changed since it was read', async () => {
+    const { user } = await newSession();
+    const w = world();
+    const read = (await w.users.findById(user.user_id))!;
+    await setRoles(w.admin, user.user_id, ['viewer', 'developer']);
+    const deps = { config: w.config, sessions: w.deps.sessions };
+    await expect(startBrowserSession(deps, read, client, new Date())).rejects.toBeInstanceOf(
+      StaleLoginError,
+    );
   });
 });
 
@@ -269,7 +312,7 @@ describe('item 18: cluster-safe scripts', () => {
     const { user, tokens } = await newSession();
     const w = world({}, (redis) => recordingScripts(redis, calls));
     const read = (await w.users.findById(user.user_id))!;
-    const pair = await startSession(w.deps, read, client, new Date());
+    const { tokens: pair } = await startSession(w.deps, read, client, new Date());
     const claims = decodeJwt(pair.access_token);
     const rotated = await refreshSession(w.deps, pair.refresh_token, new Date());
     if (rotated.kind !== 'refreshed') throw new Error(rotated.kind);

@@ -8,7 +8,7 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { BrowserConfig } from '../../config/browser.ts';
 import type { AppEnv } from '../context.ts';
-import { CSRF_HEADER, TRANSPORT_HEADER } from './session-cookies.ts';
+import { CSRF_HEADER, TRANSPORT_HEADER } from './refresh-cookies.ts';
 
 const byConfig = new WeakMap<BrowserConfig, MiddlewareHandler>();
 

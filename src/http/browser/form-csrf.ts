@@ -1,8 +1,8 @@
 // CSRF defence for the hosted pages' HTML forms. Every POST must pass both checks, or it gets
 // 403 `csrf_failed`:
 //
-// 1. Where it comes from: checkOrigin() (Origin, or without it Sec-Fetch-Site), as for the
-//    cookie-session API. Browsers send Origin on every form POST.
+// 1. Where it comes from: checkOrigin() (src/http/browser/origin-check.ts), as for the API's
+//    refresh cookie. Browsers send Origin on every form POST.
 // 2. A synchronizer token: the hidden `csrf` field must be the HMAC (under a KEK) of the
 //    browser's `__Host-ea_form` cookie, a random value set on the first GET of a page. A page
 //    of another site can make the browser send the cookie but cannot read it, so it cannot
@@ -19,9 +19,9 @@ import { toBase64Url } from '../../shared/base64url.ts';
 import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv, EnvWith } from '../context.ts';
-import { checkOrigin } from './csrf.ts';
+import { checkOrigin } from './origin-check.ts';
 
-/** What verifiedForm() sets, for the routes behind it. */
+/** What this module's middleware sets, for the routes behind it. */
 export interface PageFormVariables {
   /** The fields of a hosted-page form POST that passed verifiedForm() (strings only). */
   pageForm: Record<string, string>;

@@ -1,7 +1,7 @@
 // The account page: who is signed in, and every live session of the account with a button to
 // end it. Each button is its own small POST form, so it works without JavaScript.
 import type { FC } from 'hono/jsx';
-import type { SessionInfo } from '../../auth/sessions.ts';
+import type { SessionInfo } from '../../auth/session-store.ts';
 import { ButtonForm } from './form.tsx';
 import { Layout } from './layout.tsx';
 

@@ -2,7 +2,7 @@
 // everywhere. A browser signed out (or never signed in) is sent to the login page.
 import { Hono } from 'hono';
 import { formCsrfToken } from '../browser/form-csrf.ts';
-import { browserSessionOf, clearBrowserSession } from '../browser/sso-session.ts';
+import { browserSessionOf, clearBrowserSession } from '../browser/sso-cookie.ts';
 import type { AppEnv } from '../context.ts';
 import { AccountPage } from '../pages/account.tsx';
 import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, pageError, withPageHeaders } from './page-kit.tsx';

@@ -11,8 +11,8 @@ import {
   verifyEmail,
 } from '../../auth/account-lifecycle.ts';
 import { EmailSchema } from '../../auth/email.ts';
-import { sessionIdOf, startSession } from '../../auth/token-service.ts';
-import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
+import { startSession } from '../../auth/session-start.ts';
+import { clearRefreshCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import type { AppEnv } from '../context.ts';
 import { jsonBody } from '../json-body.ts';
 import { loginGuard } from '../login-guard.ts';
@@ -155,17 +155,13 @@ const deleteRoute = createRoute({
 export const accountRoutes = new OpenAPIHono<AppEnv>()
   .openapi(verifyRoute, async (c) => {
     const user = await verifyEmail(c.var.services.lifecycle, c.req.valid('json').token);
-    const tokens = await startSession(
+    const { sid, tokens } = await startSession(
       c.var.services.tokens,
       user,
       c.var.services.client,
       new Date(),
     );
-    c.var.services.audit.record({
-      type: 'login_success',
-      userId: user.id,
-      sessionId: sessionIdOf(tokens),
-    });
+    c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId: sid });
     return c.json(tokens, 200, noStore);
   })
   .openapi(resendRoute, async (c) => {
@@ -211,6 +207,6 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
       (email) => loginGuard(c, email, undefined, { turnstile: false }),
     );
     // A browser's refresh cookie (Path=/api/v1/auth, so sent here) names a dead session now.
-    if (refreshCookieOf(c) !== undefined) clearSessionCookies(c);
+    if (refreshCookieOf(c) !== undefined) clearRefreshCookies(c);
     return c.body(null, 204, noStore);
   });

@@ -4,20 +4,15 @@ import { registerPendingVerification } from '../../auth/account-lifecycle.ts';
 import { authenticate, register } from '../../auth/accounts.ts';
 import { DisplayNameSchema } from '../../auth/display-name.ts';
 import { EmailSchema } from '../../auth/email.ts';
+import { endSession } from '../../auth/logout.ts';
+import { RefreshLimitedError, refreshSession } from '../../auth/session-refresh.ts';
+import { StaleLoginError, startSession } from '../../auth/session-start.ts';
+import { csrfForRefreshCookie } from '../browser/refresh-cookie-csrf.ts';
 import {
-  endSession,
-  RefreshLimitedError,
-  refreshSession,
-  sessionIdOf,
-  StaleLoginError,
-  startSession,
-} from '../../auth/token-service.ts';
-import { csrfForCookieSession } from '../browser/csrf.ts';
-import {
-  clearSessionCookies,
-  issueCookieSession,
+  clearRefreshCookies,
+  issueRefreshCookies,
   wantsCookieTransport,
-} from '../browser/session-cookies.ts';
+} from '../browser/refresh-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { jsonBody } from '../json-body.ts';
@@ -136,7 +131,7 @@ const refreshRoute = createRoute({
   summary: 'Rotate the refresh token and get a new access token',
   description:
     'Every refresh rotates the refresh token. Concurrent refreshes with one token inside the grace window all receive the same successor; a rotated token presented after it revokes the session (401 refresh_token_reused).',
-  middleware: [csrfForCookieSession(), jsonBody({ optional: true })] as const,
+  middleware: [csrfForRefreshCookie(), jsonBody({ optional: true })] as const,
   request: { body: { ...json(RefreshBody), required: false } },
   responses: {
     200: {
@@ -155,7 +150,7 @@ const logoutRoute = createRoute({
   summary: 'End the session of the access token',
   security: [{ bearerAuth: [] }],
   middleware: [
-    csrfForCookieSession(),
+    csrfForRefreshCookie(),
     requireAuth({ revocationCheckedByHandler: true }),
     jsonBody({ optional: true }),
   ] as const,
@@ -200,23 +195,20 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const body = c.req.valid('json');
     const guard = loginGuard(c, body.email, turnstileTokenOf(c, body.turnstile_token));
     let user = await authenticate(c.var.services.accounts, body, guard);
-    let tokens;
+    let started;
     try {
-      tokens = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
+      started = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
     } catch (error) {
       if (!(error instanceof StaleLoginError)) throw error;
       // A disable, role or password change landed while we checked the password: start over
       // from the user's new state (a second refusal is a 503).
       user = await authenticate(c.var.services.accounts, body, guard);
-      tokens = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
+      started = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
     }
-    c.var.services.audit.record({
-      type: 'login_success',
-      userId: user.id,
-      sessionId: sessionIdOf(tokens),
-    });
+    const { sid, tokens } = started;
+    c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId: sid });
     return wantsCookieTransport(c, body.use_cookie)
-      ? c.json(await issueCookieSession(c, tokens), 200, noStore)
+      ? c.json(await issueRefreshCookies(c, tokens), 200, noStore)
       : c.json(tokens, 200, noStore);
   })
   .openapi(refreshRoute, async (c) => {
@@ -236,7 +228,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     } catch (error) {
       // A cookie the server no longer accepts would only fail again: the browser drops it.
       if (fromCookie && error instanceof AuthError && error.code === 'invalid_grant') {
-        clearSessionCookies(c);
+        clearRefreshCookies(c);
       }
       if (error instanceof RefreshLimitedError) {
         c.var.services.audit.record({
@@ -253,7 +245,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         userId: outcome.uid,
         sessionId: outcome.sid,
       });
-      if (fromCookie) clearSessionCookies(c);
+      if (fromCookie) clearRefreshCookies(c);
       throw new AuthError('refresh_token_reused');
     }
     c.var.services.audit.record({
@@ -262,7 +254,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       sessionId: outcome.session.sid,
     });
     return fromCookie !== undefined || wantsCookieTransport(c, body.use_cookie)
-      ? c.json(await issueCookieSession(c, outcome.tokens), 200, noStore)
+      ? c.json(await issueRefreshCookies(c, outcome.tokens), 200, noStore)
       : c.json(outcome.tokens, 200, noStore);
   })
   .openapi(logoutRoute, async (c) => {
@@ -273,7 +265,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       await endSession(c.var.services.tokens, c.var.auth, new Date());
     } finally {
       // Logging out forgets the cookies, even when the session had already ended.
-      if (fromCookie) clearSessionCookies(c);
+      if (fromCookie) clearRefreshCookies(c);
     }
     c.var.services.audit.record({
       type: 'logout',

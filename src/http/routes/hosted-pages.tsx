@@ -1,7 +1,7 @@
 // The hosted sign-in pages: /login, /register and /reset-password (the account page and its
 // buttons are src/http/routes/account-pages.tsx). Plain server-rendered forms (no JavaScript needed) over the same
 // services as the JSON API. A browser is signed in with the `__Host-ea_sso` cookie
-// (src/http/browser/sso-session.ts); every POST passes verifiedForm() (origin + synchronizer
+// (src/http/browser/sso-cookie.ts); every POST passes verifiedForm() (origin + synchronizer
 // token, src/http/browser/form-csrf.ts); every response is `no-store` and carries the HTML page
 // CSP. Errors a user can act on re-render the form with the message and the error's status;
 // anything else becomes an error page, never the API's JSON.
@@ -16,14 +16,10 @@ import { authenticate, register } from '../../auth/accounts.ts';
 import { DISPLAY_NAME_MAX, hasForbiddenNameCharacter } from '../../auth/display-name.ts';
 import { EmailSchema } from '../../auth/email.ts';
 import { looksLikeOneTimeToken } from '../../auth/one-time-tokens.ts';
-import { StaleLoginError } from '../../auth/token-service.ts';
+import { StaleLoginError } from '../../auth/session-start.ts';
 import type { UserRecord } from '../../auth/users.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
-import {
-  browserSessionOf,
-  clearBrowserSession,
-  startBrowserSession,
-} from '../browser/sso-session.ts';
+import { browserSessionOf, clearBrowserSession, signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { loginGuard } from '../login-guard.ts';
@@ -72,7 +68,7 @@ async function signIn<E extends AppEnv>(
   user: UserRecord,
   returnTo: string,
 ): Promise<Response> {
-  const sessionId = await startBrowserSession(c, user);
+  const sessionId = await signInBrowser(c, user);
   c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId });
   if (!returnTo.startsWith('/oauth/authorize?')) return c.redirect(returnTo, 303);
   return c.html(

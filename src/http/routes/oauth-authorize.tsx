@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { htmlPageHeaders } from '../browser/security-headers.ts';
 import { ErrorPage } from '../pages/layout.tsx';
-import { browserSessionOf } from '../browser/sso-session.ts';
+import { browserSessionOf } from '../browser/sso-cookie.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';

@@ -2,7 +2,7 @@
 // Redis round trip after requireAuth's (the session list is one script, not one call per
 // session).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
+import { clearRefreshCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { requireAuth } from '../require-auth.ts';
@@ -108,6 +108,6 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
       sessionId: sid,
       details: { sessions: ended },
     });
-    if (refreshCookieOf(c) !== undefined) clearSessionCookies(c);
+    if (refreshCookieOf(c) !== undefined) clearRefreshCookies(c);
     return c.body(null, 204, noStore);
   });

@@ -1,16 +1,15 @@
 // The page the verification mail links to. GET only shows a button: mail scanners and link
 // previews fetch links before the user clicks, and a GET that consumed the token would spend
 // it for them. The button POSTs the token (a plain form: no JavaScript needed); that verifies
-// the address and signs the browser in with the cookie session of browser mode, so an app on
-// this origin (or an allowed one) continues with POST /refresh.
+// the address and signs the browser into the hosted pages (the `__Host-ea_sso` sign-in of
+// src/http/browser/sso-cookie.ts), so /account and /oauth/authorize know it at once.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { verifyEmail } from '../../auth/account-lifecycle.ts';
 import { looksLikeOneTimeToken } from '../../auth/one-time-tokens.ts';
-import { sessionIdOf, startSession } from '../../auth/token-service.ts';
-import { checkOrigin } from '../browser/csrf.ts';
+import { checkOrigin } from '../browser/origin-check.ts';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
-import { issueCookieSession } from '../browser/session-cookies.ts';
+import { signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { ErrorPage, Layout } from '../pages/layout.tsx';
@@ -54,18 +53,8 @@ export const verifyEmailPage = new Hono<AppEnv>()
       const form = await c.req.parseBody();
       const token = typeof form.token === 'string' ? form.token : '';
       const user = await verifyEmail(c.var.services.lifecycle, token);
-      const tokens = await startSession(
-        c.var.services.tokens,
-        user,
-        c.var.services.client,
-        new Date(),
-      );
-      c.var.services.audit.record({
-        type: 'login_success',
-        userId: user.id,
-        sessionId: sessionIdOf(tokens),
-      });
-      await issueCookieSession(c, tokens);
+      const sessionId = await signInBrowser(c, user);
+      c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId });
       return c.html(
         <Layout title="Email address confirmed">
           <p>Thank you. Your address is confirmed and this browser is signed in.</p>

@@ -1,9 +1,9 @@
 // SessionStore over Upstash Redis: one script (EVALSHA, EVAL on NOSCRIPT) per change, one
-// pipeline per read. Keys and scripts: src/store/session-scripts.ts.
-import type { Rotation, SessionStore } from '../auth/sessions.ts';
+// pipeline per read. Keys and scripts: src/store/session-store-scripts.ts.
+import type { Rotation, SessionStore } from '../auth/session-store.ts';
 import type { Redis } from './index.ts';
 import { luaScript, runScript } from './lua-script.ts';
-import { sessionKeys } from './session-keys.ts';
+import { sessionKeys } from './session-redis-keys.ts';
 import {
   CREATE_SESSION,
   INSPECT_REFRESH,
@@ -11,7 +11,7 @@ import {
   REVOKE_REFRESH,
   REVOKE_SESSIONS,
   ROTATE_REFRESH,
-} from './session-scripts.ts';
+} from './session-store-scripts.ts';
 
 /** The subset of the client this adapter uses (upstash/ratelimit-js narrows the same way). */
 type SessionRedis = Pick<Redis, 'pipeline' | 'set'>;

@@ -1,20 +1,20 @@
 // UserSessionStore over Upstash Redis. A user-wide change reads the user's index, then runs one
 // atomic script declaring every session key listed (cluster safety: see
-// src/store/user-session-scripts.ts); if a session appeared in between, it starts over.
+// src/store/user-session-sweep-scripts.ts); if a session appeared in between, it starts over.
 import {
   EPOCH_TTL_SECONDS,
   type SessionInfo,
   type UserSessionStore,
-} from '../auth/user-sessions.ts';
+} from '../auth/user-session-sweeps.ts';
 import { StoreUnavailableError } from '../shared/errors.ts';
 import type { Redis } from './index.ts';
 import { luaScript, runScript } from './lua-script.ts';
-import { sessionKeys } from './session-keys.ts';
+import { sessionKeys } from './session-redis-keys.ts';
 import {
   REVOKE_OWN_SESSION,
   REVOKE_USER_SESSIONS,
   UPDATE_SESSION_CLAIMS,
-} from './user-session-scripts.ts';
+} from './user-session-sweep-scripts.ts';
 
 type UserSessionRedis = Pick<Redis, 'pipeline' | 'zrange'>;
 

@@ -1,4 +1,4 @@
-// Sessions and refresh tokens, in the domain's words. Redis holds them (src/store/sessions.ts);
+// Sessions and refresh tokens, in the domain's words. Redis holds them (src/store/session-store.ts);
 // every operation here is one round trip. Every session belongs to one user, and its keys are
 // found from the user id and the session id together (a refresh token and an access token
 // both name them), so each call takes both.
@@ -86,8 +86,9 @@ export interface AccessTokenRef {
 
 export interface SessionStore {
   /**
-   * Records the session and its first refresh token; returns the sessions evicted by the cap,
-   * or 'stale' (nothing created) when the user's epoch is past `session.epoch`.
+   * Records the session and its first refresh token's hash (for a hosted-page session, which
+   * has none, a value no hash equals); returns the sessions evicted by the cap, or 'stale'
+   * (nothing created) when the user's epoch is past `session.epoch`.
    */
   create(
     session: NewSession,

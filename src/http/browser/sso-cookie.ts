@@ -1,16 +1,16 @@
-// The sign-in of a browser on the hosted pages (/login, /account, /oauth/authorize): cookie
-// `__Host-ea_sso` = `<user id>.<session id>.<HMAC of both>` (the session's Redis keys are
-// named by both). The session is an ordinary one in Redis
-// (started with startSession, so it counts toward SESSION_CAP, shows in the session list and
-// dies with logout-all, a password reset or a disable); the cookie only names it, and the HMAC
+// The one sign-in of a browser on the hosted pages (/login, /register, /account,
+// /oauth/authorize, and the email-verification page): cookie `__Host-ea_sso` =
+// `<user id>.<session id>.<HMAC of both>` (the session's Redis keys are named by both). The
+// session is an ordinary one in Redis, started without tokens (startBrowserSession in
+// src/auth/session-start.ts), so it counts toward SESSION_CAP, shows in the session list and
+// dies with logout-all, a password reset or a disable; the cookie only names it, and the HMAC
 // (under any KEK) means a browser cannot name a session it was not given. Reading it is one
 // Redis round trip. `__Host-` pins it to this host, path /, Secure (RFC 6265bis §4.1.3.2).
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
-import type { SessionClaims } from '../../auth/sessions.ts';
-import { sessionIdOf, startSession } from '../../auth/token-service.ts';
-import type { UserRecord } from '../../auth/users.ts';
+import type { SessionClaims } from '../../auth/session-store.ts';
+import { type SessionUser, startBrowserSession } from '../../auth/session-start.ts';
 import type { AppEnv } from '../context.ts';
 
 const COOKIE = 'ea_sso';
@@ -27,20 +27,25 @@ const cookieOptions = <E extends AppEnv>(c: Context<E>, maxAge: number) =>
     maxAge,
   }) as const;
 
-/** Starts a session for `user` and signs this browser into it; returns the session id. */
-export async function startBrowserSession<E extends AppEnv>(
+/**
+ * Starts a browser session for `user` and signs this browser into it; returns the session id.
+ * StaleLoginError (nothing started) when the user changed since it was read.
+ */
+export async function signInBrowser<E extends AppEnv>(
   c: Context<E>,
-  user: Pick<UserRecord, 'id' | 'email' | 'roles' | 'securityEpoch'>,
+  user: SessionUser,
 ): Promise<string> {
   const { config } = c.var;
-  const tokens = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
-  const sid = sessionIdOf(tokens);
-  if (!sid) throw new Error('session id missing from a fresh access token');
+  const { sid, expiresIn } = await startBrowserSession(
+    c.var.services.tokens,
+    user,
+    c.var.services.client,
+    new Date(),
+  );
   const kek = config.keys.keks[0];
   if (!kek) throw new Error('no key-encryption key configured');
   const mac = await hmacBase64Url(kek.raw, INFO, `${user.id}.${sid}`);
-  // The refresh token is not kept: this session lives until its refresh TTL, unrefreshed.
-  setCookie(c, COOKIE, `${user.id}.${sid}.${mac}`, cookieOptions(c, tokens.refresh_expires_in));
+  setCookie(c, COOKIE, `${user.id}.${sid}.${mac}`, cookieOptions(c, expiresIn));
   return sid;
 }
 
@@ -57,7 +62,7 @@ export async function browserSessionOf<E extends AppEnv>(
     if (timingSafeEqual(mac, await hmacBase64Url(kek.raw, INFO, `${uid}.${sid}`))) genuine = true;
   }
   if (!genuine) return undefined;
-  return c.var.services.tokens.sessions.read(uid, sid);
+  return c.var.services.sessions.read(uid, sid);
 }
 
 /** Forgets the cookie (the caller revokes the session when that is meant). */

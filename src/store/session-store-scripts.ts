@@ -2,8 +2,9 @@
 // in one round trip and a write in another). Keys (under REDIS_KEY_PREFIX), all of one user
 // tagged `{uid}` so they share one Redis Cluster hash slot:
 //   u:{uid}:sess:<sid>   hash  uid email roles scope cid created last ip ua abs ep
-//                              rt (hash of the live refresh token), prev (hash of the one
-//                              before), at (when prev was rotated), rlw rln (refresh window)
+//                              rt (hash of the live refresh token; a hosted-page session
+//                              has none and holds a value no hash equals), prev (hash of the
+//                              one before), at (when prev was rotated), rlw rln (refresh window)
 //   u:{uid}:sessions     zset  sid -> last used (ms): the user's live sessions
 //   u:{uid}:ep           the user's security epoch, raised by every security-relevant change
 //   u:{uid}:bl:<jti>     "1": a revoked access token of the user, until exp + CLOCK_SKEW

@@ -1,4 +1,4 @@
-// The CSRF token of a cookie session: HMAC(secret, refresh token), a "signed double-submit"
+// The CSRF token of the refresh cookie: HMAC(secret, refresh token), a "signed double-submit"
 // token (OWASP CSRF Prevention Cheat Sheet). It is sent as a readable cookie and in the login
 // and refresh responses; the client echoes it in X-CSRF-Token. Because it is bound to the
 // refresh token, a cookie planted by a sibling subdomain (cookie tossing) cannot be paired with

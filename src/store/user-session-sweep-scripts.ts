@@ -1,4 +1,4 @@
-// Lua scripts over all sessions of one user (keys as in src/store/session-scripts.ts).
+// Lua scripts over all sessions of one user (keys as in src/store/session-store-scripts.ts).
 //
 // Cluster safety: a script may only touch keys declared in KEYS, and which session keys a
 // user-wide change must touch is only known by reading the index. So these run in two steps:

@@ -1,9 +1,9 @@
 // A user's sessions as a whole: what the session list, logout-all, password change/reset, the
 // admin API and account deletion need. Each operation is a read of the user's index and one
-// atomic script over every session it lists (src/store/user-sessions.ts: two steps, so that
+// atomic script over every session it lists (src/store/user-session-sweeps.ts: two steps, so that
 // the script declares every key it touches and runs on Redis Cluster).
 
-import type { SessionInfo } from './sessions.ts';
+import type { SessionInfo } from './session-store.ts';
 
 export type { SessionInfo };
 

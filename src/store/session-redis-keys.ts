@@ -1,4 +1,4 @@
-// Redis key names of sessions (layout: src/store/session-scripts.ts). All keys of one user
+// Redis key names of sessions (layout: src/store/session-store-scripts.ts). All keys of one user
 // carry the hash tag `{uid}`, so any script over them runs within one Redis Cluster slot.
 import { keySetVersionKey } from './key-set-version.ts';
 

@@ -10,9 +10,9 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { CookieOptions } from 'hono/utils/cookie';
-import type { TokenPair } from '../../auth/token-service.ts';
+import type { TokenPair } from '../../auth/token-pair.ts';
 import type { AppEnv } from '../context.ts';
-import { csrfTokenFor } from './csrf-token.ts';
+import { csrfTokenFor } from './refresh-cookie-csrf-token.ts';
 
 export const COOKIE_PATH = '/api/v1/auth';
 /** Names without the prefix; on the wire `__Secure-ea_refresh` and `__Secure-ea_csrf`. */
@@ -22,7 +22,7 @@ export const CSRF_HEADER = 'X-CSRF-Token';
 export const TRANSPORT_HEADER = 'X-Token-Transport';
 
 /** What a cookie-mode login or refresh answers: the pair minus the refresh token. */
-export type CookieSessionBody = Omit<TokenPair, 'refresh_token'> & { csrf_token: string };
+export type RefreshCookieBody = Omit<TokenPair, 'refresh_token'> & { csrf_token: string };
 
 export function wantsCookieTransport<E extends AppEnv>(
   c: Context<E>,
@@ -44,7 +44,7 @@ const options = <E extends AppEnv>(
   maxAge,
 });
 
-/** The refresh token in the request's cookie, if any (checked by csrfForCookieSession()). */
+/** The refresh token in the request's cookie, if any (checked by csrfForRefreshCookie()). */
 export const refreshCookieOf = <E extends AppEnv>(c: Context<E>): string | undefined =>
   getCookie(c, REFRESH_COOKIE, 'secure') || undefined;
 
@@ -52,10 +52,10 @@ export const csrfCookieOf = <E extends AppEnv>(c: Context<E>): string | undefine
   getCookie(c, CSRF_COOKIE, 'secure') || undefined;
 
 /** Puts the refresh token and its CSRF token in cookies; returns the body to answer with. */
-export async function issueCookieSession<E extends AppEnv>(
+export async function issueRefreshCookies<E extends AppEnv>(
   c: Context<E>,
   tokens: TokenPair,
-): Promise<CookieSessionBody> {
+): Promise<RefreshCookieBody> {
   const { refresh_token: refreshToken, ...rest } = tokens;
   const csrfToken = await csrfTokenFor(refreshToken, c.var.config.keys.keks);
   setCookie(c, REFRESH_COOKIE, refreshToken, options(c, tokens.refresh_expires_in, true));
@@ -64,7 +64,7 @@ export async function issueCookieSession<E extends AppEnv>(
 }
 
 /** Expires both cookies (logout, or a refresh token the server no longer accepts). */
-export function clearSessionCookies<E extends AppEnv>(c: Context<E>): void {
+export function clearRefreshCookies<E extends AppEnv>(c: Context<E>): void {
   deleteCookie(c, REFRESH_COOKIE, options(c, 0, true));
   deleteCookie(c, CSRF_COOKIE, options(c, 0, false));
 }

@@ -1,0 +1,88 @@
+// The token pair a session issues (RFC 6749 §5.1): an access token signed from the session's
+// claims, and the opaque refresh token that renews it. Shared by starting a session
+// (session-start.ts) and refreshing one (session-refresh.ts).
+import type { Config } from '../config/index.ts';
+import { type AccessTokenClaims, signAccessToken } from './access-token.ts';
+import type { KeyContext, KeySetVersion } from './keys/service.ts';
+import type { SessionClaims, SessionStore } from './session-store.ts';
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+}
+
+export interface TokenDeps {
+  config: Config;
+  sessions: SessionStore;
+  keys: KeyContext;
+  /**
+   * One Redis round trip: the key-set version, for paths that sign without a session script
+   * (client credentials). Session paths get it from the script's reply instead.
+   */
+  readKeySetVersion: () => Promise<KeySetVersion>;
+}
+
+export const tokenSettings = (config: Config) => ({
+  issuer: config.issuer,
+  audiences: config.audiences,
+  ttl: config.accessTokenTtl,
+  clockSkew: config.clockSkew,
+});
+
+const claimsOf = (session: SessionClaims): AccessTokenClaims => ({
+  sub: session.uid,
+  sid: session.sid,
+  scope: session.scope,
+  roles: session.roles,
+  email: session.email,
+  // RFC 9068 §2.2: the client the token was issued to (OAuth sessions only).
+  ...(session.clientId ? { client_id: session.clientId } : {}),
+});
+
+/**
+ * What an OAuth client changes about a session's tokens: it is bound to the client, carries
+ * the granted (narrower) scope, the client's audience and TTL overrides.
+ */
+export interface ClientGrant {
+  clientId: string;
+  scope?: string | undefined;
+  audiences?: string[] | undefined;
+  accessTokenTtl?: number | null | undefined;
+  refreshTokenTtl?: number | null | undefined;
+}
+
+const settingsFor = (config: Config, grant: ClientGrant | undefined) => {
+  const base = tokenSettings(config);
+  return {
+    ...base,
+    audiences: grant?.audiences?.length ? grant.audiences : base.audiences,
+    ttl: grant?.accessTokenTtl ?? base.ttl,
+  };
+};
+
+/** Signs the session's access token and pairs it with its refresh token. */
+export async function signTokenPair(
+  deps: Pick<TokenDeps, 'config' | 'keys'>,
+  session: SessionClaims,
+  refresh: { token: string; expiresIn: number },
+  now: Date,
+  grant: ClientGrant | undefined,
+): Promise<TokenPair> {
+  const settings = settingsFor(deps.config, grant);
+  const access = await signAccessToken(deps.keys, settings, claimsOf(session), now);
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: settings.ttl,
+    refresh_token: refresh.token,
+    refresh_expires_in: refresh.expiresIn,
+  };
+}
