@@ -21,7 +21,7 @@ export function requestContext() {
       await next();
     } catch (err) {
       // Errors from later middleware reach app.onError; this catches the config failing here.
-      c.res = renderError(err, c);
+      c.res = await renderError(err, c);
     } finally {
       // Runs after onError has produced its response too, so failures are timed as well.
       const spent = new Map(trace.entries().map((e) => [e.metric, e]));
