@@ -13,6 +13,7 @@ import { createStores } from '../store/index.ts';
 import { RequestTrace } from '../shared/trace.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from '../compose/services.ts';
+import { InvariantError } from '../shared/errors.ts';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -43,7 +44,8 @@ export function auditTrail() {
 /** The request's trail. Every route runs behind auditTrail(), so it is always there. */
 export function audit(c: Context<AppEnv>): AuditTrail {
   const trail = c.get('audit');
-  if (!trail) throw new Error('audit(c) needs the auditTrail() middleware (src/http/app.ts)');
+  if (!trail)
+    throw new InvariantError('audit(c) needs the auditTrail() middleware (src/http/app.ts)');
   return trail;
 }
 

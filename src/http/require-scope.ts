@@ -5,7 +5,7 @@
 // code and MAY include the "scope" attribute with the scope necessary to access the resource."
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
-import { AuthError } from '../shared/errors.ts';
+import { AuthError, InvariantError } from '../shared/errors.ts';
 import type { AppEnv } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
 import { requireAuth } from './require-auth.ts';
@@ -14,9 +14,10 @@ import { requireAuth } from './require-auth.ts';
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export function requireScope(...scopes: string[]) {
-  if (scopes.length === 0) throw new Error('requireScope: name at least one scope');
+  if (scopes.length === 0) throw new InvariantError('requireScope: name at least one scope');
   const bad = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
-  if (bad !== undefined) throw new Error(`requireScope: "${bad}" is not an RFC 6749 scope`);
+  if (bad !== undefined)
+    throw new InvariantError(`requireScope: "${bad}" is not an RFC 6749 scope`);
   const needed = scopes.join(' ');
   const description = `This resource needs the scope "${needed}".`;
   const challenge = `Bearer realm="${BEARER_REALM}", error="insufficient_scope", error_description="${description.replace(/"/g, '')}", scope="${needed}"`;
@@ -40,7 +41,7 @@ export function requireScope(...scopes: string[]) {
  * suit routes that mean a person's job, not a permission.
  */
 export function requireRole(...roles: string[]) {
-  if (roles.length === 0) throw new Error('requireRole: name at least one role');
+  if (roles.length === 0) throw new InvariantError('requireRole: name at least one role');
   const description = `This resource needs one of the roles: ${roles.join(', ')}.`;
   const checkRole = createMiddleware<AppEnv>(async function requireRole(c, next) {
     const held = c.var.auth.roles;

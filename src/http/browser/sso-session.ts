@@ -13,6 +13,7 @@ import { sessionIdOf, startSession } from '../../auth/token-service.ts';
 import type { UserRecord } from '../../auth/users.ts';
 import type { AppEnv } from '../context.ts';
 import { clientInfo, tokenDeps } from '../../compose/services.ts';
+import { InvariantError } from '../../shared/errors.ts';
 
 const COOKIE = 'ea_sso';
 const INFO = 'edge-auth hosted-pages sign-in v2';
@@ -36,9 +37,9 @@ export async function startBrowserSession(
   const { config } = c.var;
   const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
   const sid = sessionIdOf(tokens);
-  if (!sid) throw new Error('session id missing from a fresh access token');
+  if (!sid) throw new InvariantError('session id missing from a fresh access token');
   const kek = config.keys.keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
+  if (!kek) throw new InvariantError('no key-encryption key configured');
   const mac = await hmacBase64Url(kek.raw, INFO, `${user.id}.${sid}`);
   // The refresh token is not kept: this session lives until its refresh TTL, unrefreshed.
   setCookie(c, COOKIE, `${user.id}.${sid}.${mac}`, cookieOptions(c, tokens.refresh_expires_in));
