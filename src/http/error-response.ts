@@ -7,8 +7,7 @@
 // holds only safe fields: the request id, the route PATTERN (never the URL, whose path or query
 // may hold an address or a token), the error code and the facts of its cause (classes,
 // SQLSTATE, constraint, HTTP status), never a driver's message (src/shared/safe-cause.ts).
-import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import {
@@ -38,12 +37,17 @@ export interface HtmlErrorsVariables {
   errorPage: ErrorPageOptions;
 }
 
-/** Marks the routes behind it as pages: their errors render as the HTML error page. */
-export function htmlErrors(page: ErrorPageOptions = {}) {
-  return createMiddleware<{ Variables: HtmlErrorsVariables }>(async function htmlErrors(c, next) {
-    c.set('errorPage', page);
+type PageContext = Context<{ Variables: Partial<HtmlErrorsVariables> }>;
+
+/**
+ * Marks the routes behind it as pages: their errors render as the HTML error page. Typed for
+ * any env, so that a route's own env (and its handlers' context) stays as it was.
+ */
+export function htmlErrors(page: ErrorPageOptions = {}): MiddlewareHandler {
+  return async function htmlErrors(c, next) {
+    (c as PageContext).set('errorPage', page);
     await next();
-  });
+  };
 }
 
 /** RFC 6750 §3: 401/403 for a bearer token carry a challenge naming the error. */
@@ -102,7 +106,11 @@ function jsonFace(error: AuthError, c: Context): Response {
   });
 }
 
-function htmlFace(error: AuthError, c: Context, page: ErrorPageOptions) {
+/**
+ * The HTML face. renderError uses it for the routes htmlErrors() marks; a page handler that
+ * catches an expected error to show it on a page of its own title calls it directly.
+ */
+export function renderErrorPage(error: AuthError, c: Context, page: ErrorPageOptions) {
   const title =
     page.titles?.[error.code] ??
     (error.status < 500 ? page.title : undefined) ??
@@ -120,6 +128,6 @@ function htmlFace(error: AuthError, c: Context, page: ErrorPageOptions) {
 export function renderError(err: unknown, c: Context): Response | Promise<Response> {
   const error = toAuthError(err);
   if (error.status >= 500) logError(c, error);
-  const page = (c as Context<{ Variables: Partial<HtmlErrorsVariables> }>).get('errorPage');
-  return page ? htmlFace(error, c, page) : jsonFace(error, c);
+  const page = (c as PageContext).get('errorPage');
+  return page ? renderErrorPage(error, c, page) : jsonFace(error, c);
 }

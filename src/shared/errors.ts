@@ -72,6 +72,18 @@ export const ERRORS = {
   },
   unsupported_grant_type: { status: 400, description: 'The grant type is not supported.' },
   invalid_scope: { status: 400, description: 'The requested scope is invalid or too wide.' },
+  // RFC 6749 §4.1.2.1: errors about the client or the redirect URI at the authorization
+  // endpoint are shown to the user, never redirected (src/http/routes/oauth-authorize.tsx).
+  unknown_client: {
+    status: 400,
+    wire: 'invalid_request',
+    description: 'The application that sent you here is not registered.',
+  },
+  unregistered_redirect_uri: {
+    status: 400,
+    wire: 'invalid_request',
+    description: 'The application asked to return to an address it has not registered.',
+  },
   unsupported_response_type: { status: 400, description: 'Only response_type=code is supported.' },
   access_denied: { status: 403, description: 'The request was denied.' },
   csrf_failed: {

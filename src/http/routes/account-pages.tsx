@@ -7,7 +7,7 @@ import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { userSessionStore } from '../../compose/user-services.ts';
 import { AccountPage } from '../pages/account.tsx';
-import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, pageError, withPageHeaders } from './page-kit.tsx';
+import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, withPageHeaders } from './page-kit.tsx';
 
 export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
   '/account',
@@ -74,5 +74,4 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
     }
     clearBrowserSession(c);
     return c.redirect('/login', 303);
-  })
-  .onError(pageError);
+  });

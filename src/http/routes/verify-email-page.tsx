@@ -14,6 +14,7 @@ import { issueCookieSession } from '../browser/session-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { renderErrorPage } from '../error-response.ts';
 import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
 import { clientInfo, tokenDeps } from '../../compose/services.ts';
 import { ErrorPage, Layout } from '../pages/layout.tsx';
@@ -69,10 +70,6 @@ export const verifyEmailPage = new Hono<AppEnv>()
       );
     } catch (error) {
       if (!(error instanceof AuthError) || error.status >= 500) throw error;
-      return c.html(
-        <ErrorPage title="Could not confirm the address" message={error.message} />,
-        error.status,
-        noStore,
-      );
+      return renderErrorPage(error, c, { title: 'Could not confirm the address' });
     }
   });
