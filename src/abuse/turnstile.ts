@@ -3,6 +3,7 @@
 // single use and live 300 s; siteverify says which with its error codes.
 import type { AbuseConfig } from '../config/abuse.ts';
 import { AuthError, StoreUnavailableError } from '../shared/errors.ts';
+import { SafeCause } from '../shared/safe-cause.ts';
 
 /** Where the token may come from: the form field the widget writes, or a header for SPAs. */
 export const TURNSTILE_HEADER = 'CF-Turnstile-Response';
@@ -34,7 +35,8 @@ export async function verifyTurnstile(
       body: form,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!res.ok) throw new Error(`siteverify answered ${res.status}`);
+    // A cause of facts only (safe-cause.ts): the status is what the log line needs.
+    if (!res.ok) throw new SafeCause({ classes: ['SiteverifyResponse'], http_status: res.status });
     reply = (await res.json()) as SiteverifyReply;
   } catch (error) {
     // Not the client's fault: 503, and the log line (renderError) keeps the cause.

@@ -9,6 +9,7 @@
 // WebAssembly.Module that we only instantiate; the vitest pool applies the same rules (the type
 // comes from src/types/wrangler-modules.d.ts).
 import argon2Wasm from '@phi-ag/argon2/argon2.wasm';
+import { InvariantError } from '../shared/errors.ts';
 
 export type Argon2Variant = 'argon2d' | 'argon2i' | 'argon2id';
 
@@ -42,7 +43,7 @@ export const argon2 = {
     const saltPtr = wasm.malloc(salt.length);
     const tagPtr = wasm.malloc(derivation.tagLength);
     try {
-      if (!pwdPtr || !saltPtr || !tagPtr) throw new Error('argon2: wasm malloc failed');
+      if (!pwdPtr || !saltPtr || !tagPtr) throw new InvariantError('argon2: wasm malloc failed');
       const heap = new Uint8Array(wasm.memory.buffer);
       heap.set(password, pwdPtr);
       heap.set(salt, saltPtr);
@@ -64,7 +65,7 @@ export const argon2 = {
       // The call may have grown linear memory, which detaches earlier views of its buffer.
       const after = new Uint8Array(wasm.memory.buffer);
       if (code !== 0) {
-        throw new Error(
+        throw new InvariantError(
           `argon2_hash failed: ${readCString(after, wasm.argon2_error_message(code))}`,
         );
       }
@@ -119,7 +120,7 @@ async function instantiateArgon2(): Promise<Argon2Exports> {
   // URL, and this says so instead of failing inside WebAssembly.instantiate.
   const compiled: unknown = argon2Wasm;
   if (!(compiled instanceof WebAssembly.Module)) {
-    throw new Error(
+    throw new InvariantError(
       '@phi-ag/argon2/argon2.wasm was not bundled as a WebAssembly.Module ' +
         '(wrangler module rule type "CompiledWasm" for **/*.wasm)',
     );
@@ -128,7 +129,7 @@ async function instantiateArgon2(): Promise<Argon2Exports> {
   const exports = instance.exports as unknown as Argon2Exports;
   for (const name of ['_initialize', 'malloc', 'free', 'argon2_hash', 'argon2_error_message']) {
     if (typeof exports[name as keyof Argon2Exports] !== 'function') {
-      throw new Error(`argon2.wasm does not export ${name}`);
+      throw new InvariantError(`argon2.wasm does not export ${name}`);
     }
   }
   // An Emscripten "reactor": runs the C runtime's constructors once.

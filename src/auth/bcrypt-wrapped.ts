@@ -11,6 +11,7 @@
 // plain argon2id hash of the password. This module is only the format, so Node and the Worker
 // share it without the Worker's wasm.
 import { BCRYPT_HASH } from './bcrypt-legacy.ts';
+import { InvariantError } from '../shared/errors.ts';
 
 export const WRAPPED_BCRYPT_PREFIX = '$edge-bcrypt-argon2id';
 
@@ -46,8 +47,9 @@ export async function wrapBcryptHash(
   bcryptHash: string,
   argon2idOf: (digest: Uint8Array) => Promise<string>,
 ): Promise<string> {
-  if (!BCRYPT_HASH.test(bcryptHash)) throw new Error('not a bcrypt hash');
+  if (!BCRYPT_HASH.test(bcryptHash)) throw new InvariantError('not a bcrypt hash');
   const phc = await argon2idOf(new TextEncoder().encode(bcryptDigest(bcryptHash)));
-  if (!phc.startsWith('$argon2id$v=19$')) throw new Error('argon2idOf must return argon2id v1.3');
+  if (!phc.startsWith('$argon2id$v=19$'))
+    throw new InvariantError('argon2idOf must return argon2id v1.3');
   return `${WRAPPED_BCRYPT_PREFIX}${bcryptHash.slice(0, SETTING_LENGTH)}${phc}`;
 }

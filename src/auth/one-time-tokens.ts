@@ -9,6 +9,7 @@
 // `undefined`: the caller answers them all the same way and learns nothing about which.
 import type { OneTimeTokenKind } from '../store/schema.ts';
 import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
+import { InvariantError } from '../shared/errors.ts';
 
 export type { OneTimeTokenKind } from '../store/schema.ts';
 
@@ -46,7 +47,7 @@ export function oneTimeTokens(store: OneTimeTokenStore): OneTimeTokens {
   return {
     async issue(userId, kind, ttlSeconds, now) {
       if (!(ttlSeconds > 0))
-        throw new Error(`one-time token TTL must be positive, got ${ttlSeconds}`);
+        throw new InvariantError(`one-time token TTL must be positive, got ${ttlSeconds}`);
       const raw = PREFIX + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
       await store.replace({
         tokenHash: await hashOneTimeToken(raw),

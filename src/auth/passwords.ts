@@ -12,6 +12,7 @@ import {
   WRAPPED_BCRYPT_PREFIX,
   wrapBcryptHash,
 } from './bcrypt-wrapped.ts';
+import { InvariantError } from '../shared/errors.ts';
 
 // Re-exported so this stays the one module to import: tests spy on argon2.derive through it.
 export { argon2, type Argon2Derivation };
@@ -158,7 +159,7 @@ function assertArgon2Params(params: Argon2Params): void {
     memoryKib >= 8 * parallelism &&
     memoryKib <= LIMITS.memoryKib;
   if (!valid) {
-    throw new Error(
+    throw new InvariantError(
       `invalid argon2 parameters m=${memoryKib},t=${iterations},p=${parallelism}: need ` +
         `1 <= p <= ${LIMITS.parallelism}, 1 <= t <= ${LIMITS.iterations}, ` +
         `8*p <= m <= ${LIMITS.memoryKib}`,

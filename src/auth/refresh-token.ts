@@ -21,6 +21,7 @@
 import type { KeyEncryptionKey } from '../config/kek-list.ts';
 import { fromBase64Url, sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
 import { hmacBase64Url, timingSafeEqual } from '../shared/hmac-keys.ts';
+import { InvariantError } from '../shared/errors.ts';
 
 /** Prefix so a leaked token is recognisable (secret scanners) and never confused with a JWT. */
 const PREFIX = 'eart_';
@@ -33,7 +34,7 @@ const NAMING_LENGTH = PREFIX.length + 66;
 
 const newestKek = (keks: KeyEncryptionKey[]) => {
   const kek = keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
+  if (!kek) throw new InvariantError('no key-encryption key configured');
   return kek.raw;
 };
 

@@ -1,6 +1,7 @@
 // The email port: one message in, delivered or an EmailSendError out. Adapters (resend.ts,
 // dev-mailbox.ts) speak a provider's HTTP API; index.ts picks one from the configuration.
 // Nothing here knows HTTP requests of our own API: the outbox sends after the response.
+import { AuthError } from '../shared/errors.ts';
 
 /** What a message is for: logged and audited instead of the message, which holds a token. */
 export type EmailTag = 'verify_email' | 'password_reset' | 'register_attempt' | 'password_changed';
@@ -21,7 +22,7 @@ export interface Mailer {
 }
 
 /**
- * - `rejected`: the provider answered with a non-2xx status (`status` holds it);
+ * - `rejected`: the provider answered with a non-2xx status (`providerStatus` holds it);
  * - `timeout`: no answer within EMAIL_TIMEOUT;
  * - `unreachable`: the request itself failed (DNS, connection refused, TLS);
  * - `not_configured`: no provider is configured (see src/config/email.ts).
@@ -32,13 +33,11 @@ export type EmailFailureReason = 'rejected' | 'timeout' | 'unreachable' | 'not_c
  * A failed send. Carries what an operator needs (provider, status, the provider's error code)
  * and never the message: its body holds a one-time token, its recipient is personal data.
  */
-export class EmailSendError extends Error {
-  override readonly name = 'EmailSendError';
-  readonly code = 'ERR_EMAIL_SEND_FAILED';
+export class EmailSendError extends AuthError {
   readonly provider: string;
   readonly reason: EmailFailureReason;
-  /** The provider's HTTP status, when it answered. */
-  readonly status: number | null;
+  /** The provider's HTTP status, when it answered (`status` is the registry's, a 500). */
+  readonly providerStatus: number | null;
   /** The provider's machine-readable error name (Resend: `validation_error`, ...), if any. */
   readonly providerCode: string | null;
 
@@ -48,12 +47,14 @@ export class EmailSendError extends Error {
     options: { status?: number; providerCode?: string | null; cause?: unknown } = {},
   ) {
     const status = options.status ?? null;
-    super(`${provider}: email not sent (${reason}${status === null ? '' : `, HTTP ${status}`})`, {
-      cause: options.cause,
-    });
+    super(
+      'email_send_failed',
+      `${provider}: email not sent (${reason}${status === null ? '' : `, HTTP ${status}`})`,
+      { cause: options.cause },
+    );
     this.provider = provider;
     this.reason = reason;
-    this.status = status;
+    this.providerStatus = status;
     this.providerCode = options.providerCode ?? null;
   }
 }

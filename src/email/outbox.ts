@@ -82,7 +82,7 @@ export async function deliver(
 
 function failureOf(error: unknown, provider: string) {
   if (error instanceof EmailSendError) {
-    return { provider: error.provider, status: error.status, reason: error.reason };
+    return { provider: error.provider, status: error.providerStatus, reason: error.reason };
   }
   // An adapter bug rather than a provider answer; still a lost mail, still accounted for.
   return { provider, status: null, reason: 'unreachable' as const };

@@ -1,10 +1,13 @@
-// The one place an error becomes an HTTP response: OAuth-style JSON
-// `{"error": code, "error_description": text}` (RFC 6749 §5.2) with the code's status.
+// The one place an error becomes an HTTP response, with two faces:
+// - JSON (the API): OAuth-style `{"error": wire code, "error_description": text}` (RFC 6749
+//   §5.2) with the code's status from the registry (src/shared/errors.ts);
+// - HTML (the hosted pages, /oauth/authorize): the error page, same status. A route that is a
+//   page says so with htmlErrors(); every other route answers JSON.
 // 5xx responses never carry internal detail: the log line (with the request id) does, and it
 // holds only safe fields: the request id, the route PATTERN (never the URL, whose path or query
 // may hold an address or a token), the error code and the facts of its cause (classes,
 // SQLSTATE, constraint, HTTP status), never a driver's message (src/shared/safe-cause.ts).
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import {
@@ -13,10 +16,39 @@ import {
   ERRORS,
   type ErrorCode,
   StoreUnavailableError,
+  type WireCode,
+  wireCode,
 } from '../shared/errors.ts';
 import { failureFacts } from '../shared/safe-cause.ts';
+import { ErrorPage } from './pages/layout.tsx';
 
 export const BEARER_REALM = 'edge-auth';
+
+/** How a page route shows an error; set by htmlErrors(). */
+export interface ErrorPageOptions {
+  /** Page headings by code; otherwise `title` (below 500), otherwise "Something went wrong". */
+  titles?: Partial<Record<ErrorCode, string>>;
+  title?: string;
+  /** Where to go from here, e.g. back to the form. */
+  link?: (c: Context) => { href: string; label: string };
+}
+
+export interface HtmlErrorsVariables {
+  errorPage: ErrorPageOptions;
+}
+
+type PageContext = Context<{ Variables: Partial<HtmlErrorsVariables> }>;
+
+/**
+ * Marks the routes behind it as pages: their errors render as the HTML error page. Typed for
+ * any env, so that a route's own env (and its handlers' context) stays as it was.
+ */
+export function htmlErrors(page: ErrorPageOptions = {}): MiddlewareHandler {
+  return async function htmlErrors(c, next) {
+    (c as PageContext).set('errorPage', page);
+    await next();
+  };
+}
 
 /** RFC 6750 §3: 401/403 for a bearer token carry a challenge naming the error. */
 function bearerChallenge(error: AuthError): Record<string, string> {
@@ -28,7 +60,7 @@ function bearerChallenge(error: AuthError): Record<string, string> {
 }
 
 export function errorBody(code: ErrorCode, description: string) {
-  return { error: code, error_description: description };
+  return { error: wireCode(code) satisfies WireCode, error_description: description };
 }
 
 function toAuthError(err: unknown): AuthError {
@@ -41,12 +73,16 @@ function toAuthError(err: unknown): AuthError {
   return new AuthError('server_error', undefined, { cause: err });
 }
 
+/** Codes whose message is our own text (never input, never a secret): the log line has it. */
+const OWN_TEXT: ReadonlySet<ErrorCode> = new Set(['server_misconfigured', 'internal_invariant']);
+
 export function logError(c: Context, err: AuthError): void {
   const line: Record<string, unknown> = {
     level: err.status >= 500 ? 'error' : 'warn',
-    // Our own text: the registry's description, or what a misconfiguration names (variables,
-    // a key id; never a secret's value: src/config, src/auth/keys/key-material.ts).
-    msg: err.code === 'server_misconfigured' ? err.message : ERRORS[err.code].description,
+    // Our own text: the registry's description, or what a misconfiguration or a broken
+    // invariant names (variables, a key id; never a secret's value: src/config,
+    // src/auth/keys/key-material.ts).
+    msg: OWN_TEXT.has(err.code) ? err.message : ERRORS[err.code].description,
     code: err.code,
     request_id: c.get('requestId'),
     method: c.req.method,
@@ -58,14 +94,40 @@ export function logError(c: Context, err: AuthError): void {
   console.error(JSON.stringify(line));
 }
 
-export function renderError(err: unknown, c: Context): Response {
-  const authError = toAuthError(err);
-  if (authError.status >= 500) logError(c, authError);
-  const description =
-    authError.status >= 500 ? ERRORS[authError.code].description : authError.message;
-  return c.json(errorBody(authError.code, description), authError.status, {
+/** What the client may read: the message below 500, the registry's text from 500 on. */
+const publicMessage = (error: AuthError) =>
+  error.status >= 500 ? ERRORS[error.code].description : error.message;
+
+function jsonFace(error: AuthError, c: Context): Response {
+  return c.json(errorBody(error.code, publicMessage(error)), error.status, {
     'Cache-Control': 'no-store',
-    ...bearerChallenge(authError),
-    ...authError.headers,
+    ...bearerChallenge(error),
+    ...error.headers,
   });
+}
+
+/**
+ * The HTML face. renderError uses it for the routes htmlErrors() marks; a page handler that
+ * catches an expected error to show it on a page of its own title calls it directly.
+ */
+export function renderErrorPage(error: AuthError, c: Context, page: ErrorPageOptions) {
+  const title =
+    page.titles?.[error.code] ??
+    (error.status < 500 ? page.title : undefined) ??
+    'Something went wrong';
+  const view = ErrorPage({
+    title,
+    message: publicMessage(error),
+    ...(page.link ? { link: page.link(c) } : {}),
+    ...(error.status >= 500 ? { reference: c.get('requestId') } : {}),
+  }) as string | Promise<string>;
+  return c.html(view, error.status, { ...error.headers, 'Cache-Control': 'no-store' });
+}
+
+/** app.onError: any thrown value becomes an AuthError, logged from 500 on, in the route's face. */
+export function renderError(err: unknown, c: Context): Response | Promise<Response> {
+  const error = toAuthError(err);
+  if (error.status >= 500) logError(c, error);
+  const page = (c as PageContext).get('errorPage');
+  return page ? renderErrorPage(error, c, page) : jsonFace(error, c);
 }

@@ -28,7 +28,7 @@ export function requestContext() {
       await next();
     } catch (err) {
       // Errors from later middleware reach app.onError; this catches the config failing here.
-      c.res = renderError(err, c);
+      c.res = await renderError(err, c);
     } finally {
       // After onError has produced its response too, so failures are timed and audited as well.
       services?.flushAudit();

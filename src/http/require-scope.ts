@@ -5,7 +5,7 @@
 // code and MAY include the "scope" attribute with the scope necessary to access the resource."
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
-import { AuthError } from '../shared/errors.ts';
+import { AuthError, InvariantError } from '../shared/errors.ts';
 import type { MiddlewareHandler } from 'hono';
 import type { EnvWith } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
@@ -16,9 +16,10 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** requireAuth, then the scopes: the routes behind it see `c.var.auth`. */
 export function requireScope(...scopes: string[]): MiddlewareHandler<EnvWith<AuthVariables>> {
-  if (scopes.length === 0) throw new Error('requireScope: name at least one scope');
+  if (scopes.length === 0) throw new InvariantError('requireScope: name at least one scope');
   const bad = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
-  if (bad !== undefined) throw new Error(`requireScope: "${bad}" is not an RFC 6749 scope`);
+  if (bad !== undefined)
+    throw new InvariantError(`requireScope: "${bad}" is not an RFC 6749 scope`);
   const needed = scopes.join(' ');
   const description = `This resource needs the scope "${needed}".`;
   const challenge = `Bearer realm="${BEARER_REALM}", error="insufficient_scope", error_description="${description.replace(/"/g, '')}", scope="${needed}"`;
@@ -42,7 +43,7 @@ export function requireScope(...scopes: string[]): MiddlewareHandler<EnvWith<Aut
  * suit routes that mean a person's job, not a permission.
  */
 export function requireRole(...roles: string[]): MiddlewareHandler<EnvWith<AuthVariables>> {
-  if (roles.length === 0) throw new Error('requireRole: name at least one role');
+  if (roles.length === 0) throw new InvariantError('requireRole: name at least one role');
   const description = `This resource needs one of the roles: ${roles.join(', ')}.`;
   const checkRole = createMiddleware<EnvWith<AuthVariables>>(async function requireRole(c, next) {
     const held = c.var.auth.roles;

@@ -26,7 +26,7 @@ function basicCredentials(header: string): { id: string; secret: string } {
     const bytes = Uint8Array.from(atob(match?.[1] ?? '!'), (ch) => ch.charCodeAt(0));
     const decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new Error('no colon');
+    if (colon < 0) throw invalidClient('Malformed Basic credentials.');
     return {
       id: formDecode(decoded.slice(0, colon)),
       secret: formDecode(decoded.slice(colon + 1)),

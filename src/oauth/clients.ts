@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
 import { timingSafeEqual } from '../shared/hmac-keys.ts';
 import type { Config } from '../config/index.ts';
+import { AuthError } from '../shared/errors.ts';
 import { IDENTITY_SCOPES } from './scopes.ts';
 
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
@@ -57,10 +58,9 @@ export interface OAuthClientStore {
   delete(clientId: string): Promise<boolean>;
 }
 
-export class ClientIdTakenError extends Error {
-  override readonly name = 'ClientIdTakenError';
+export class ClientIdTakenError extends AuthError {
   constructor(readonly clientId: string) {
-    super(`A client with the id "${clientId}" exists.`);
+    super('client_id_taken', `A client with the id "${clientId}" exists.`);
   }
 }
 

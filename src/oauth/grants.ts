@@ -43,9 +43,8 @@ export interface GrantDeps {
   keySetVersion?: Promise<KeySetVersion> | undefined;
 }
 
-/** §5.2: at the token endpoint invalid_grant is a 400. */
-const invalidGrant = (description?: string) =>
-  new AuthError('invalid_grant', description, { status: 400 });
+/** §5.2: at the token endpoint invalid_grant is a 400 (token_invalid_grant in the registry). */
+const invalidGrant = (description?: string) => new AuthError('token_invalid_grant', description);
 
 const grantOf = (client: OAuthClient, scope?: string): ClientGrant => ({
   clientId: client.clientId,

@@ -1,6 +1,13 @@
 // One error type for the whole service, with a stable machine code from one registry.
 // Codes follow OAuth 2.0 where a standard one exists (RFC 6749 §5.2, RFC 6750 §3.1);
-// src/http/error-response.ts is the one place that renders them as JSON.
+// src/http/error-response.ts is the one place that renders them (JSON, or the HTML error page).
+//
+// Each code has exactly one status. Where two protocols answer the same wire code with
+// different statuses, they are two codes: the entry's `wire` is the `error` value rendered
+// (the entry's key when absent). Internal failures (a broken invariant, a failed email send)
+// have codes of their own for the log line and render as the wire's `server_error`.
+// Every error the service throws is an AuthError; a plain Error appears only as the `cause`
+// of one (src/shared/safe-cause.ts decides what of a cause may be logged).
 import { safeCause } from './safe-cause.ts';
 
 export const ERRORS = {
@@ -14,6 +21,12 @@ export const ERRORS = {
   invalid_credentials: { status: 401, description: 'The email or password is incorrect.' },
   invalid_grant: {
     status: 401,
+    description: 'The refresh token is invalid, expired or revoked.',
+  },
+  // RFC 6749 §5.2: at the OAuth token endpoint invalid_grant is a 400 (the core API: 401).
+  token_invalid_grant: {
+    status: 400,
+    wire: 'invalid_grant',
     description: 'The refresh token is invalid, expired or revoked.',
   },
   refresh_token_reused: {
@@ -31,6 +44,12 @@ export const ERRORS = {
     description: 'The link is invalid, expired or already used; ask for a new one.',
   },
   current_password_incorrect: { status: 403, description: 'The current password is incorrect.' },
+  // The admin API's answer to a chosen client_id that exists.
+  client_id_taken: {
+    status: 409,
+    wire: 'invalid_request',
+    description: 'A client with this id exists.',
+  },
   email_already_registered: {
     status: 409,
     description: 'An account with this email already exists.',
@@ -53,6 +72,18 @@ export const ERRORS = {
   },
   unsupported_grant_type: { status: 400, description: 'The grant type is not supported.' },
   invalid_scope: { status: 400, description: 'The requested scope is invalid or too wide.' },
+  // RFC 6749 §4.1.2.1: errors about the client or the redirect URI at the authorization
+  // endpoint are shown to the user, never redirected (src/http/routes/oauth-authorize.tsx).
+  unknown_client: {
+    status: 400,
+    wire: 'invalid_request',
+    description: 'The application that sent you here is not registered.',
+  },
+  unregistered_redirect_uri: {
+    status: 400,
+    wire: 'invalid_request',
+    description: 'The application asked to return to an address it has not registered.',
+  },
   unsupported_response_type: { status: 400, description: 'Only response_type=code is supported.' },
   access_denied: { status: 403, description: 'The request was denied.' },
   csrf_failed: {
@@ -69,14 +100,52 @@ export const ERRORS = {
   },
   server_misconfigured: { status: 500, description: 'The service is misconfigured.' },
   server_error: { status: 500, description: 'An unexpected error occurred.' },
+  // A condition the code relies on did not hold (a bug, or a setup step missing): the message
+  // is our own text and goes to the log line, never to the client.
+  internal_invariant: {
+    status: 500,
+    wire: 'server_error',
+    description: 'An unexpected error occurred.',
+  },
+  // The email provider did not take a message (src/email/mailer.ts EmailSendError); the outbox
+  // logs and audits it, a request never waits for it.
+  email_send_failed: {
+    status: 500,
+    wire: 'server_error',
+    description: 'An unexpected error occurred.',
+  },
+  // `npm run keys -- rotate` changed SQL but could not tell the isolates (src/auth/keys).
+  key_set_version_not_bumped: {
+    status: 500,
+    wire: 'server_error',
+    description: 'An unexpected error occurred.',
+  },
   temporarily_unavailable: {
     status: 503,
     description: 'A backing store is unreachable; try again shortly.',
   },
-} as const satisfies Record<string, { status: number; description: string }>;
+} as const satisfies Record<string, { status: number; description: string; wire?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 export type ErrorStatus = (typeof ERRORS)[ErrorCode]['status'];
+
+type Entry = (typeof ERRORS)[ErrorCode];
+/** The `error` values the service renders: entry keys without a `wire`, and the wires. */
+export type WireCode =
+  | { [K in ErrorCode]: (typeof ERRORS)[K] extends { wire: string } ? never : K }[ErrorCode]
+  | Extract<Entry, { wire: string }>['wire'];
+
+/** The `error` value a code renders as. */
+export const wireCode = (code: ErrorCode): WireCode => {
+  const entry = ERRORS[code];
+  return 'wire' in entry ? entry.wire : (code as WireCode);
+};
+
+/** Every wire code, once (the OpenAPI enum of `error`). */
+export const WIRE_CODES = [...new Set((Object.keys(ERRORS) as ErrorCode[]).map(wireCode))] as [
+  WireCode,
+  ...WireCode[],
+];
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -88,13 +157,11 @@ export class AuthError extends Error {
   constructor(
     code: ErrorCode,
     description?: string,
-    options?: { cause?: unknown; headers?: Record<string, string>; status?: ErrorStatus },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(description ?? ERRORS[code].description, { cause: options?.cause });
     this.code = code;
-    // A status other than the registry's only where a protocol fixes it: the OAuth token
-    // endpoint answers invalid_grant with 400 (RFC 6749 §5.2), the core API with 401.
-    this.status = options?.status ?? ERRORS[code].status;
+    this.status = ERRORS[code].status;
     this.headers = options?.headers ?? {};
   }
 }
@@ -109,6 +176,16 @@ export class StoreUnavailableError extends AuthError {
   constructor(store: 'db' | 'redis' | 'turnstile', cause: unknown) {
     super('temporarily_unavailable', undefined, { cause: safeCause(cause) });
     this.store = store;
+  }
+}
+
+/**
+ * A condition the code relies on did not hold: a bug or a missing setup step, never bad input.
+ * The message is our own text (no input, no secret): the log line carries it.
+ */
+export class InvariantError extends AuthError {
+  constructor(message: string) {
+    super('internal_invariant', message);
   }
 }
 

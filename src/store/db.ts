@@ -13,7 +13,7 @@ import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle, type NeonHttpDatabase } from 'drizzle-orm/neon-http';
 import type { Config } from '../config/index.ts';
 import * as schema from './schema.ts';
-import { StoreUnavailableError } from '../shared/errors.ts';
+import { InvariantError, StoreUnavailableError } from '../shared/errors.ts';
 import { describeFacts, failureFacts, type FailureFacts, SafeCause } from '../shared/safe-cause.ts';
 import { REQUEST_ID_HEADER, type RequestTrace } from '../shared/trace.ts';
 
@@ -119,7 +119,9 @@ function translateFailures<T extends object>(target: T, methods: (keyof T & stri
   for (const method of methods) {
     const original = target[method];
     if (typeof original !== 'function') {
-      throw new Error(`drizzle-orm changed: no ${method}() to translate database failures`);
+      throw new InvariantError(
+        `drizzle-orm changed: no ${method}() to translate database failures`,
+      );
     }
     const bound = (original as (...args: unknown[]) => Promise<unknown>).bind(target);
     Object.assign(target, {
@@ -140,7 +142,9 @@ export function createDb(config: Config, trace: RequestTrace): Db {
   // `session` is drizzle-internal (hidden from its types): see SessionMethods above.
   const { session } = db as unknown as { session: SessionMethods };
   if (typeof session?.prepareQuery !== 'function') {
-    throw new Error('drizzle-orm changed: no session.prepareQuery() to translate failures');
+    throw new InvariantError(
+      'drizzle-orm changed: no session.prepareQuery() to translate failures',
+    );
   }
   const prepareQuery = session.prepareQuery.bind(session);
   session.prepareQuery = (...args) =>

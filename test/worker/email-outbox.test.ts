@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
+import { AuthError } from '../../src/shared/errors.ts';
 import { auditEvents } from '../../src/store/schema.ts';
 import { devMailbox } from '../../src/mailers/dev-mailbox.ts';
 import { EmailSendError, type Mailer, mailerFor } from '../../src/mailers/index.ts';
@@ -295,7 +296,12 @@ describe('the messages', () => {
 
   it('EmailSendError names the provider and status, never the message', () => {
     const error = new EmailSendError('resend', 'rejected', { status: 422 });
-    expect(error).toMatchObject({ code: 'ERR_EMAIL_SEND_FAILED', status: 422, reason: 'rejected' });
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({
+      code: 'email_send_failed',
+      providerStatus: 422,
+      reason: 'rejected',
+    });
     expect(error.message).toBe('resend: email not sent (rejected, HTTP 422)');
   });
 });

@@ -113,6 +113,11 @@ describe('admin clients API', () => {
     });
     const again = await call('POST', '/clients', tokens.access_token, spa);
     expect(again.response.status).toBe(409);
+    // client_id_taken in the registry; on the wire the RFC 6749 code.
+    expect(await again.response.json()).toEqual({
+      error: 'invalid_request',
+      error_description: `A client with the id "${id}" exists.`,
+    });
     const rotate = await call('POST', `/clients/${id}/rotate-secret`, tokens.access_token);
     expect(rotate.response.status).toBe(400);
   });

@@ -130,12 +130,14 @@ describe('authorization endpoint', () => {
     );
     expect(unknown.response.status).toBe(400);
     expect(unknown.location).toBeUndefined();
+    expect(await unknown.response.text()).toContain('Unknown application');
     const unregistered = await authorize(
       { ...base, client_id: client.clientId, redirect_uri: 'https://evil.example/cb' },
       browser.cookie,
     );
     expect(unregistered.response.status).toBe(400);
     expect(unregistered.location).toBeUndefined();
+    expect(await unregistered.response.text()).toContain('Invalid redirect address');
   });
 
   it('redirects other errors with state and iss: plain PKCE, no PKCE, scope escalation, bad response_type', async () => {

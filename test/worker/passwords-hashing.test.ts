@@ -101,6 +101,8 @@ describe('hashPassword / verifyPassword (argon2id)', () => {
       await expect(hashPassword('x', bad)).rejects.toThrow(/invalid argon2 parameters/);
       await expect(verifyPassword('x', stored, bad)).rejects.toThrow(/invalid argon2 parameters/);
       await expect(burnPasswordCheck('x', bad)).rejects.toThrow(/invalid argon2 parameters/);
+      // A bug, not bad input: a 500 whose log line names it, server_error on the wire.
+      await expect(hashPassword('x', bad)).rejects.toMatchObject({ code: 'internal_invariant' });
     }
   });
 });

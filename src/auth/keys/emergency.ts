@@ -4,6 +4,8 @@
 import { planEmergencyRotation } from './lifecycle.ts';
 import { createKey, type KeyContext } from './service.ts';
 import type { KeySetVersionCounter } from './store.ts';
+import { AuthError } from '../../shared/errors.ts';
+import { describeCause } from '../../shared/safe-cause.ts';
 
 /**
  * For a suspected leak: a new key signs now; the current key is revoked and unpublished. This
@@ -23,16 +25,24 @@ export async function emergencyRotate(
     );
     if (created) return { kid: created.kid, revoked: plan.revokes };
   }
-  throw new Error('emergency rotation lost three races in a row; is another rotation running?');
+  throw new AuthError(
+    'server_error',
+    'emergency rotation lost three races in a row; is another rotation running?',
+  );
 }
 
 /** The SQL change is made, but isolates were not told: they notice within KEY_CACHE_TTL. */
-export class KeySetVersionNotBumpedError extends Error {
+export class KeySetVersionNotBumpedError extends AuthError {
   constructor(
     readonly rotation: { kid: string; revoked: string | undefined },
     cause: unknown,
   ) {
-    super(`the key-set version could not be bumped: ${String(cause)}`, { cause });
+    // The cause's facts only: a Redis client's message repeats the command.
+    super(
+      'key_set_version_not_bumped',
+      `the key-set version could not be bumped: ${describeCause(cause)}`,
+      { cause },
+    );
   }
 }
 

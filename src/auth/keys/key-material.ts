@@ -2,7 +2,7 @@
 // the published JWK, and the private half sealed under a key-encryption key (AES-256-GCM).
 import { calculateJwkThumbprint } from 'jose';
 import type { KeyEncryptionKey } from '../../config/kek-list.ts';
-import { AuthError } from '../../shared/errors.ts';
+import { AuthError, InvariantError } from '../../shared/errors.ts';
 import { fromBase64Url, toBase64Url } from '../../shared/base64url.ts';
 
 const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
@@ -30,7 +30,7 @@ export async function generateSigningKey(modulusBits: number): Promise<Generated
     ['sign', 'verify'],
   )) as CryptoKeyPair;
   const jwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey;
-  if (!jwk.n || !jwk.e) throw new Error('exported RSA public key lacks n or e');
+  if (!jwk.n || !jwk.e) throw new InvariantError('exported RSA public key lacks n or e');
   // RFC 7638 thumbprint as kid: stable, derived from the key itself, collision-free in practice.
   const kid = await calculateJwkThumbprint({ kty: 'RSA', n: jwk.n, e: jwk.e }, 'sha256');
   // Only the public members, by construction: never spread an exported JWK into the JWKS.

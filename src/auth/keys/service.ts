@@ -19,6 +19,7 @@ import {
   staleStates,
 } from './lifecycle.ts';
 import type { SigningKeyRecord, SigningKeyStore } from './store.ts';
+import { InvariantError } from '../../shared/errors.ts';
 
 export interface KeyContext {
   issuer: string;
@@ -88,7 +89,7 @@ export async function createKey(
   },
 ): Promise<SigningKeyRecord | undefined> {
   const kek = ctx.policy.keks[0];
-  if (!kek) throw new Error('KeyPolicy has no key-encryption key');
+  if (!kek) throw new InvariantError('KeyPolicy has no key-encryption key');
   const generated = await generateSigningKey(ctx.policy.modulusBits);
   const record: SigningKeyRecord = {
     kid: generated.kid,
@@ -176,7 +177,7 @@ export function forgetKeys(issuer: string): void {
 export async function currentSigner(ctx: KeyContext, now: Date): Promise<Signer> {
   const snap = await snapshot(ctx, now);
   const key = signingKeyAt(snap.keys, now);
-  if (!key) throw new Error(`no signing key for ${ctx.issuer} after bootstrap`);
+  if (!key) throw new InvariantError(`no signing key for ${ctx.issuer} after bootstrap`);
   let imported = privateKeys.get(key.kid);
   if (!imported) {
     imported = openPrivateKey(key.privateKeyEnc, key.kid, key.kekId, ctx.policy.keks).then(
@@ -280,7 +281,7 @@ export async function advanceKeys(ctx: KeyContext, now: Date): Promise<AdvanceRe
  */
 export async function resealKeys(ctx: KeyContext): Promise<{ resealed: string[] }> {
   const [primary] = ctx.policy.keks;
-  if (!primary) throw new Error('KeyPolicy has no key-encryption key');
+  if (!primary) throw new InvariantError('KeyPolicy has no key-encryption key');
   const resealed: string[] = [];
   for (const key of await ctx.store.list(ctx.issuer)) {
     if (key.kekId === primary.id) continue;

@@ -17,7 +17,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { toBase64Url } from '../../shared/base64url.ts';
 import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
-import { AuthError } from '../../shared/errors.ts';
+import { AuthError, InvariantError } from '../../shared/errors.ts';
 import type { AppEnv, EnvWith } from '../context.ts';
 import { checkOrigin } from './origin-check.ts';
 
@@ -45,7 +45,7 @@ const cookieOf = <E extends AppEnv>(c: Context<E>): string | undefined => {
 
 function newestKek<E extends AppEnv>(c: Context<E>): Uint8Array<ArrayBuffer> {
   const kek = c.var.config.keys.keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
+  if (!kek) throw new InvariantError('no key-encryption key configured');
   return kek.raw;
 }
 

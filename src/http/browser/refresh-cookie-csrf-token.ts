@@ -5,13 +5,14 @@
 // a header of the attacker's choosing, and it rotates with every refresh. Stateless: no store.
 import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
 import type { KeyEncryptionKey } from '../../config/kek-list.ts';
+import { InvariantError } from '../../shared/errors.ts';
 
 const INFO = 'edge-auth csrf token v1';
 
 /** The token for a refresh token, under the newest key-encryption key. */
 export function csrfTokenFor(refreshToken: string, keks: KeyEncryptionKey[]): Promise<string> {
   const kek = keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
+  if (!kek) throw new InvariantError('no key-encryption key configured');
   return hmacBase64Url(kek.raw, INFO, refreshToken);
 }
 

@@ -11,6 +11,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
 import type { SessionClaims } from '../../auth/session-store.ts';
 import { type SessionUser, startBrowserSession } from '../../auth/session-start.ts';
+import { InvariantError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 
 const COOKIE = 'ea_sso';
@@ -43,7 +44,7 @@ export async function signInBrowser<E extends AppEnv>(
     new Date(),
   );
   const kek = config.keys.keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
+  if (!kek) throw new InvariantError('no key-encryption key configured');
   const mac = await hmacBase64Url(kek.raw, INFO, `${user.id}.${sid}`);
   setCookie(c, COOKIE, `${user.id}.${sid}.${mac}`, cookieOptions(c, expiresIn));
   return sid;

@@ -5,7 +5,7 @@ import { formCsrfToken } from '../browser/form-csrf.ts';
 import { browserSessionOf, clearBrowserSession } from '../browser/sso-cookie.ts';
 import type { AppEnv } from '../context.ts';
 import { AccountPage } from '../pages/account.tsx';
-import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, pageError, withPageHeaders } from './page-kit.tsx';
+import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, withPageHeaders } from './page-kit.tsx';
 
 export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
   '/account',
@@ -72,5 +72,4 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
     }
     clearBrowserSession(c);
     return c.redirect('/login', 303);
-  })
-  .onError(pageError);
+  });

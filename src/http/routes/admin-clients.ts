@@ -9,7 +9,6 @@ import type { AuthVariables } from '../require-auth.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
 import {
-  ClientIdTakenError,
   clientPolicy,
   GRANT_TYPES,
   type OAuthClient,
@@ -240,14 +239,8 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
       FIELD_NAMES,
     );
     if (!parsed.ok) throw new AuthError('invalid_request', parsed.problems.join('; '));
-    let created: Awaited<ReturnType<OAuthClientStore['create']>>;
-    try {
-      created = await store(c).create(parsed.client);
-    } catch (error) {
-      if (!(error instanceof ClientIdTakenError)) throw error;
-      throw new AuthError('invalid_request', error.message, { status: 409 });
-    }
-    const { client, secret } = created;
+    // A chosen id that exists: ClientIdTakenError, a 409 (client_id_taken).
+    const { client, secret } = await store(c).create(parsed.client);
     c.var.services.audit.record({
       type: 'admin_client_created',
       ...actor(c),

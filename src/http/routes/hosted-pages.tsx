@@ -22,6 +22,7 @@ import { formCsrfToken } from '../browser/form-csrf.ts';
 import { browserSessionOf, clearBrowserSession, signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { renderErrorPage } from '../error-response.ts';
 import { loginGuard } from '../login-guard.ts';
 import { rateLimit } from '../rate-limit.ts';
 import { requireHuman } from '../turnstile.ts';
@@ -33,7 +34,7 @@ import {
 } from '../pages/reset-password.tsx';
 import { ErrorPage } from '../pages/layout.tsx';
 import { CheckInboxPage, LoginPage, RegisterPage } from '../pages/sign-in.tsx';
-import { ACCOUNT, form, pageError, withPageHeaders } from './page-kit.tsx';
+import { ACCOUNT, form, withPageHeaders } from './page-kit.tsx';
 
 /** The form field the Turnstile widget fills in (a TURNSTILE_SITE_KEY would be needed to show it). */
 const TURNSTILE_FIELD = 'cf-turnstile-response';
@@ -231,10 +232,7 @@ hostedPages
         // A spent or unknown link cannot be retried with another password: say so on its own.
         if (error.code === 'invalid_one_time_token' || error.code === 'account_disabled') {
           const link = { href: '/reset-password', label: 'Ask for a new link' };
-          const page = (
-            <ErrorPage title="This link cannot be used" message={error.message} link={link} />
-          );
-          return c.html(page, error.status);
+          return renderErrorPage(error, c, { title: 'This link cannot be used', link: () => link });
         }
         const page = <ResetConfirmPage csrf={csrf} token={token} error={error.message} />;
         return c.html(page, error.status);
@@ -243,5 +241,4 @@ hostedPages
       clearBrowserSession(c);
       return c.html(<ResetDonePage />);
     },
-  )
-  .onError(pageError);
+  );

@@ -5,19 +5,24 @@
 // unverified URI); every other error is redirected to the client with `state` and `iss`.
 import { Hono } from 'hono';
 import { htmlPageHeaders } from '../browser/security-headers.ts';
-import { ErrorPage } from '../pages/layout.tsx';
 import { browserSessionOf } from '../browser/sso-cookie.ts';
-import type { ErrorCode } from '../../shared/errors.ts';
+import type { WireCode } from '../../shared/errors.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { htmlErrors } from '../error-response.ts';
 import { singleValued } from '../oauth-form.ts';
 import { issueCode } from '../../oauth/authorization-codes.ts';
 import { CHALLENGE } from '../../oauth/pkce.ts';
 import { grantScope, parseScope } from '../../oauth/scopes.ts';
 
-const noStore = { 'Cache-Control': 'no-store' } as const;
-
-const errorPage = (title: string, message: string) => <ErrorPage title={title} message={message} />;
+/** Errors before the redirect URI is known are pages (src/http/error-response.ts). */
+const pageErrors = htmlErrors({
+  titles: {
+    invalid_request: 'Invalid request',
+    unknown_client: 'Unknown application',
+    unregistered_redirect_uri: 'Invalid redirect address',
+  },
+});
 
 /** The redirect URI with `params` added to its query (§3.1.2: keep the URI's own query). */
 function withParams(uri: string, params: Record<string, string | undefined>): string {
@@ -31,39 +36,21 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
 export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
   '/authorize',
   htmlPageHeaders(),
+  pageErrors,
   async (c) => {
     const { config } = c.var;
     const url = new URL(c.req.url);
-    let q: Record<string, string>;
-    try {
-      q = singleValued(url.searchParams);
-    } catch (error) {
-      if (!(error instanceof AuthError)) throw error;
-      return c.html(errorPage('Invalid request', error.message), 400, noStore);
-    }
+    const q = singleValued(url.searchParams);
     const client = q.client_id ? await c.var.services.oauthClients.find(q.client_id) : undefined;
-    if (!client) {
-      return c.html(
-        errorPage('Unknown application', 'The application that sent you here is not registered.'),
-        400,
-        noStore,
-      );
-    }
+    if (!client) throw new AuthError('unknown_client');
     // §3.1.2.3: exact match against a registered URI; it may be left out only when there is
     // exactly one.
     const redirectUri =
       q.redirect_uri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
     if (!redirectUri || !client.redirectUris.includes(redirectUri)) {
-      return c.html(
-        errorPage(
-          'Invalid redirect address',
-          'The application asked to return to an address it has not registered.',
-        ),
-        400,
-        noStore,
-      );
+      throw new AuthError('unregistered_redirect_uri');
     }
-    const fail = (error: ErrorCode, description: string) =>
+    const fail = (error: WireCode, description: string) =>
       c.redirect(
         withParams(redirectUri, {
           error,

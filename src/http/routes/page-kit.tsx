@@ -1,14 +1,11 @@
 // What the hosted pages share: the page headers, the form middleware (body limit, then origin
-// and synchronizer-token checks) and the error page for what no form can fix.
-import type { Context, Hono } from 'hono';
+// and synchronizer-token checks) and how their errors show (src/http/error-response.ts).
+import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { verifiedForm } from '../browser/form-csrf.ts';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
-import { AuthError, ERRORS } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
-import { logError } from '../error-response.ts';
-import { ErrorPage } from '../pages/layout.tsx';
+import { htmlErrors } from '../error-response.ts';
 
 export const ACCOUNT = '/account';
 export const LOGIN_FOR_ACCOUNT = '/login?return_to=/account';
@@ -17,31 +14,21 @@ const FORM_PAGES = ['/login', '/register', '/reset-password'];
 /** Parses and checks a page's form POST; the fields land in `c.var.pageForm`. */
 export const form = [bodyLimit({ maxSize: 8 * 1024 }), verifiedForm()] as const;
 
-/** The page CSP and the form pages' referrer policy and no-store on `paths`. */
+/**
+ * An error nobody can fix by editing the form gets the error page, with the error's status: back
+ * to a page with a form (a fresh token), or to the account for its buttons.
+ */
+const pageErrors = htmlErrors({
+  titles: { csrf_failed: 'This form could not be accepted' },
+  link: (c) => ({
+    href: FORM_PAGES.includes(c.req.path) ? c.req.path : ACCOUNT,
+    label: 'Start again',
+  }),
+});
+
+/** The error page, the page CSP and the form pages' referrer policy and no-store on `paths`. */
 export function withPageHeaders(app: Hono<AppEnv>, paths: string[]): Hono<AppEnv> {
   const headers = htmlPageHeaders();
-  for (const path of paths) app.use(path, headers, formPageHeaders());
+  for (const path of paths) app.use(path, pageErrors, headers, formPageHeaders());
   return app;
-}
-
-/** An error nobody can fix by editing the form: its own page, with the error's status. */
-export function pageError(err: unknown, c: Context<AppEnv>): Response | Promise<Response> {
-  let error: AuthError;
-  if (err instanceof AuthError) error = err;
-  else if (err instanceof HTTPException && err.status === 413) {
-    error = new AuthError('payload_too_large');
-  } else error = new AuthError('server_error', undefined, { cause: err });
-  if (error.status >= 500) logError(c, error);
-  const csrf = error.code === 'csrf_failed';
-  // Back to a page with a form (a fresh token), or to the account for its buttons.
-  const again = FORM_PAGES.includes(c.req.path) ? c.req.path : ACCOUNT;
-  const page = (
-    <ErrorPage
-      title={csrf ? 'This form could not be accepted' : 'Something went wrong'}
-      message={error.status >= 500 ? ERRORS[error.code].description : error.message}
-      link={{ href: again, label: 'Start again' }}
-      reference={error.status >= 500 ? c.var.requestId : undefined}
-    />
-  );
-  return c.html(page, error.status, { ...error.headers, 'Cache-Control': 'no-store' });
 }

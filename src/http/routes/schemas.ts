@@ -1,6 +1,6 @@
 // Schemas and helpers shared by route definitions.
 import { z } from '@hono/zod-openapi';
-import { ERRORS } from '../../shared/errors.ts';
+import { WIRE_CODES } from '../../shared/errors.ts';
 
 export const json = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },
@@ -8,7 +8,7 @@ export const json = <T extends z.ZodType>(schema: T) => ({
 
 export const ErrorSchema = z
   .object({
-    error: z.enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...(keyof typeof ERRORS)[]]),
+    error: z.enum(WIRE_CODES),
     error_description: z.string(),
   })
   .openapi('Error');

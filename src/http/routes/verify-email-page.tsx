@@ -12,6 +12,7 @@ import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts
 import { signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { renderErrorPage } from '../error-response.ts';
 import { ErrorPage, Layout } from '../pages/layout.tsx';
 
 const FORM_PATH = '/api/v1/auth/verify-email/confirm';
@@ -64,10 +65,6 @@ export const verifyEmailPage = new Hono<AppEnv>()
       );
     } catch (error) {
       if (!(error instanceof AuthError) || error.status >= 500) throw error;
-      return c.html(
-        <ErrorPage title="Could not confirm the address" message={error.message} />,
-        error.status,
-        noStore,
-      );
+      return renderErrorPage(error, c, { title: 'Could not confirm the address' });
     }
   });
