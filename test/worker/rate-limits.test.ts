@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/store/schema.ts';
-import { errorOf, freshIp, postWithEnv, sleep } from './abuse-fixtures.ts';
+import { errorOf, freezeClock, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsWhere } from './audit-fixtures.ts';
 import {
   freshEmail,
@@ -76,16 +76,22 @@ describe('login limits', () => {
     const env = { RATE_LIMIT_LOGIN_IP: '2/2s' };
     const user = await registerUser();
     const statusNow = async () => (await loginAs(user.email, ip, env)).response.status;
-    // @upstash/ratelimit's sliding window floors the previous window's weighted count, so the
-    // exact request that trips depends on where the window boundary falls: keep asking.
-    let status = 200;
-    for (let i = 0; status !== 429 && i < 10; i++) status = await statusNow();
-    expect(status).toBe(429);
-    for (let waited = 0; status === 429 && waited < 8000; waited += 250) {
-      await sleep(250);
-      status = await statusNow();
-    }
-    expect(status).toBe(200);
+    // @upstash/ratelimit's sliding window weighs the previous window by how much of the current
+    // one is left: on a frozen clock set to the start of a window, the count is exact.
+    const clock = freezeClock();
+    clock.advance(2_000 - (Date.now() % 2_000));
+    expect([await statusNow(), await statusNow()]).toEqual([200, 200]);
+    const over = await loginAs(user.email, ip, env);
+    expect(over.response.status).toBe(429);
+    expect(await over.response.json()).toEqual({
+      error: 'rate_limited',
+      error_description: 'Too many requests; retry in 2 s.',
+    });
+    clock.advance(1_999);
+    expect(await statusNow()).toBe(429);
+    // A whole window later the old window's two requests weigh floor(2 * 1/2000) = 0.
+    clock.advance(2_000);
+    expect(await statusNow()).toBe(200);
   });
 
   it('fails closed: with Redis unreachable login is refused before any password check', async () => {
