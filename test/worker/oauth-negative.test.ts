@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/auth/refresh-token.ts';
 import { postJson } from './auth-fixtures.ts';
-import { roundTrips, send, sendWithEnv } from './helpers.ts';
+import { expectRefusal, roundTrips, send, sendWithEnv } from './helpers.ts';
 import {
   authorize,
   basicAuth,
@@ -96,9 +96,9 @@ describe('token endpoint: authorization_code', () => {
       url: String(env.UPSTASH_REDIS_REST_URL),
       token: String(env.UPSTASH_REDIS_REST_TOKEN),
     });
-    // Sixty seconds of wall time is long; let the code's key expire now instead.
-    await redis.pexpire(`ea:ac:${await hashRefreshToken(code)}`, 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Sixty seconds of wall time is long; the code's key expires now instead (an expiry instant
+    // already passed), with no waiting.
+    await redis.pexpireat(`ea:ac:${await hashRefreshToken(code)}`, Date.now() - 1_000);
     const response = await exchange();
     expect(response.status).toBe(400);
     expect(await errorOf(response)).toBe('invalid_grant');
@@ -110,7 +110,7 @@ describe('token endpoint: authorization_code', () => {
     const { response } = await postJson('/api/v1/auth/refresh', {
       refresh_token: tokens.refresh_token,
     });
-    expect(response.status).toBe(401);
+    await expectRefusal(response, 401, 'invalid_grant');
   });
 });
 
@@ -129,12 +129,18 @@ describe('authorization endpoint', () => {
       browser.cookie,
     );
     expect(unknown.response.status).toBe(400);
+    expect(await unknown.response.text()).toContain(
+      'The application that sent you here is not registered.',
+    );
     expect(unknown.location).toBeUndefined();
     const unregistered = await authorize(
       { ...base, client_id: client.clientId, redirect_uri: 'https://evil.example/cb' },
       browser.cookie,
     );
     expect(unregistered.response.status).toBe(400);
+    expect(await unregistered.response.text()).toContain(
+      'The application asked to return to an address it has not registered.',
+    );
     expect(unregistered.location).toBeUndefined();
   });
 
@@ -264,7 +270,7 @@ describe('client authentication and grants', () => {
     );
     expect(revoked.status).toBe(200);
     const anonymous = await postForm('/oauth/introspect', { token: 'x' });
-    expect(anonymous.status).toBe(401);
+    await expectRefusal(anonymous, 401, 'invalid_client', 'Client authentication is required.');
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/auth/access-token.ts';
 import { currentSigner } from '../../src/auth/keys/service.ts';
 import { bearer, newSession, postJson } from './auth-fixtures.ts';
-import { send } from './helpers.ts';
+import { expectRefusal, send } from './helpers.ts';
 import { keysFor, tokenSettings } from './keys-fixtures.ts';
 
 const ISSUER = 'http://auth.test';
@@ -157,7 +157,7 @@ describe('requireAuth refuses', () => {
         body: JSON.stringify({ refresh_token: tokens.refresh_token }),
       });
     expect((await post()).status).toBe(200);
-    expect((await post()).status).toBe(401);
+    await expectRefusal(await post(), 401, 'refresh_token_reused');
     await expectRejected(tokens.access_token);
   });
 
@@ -170,7 +170,12 @@ describe('requireAuth refuses', () => {
     const { response } = await send('/api/v1/auth/me', {
       headers: { Authorization: 'Basic dXNlcjpwYXNz' },
     });
-    expect(response.status).toBe(401);
+    await expectRefusal(
+      response,
+      401,
+      'invalid_token',
+      'The Authorization header is not a Bearer token.',
+    );
   });
 
   it('and accepts the genuine token (the corpus is not rejecting everything)', async () => {
