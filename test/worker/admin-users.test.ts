@@ -78,7 +78,11 @@ describe('admin users API', () => {
       roles: ['superuser'],
     });
     expect(badRole.response.status).toBe(400);
-    expect(await badRole.response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await badRole.response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description:
+        'Unknown role(s): superuser. Roles: admin, developer, researcher, evaluator, viewer.',
+    });
     const [row] = await auditRowsOfUser(admin.user_id, 'admin_user_created');
     expect(row?.details).toEqual({ target: body.id, roles: ['developer'], source: 'api' });
   });

@@ -33,7 +33,10 @@ describe('GET /api/v1/auth/me', () => {
     const { response } = await send('/api/v1/auth/me');
     expect(response.status).toBe(401);
     expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="edge-auth"');
-    expect(await response.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'An access token is required.',
+    });
   });
 });
 
@@ -77,7 +80,10 @@ describe('POST /api/v1/auth/logout', () => {
       headers: bearer(tokens.access_token),
     });
     expect(again.response.status).toBe(401);
-    expect(await again.response.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await again.response.json()).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'The session has already ended.',
+    });
   });
 
   it('fails closed with 503 when Redis is unreachable', async () => {

@@ -77,7 +77,10 @@ describe('POST /api/v1/auth/register', () => {
       body: '{"email":',
     });
     expect(bad.response.status).toBe(400);
-    expect(await bad.response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await bad.response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'Malformed request body.',
+    });
     const form = await send('/api/v1/auth/register', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -12,7 +12,7 @@ import {
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { RequestTrace } from '../../src/shared/trace.ts';
-import { errorOf, freezeClock, freshIp, postWithEnv } from './abuse-fixtures.ts';
+import { freezeClock, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';
 
@@ -20,6 +20,13 @@ import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';
 // waits out a wait, so a slow machine changes nothing.
 const backoffEnv = { LOGIN_BACKOFF_AFTER: '3', LOGIN_BACKOFF_BASE: '2s', LOGIN_BACKOFF_MAX: '3s' };
 const retryAfterOf = (response: Response) => Number(response.headers.get('Retry-After'));
+// The backoff's 429 and the rate limits' share the code rate_limited; the description tells them
+// apart ("Too many failed attempts" / "Too many requests").
+const descriptionOf = async (response: Response) => {
+  const body = await response.json<{ error: string; error_description: string }>();
+  expect(body.error).toBe('rate_limited');
+  return body.error_description;
+};
 // Each attempt from a new address: the backoff is per account, whatever the address.
 const attempt = (email: string, password: string) =>
   postWithEnv('/api/v1/auth/login', { email, password }, backoffEnv, {
@@ -54,7 +61,7 @@ describe('login backoff', () => {
     // The third failure started a 2 s wait; even the right password is refused, unchecked.
     const refused = await attempt(user.email, PASSWORD);
     expect(refused.response.status).toBe(429);
-    expect(await errorOf(refused.response)).toBe('rate_limited');
+    expect(await descriptionOf(refused.response)).toBe('Too many failed attempts; retry in 2 s.');
     expect(retryAfterOf(refused.response)).toBe(2);
     expect(refused.response.headers.get('Server-Timing') ?? '').not.toMatch(/hash;/);
     const [throttled] = await auditRowsOfUser(user.user_id, 'login_throttled');
@@ -69,7 +76,7 @@ describe('login backoff', () => {
     expect(await failTimes(user.email, 1)).toEqual([401]);
     const again = await attempt(user.email, 'wrong password');
     expect(again.response.status).toBe(429);
-    expect(await errorOf(again.response)).toBe('rate_limited');
+    expect(await descriptionOf(again.response)).toBe('Too many failed attempts; retry in 3 s.');
     expect(retryAfterOf(again.response)).toBe(3);
     const rows = await auditRowsOfUser(user.user_id, 'login_throttled', 2);
     expect(rows.map((r) => r.details)).toEqual([
@@ -84,7 +91,7 @@ describe('login backoff', () => {
     await failTimes(user.email, 3);
     const refused = await attempt(user.email, PASSWORD);
     expect(refused.response.status).toBe(429);
-    expect(await errorOf(refused.response)).toBe('rate_limited');
+    expect(await descriptionOf(refused.response)).toBe('Too many failed attempts; retry in 2 s.');
     clock.advance(2_000);
     expect((await attempt(user.email, PASSWORD)).response.status).toBe(200);
     // The count restarted (the reset, written after the response, is awaited by postWithEnv):

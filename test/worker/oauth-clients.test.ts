@@ -289,7 +289,10 @@ describe('authenticateClient', () => {
       basic(client.clientId, secret!),
     );
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'Use one client authentication method, not two.',
+    });
     const other = await authenticate(
       { client_id: 'someone-else' },
       basic(client.clientId, secret!),
