@@ -1,5 +1,6 @@
 // Requests for the abuse-protection tests: tight limits are set per request (env overrides),
 // and each test speaks from its own client address so tests never share a limiter key.
+import { onTestFinished, vi } from 'vitest';
 import { sendWithEnv } from './helpers.ts';
 
 export type Overrides = Parameters<typeof sendWithEnv>[1];
@@ -31,4 +32,20 @@ export async function postWithEnv(
 export const errorOf = async (response: Response) =>
   (await response.json<{ error: string; error_description: string }>()).error;
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A controlled clock for the tests that wait out a limit: from this call to the end of the test,
+ * `Date` in this isolate (the Worker's code, and @upstash/ratelimit, which reads Date.now()
+ * itself) stands still until `advance(ms)`. Timers stay real, so store timeouts still work; each
+ * test file runs in its own isolate, so no other file sees this clock.
+ */
+export function freezeClock(): { advance(ms: number): void } {
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
+  return {
+    advance(ms) {
+      vi.setSystemTime(Date.now() + ms);
+    },
+  };
+}

@@ -14,7 +14,7 @@ import {
   postJson,
   registerUser,
 } from './auth-fixtures.ts';
-import { send } from './helpers.ts';
+import { expectRefusal, send } from './helpers.ts';
 import { mailTo, tokenMailedTo } from './mail-fixtures.ts';
 
 const NEW_PASSWORD = 'an entirely different passphrase 77';
@@ -70,12 +70,16 @@ describe('password reset', () => {
     expect(await errorOf(weak.response)).toBe('password_too_short');
     const done = await post('/password/reset/confirm', { token, new_password: NEW_PASSWORD });
     expect(done.response.status).toBe(204);
-    expect((await me(tokens.access_token)).response.status).toBe(401);
-    const refresh = await postJson('/api/v1/auth/refresh', { refresh_token: second.refresh_token });
-    expect(refresh.response.status).toBe(401);
-    expect((await post('/login', { email: user.email, password: PASSWORD })).response.status).toBe(
+    await expectRefusal(
+      (await me(tokens.access_token)).response,
       401,
+      'invalid_token',
+      'The session has ended.',
     );
+    const refresh = await postJson('/api/v1/auth/refresh', { refresh_token: second.refresh_token });
+    await expectRefusal(refresh.response, 401, 'invalid_grant');
+    const old = await post('/login', { email: user.email, password: PASSWORD });
+    await expectRefusal(old.response, 401, 'invalid_credentials');
     expect((await login(user.email, NEW_PASSWORD)).access_token).toBeTruthy();
     expect((await mailTo(user.email, 'password_changed')).length).toBe(1);
     const [row] = await auditRowsOfUser(user.user_id, 'password_reset');
@@ -128,14 +132,19 @@ describe('password change', () => {
       current_password: PASSWORD,
       new_password: 'password',
     });
-    expect(weak.response.status).toBe(400);
+    await expectRefusal(weak.response, 400, 'password_too_common');
     const ok = await change(tokens.access_token, {
       current_password: PASSWORD,
       new_password: NEW_PASSWORD,
     });
     expect(ok.response.status).toBe(204);
     expect((await me(tokens.access_token)).response.status).toBe(200);
-    expect((await me(other.access_token)).response.status).toBe(401);
+    await expectRefusal(
+      (await me(other.access_token)).response,
+      401,
+      'invalid_token',
+      'The session has ended.',
+    );
     expect((await login(user.email, NEW_PASSWORD)).access_token).toBeTruthy();
     const [row] = await auditRowsOfUser(user.user_id, 'password_change');
     expect(row?.details).toEqual({ sessions_revoked: 1 });
@@ -146,6 +155,6 @@ describe('password change', () => {
       current_password: PASSWORD,
       new_password: NEW_PASSWORD,
     });
-    expect(response.status).toBe(401);
+    await expectRefusal(response, 401, 'invalid_token', 'An access token is required.');
   });
 });

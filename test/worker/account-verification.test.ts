@@ -97,6 +97,9 @@ describe('registration with verification required', () => {
       });
     const forged = await confirm('https://evil.example');
     expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain(
+      'CSRF check failed: the request comes from an origin that is not allowed.',
+    );
     const done = await confirm('http://auth.test');
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Email address confirmed');

@@ -12,7 +12,7 @@ import {
   postJson,
   type TokenPair,
 } from './auth-fixtures.ts';
-import { roundTrips, send } from './helpers.ts';
+import { expectRefusal, roundTrips, send } from './helpers.ts';
 
 const call = (method: string, path: string, token: string, body?: unknown) =>
   send(`/api/v1/admin${path}`, {
@@ -51,6 +51,7 @@ describe('admin users API: authorisation', () => {
       });
       const anonymous = await send(`/api/v1/admin${path}`, { method });
       expect(anonymous.response.status, `${method} ${path} without a token`).toBe(401);
+      await expectRefusal(anonymous.response, 401, 'invalid_token', 'An access token is required.');
     }
   });
 });
@@ -70,14 +71,18 @@ describe('admin users API', () => {
     expect(body.email_verified_at).not.toBeNull();
     expect(decodeJwt((await login(email)).access_token)).toMatchObject({ scope: 'read write' });
     const again = await call('POST', '/users', tokens.access_token, { email, password: PASSWORD });
-    expect(again.response.status).toBe(409);
+    await expectRefusal(again.response, 409, 'email_already_registered');
     const badRole = await call('POST', '/users', tokens.access_token, {
       email: freshEmail(),
       password: PASSWORD,
       roles: ['superuser'],
     });
     expect(badRole.response.status).toBe(400);
-    expect(await badRole.response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await badRole.response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description:
+        'Unknown role(s): superuser. Roles: admin, developer, researcher, evaluator, viewer.',
+    });
     const [row] = await auditRowsOfUser(admin.user_id, 'admin_user_created');
     expect(row?.details).toEqual({ target: body.id, roles: ['developer'], source: 'api' });
   });
@@ -147,9 +152,9 @@ describe('admin users API', () => {
     const disabled = await call('POST', `/users/${user.user_id}/disable`, adminTokens.access_token);
     expect(disabled.response.status).toBe(200);
     expect((await disabled.response.json<AdminUser>()).disabled_at).not.toBeNull();
-    expect((await me()).response.status).toBe(401);
+    await expectRefusal((await me()).response, 401, 'invalid_token', 'The session has ended.');
     const refresh = await postJson('/api/v1/auth/refresh', { refresh_token: second.refresh_token });
-    expect(refresh.response.status).toBe(401);
+    await expectRefusal(refresh.response, 401, 'invalid_grant');
     const relogin = await postJson('/api/v1/auth/login', { email: user.email, password: PASSWORD });
     expect(relogin.response.status).toBe(403);
     expect(await relogin.response.json()).toMatchObject({ error: 'account_disabled' });
@@ -173,12 +178,12 @@ describe('admin users API', () => {
     );
     expect(await response.json()).toEqual({ revoked: 1 });
     const me = await send('/api/v1/auth/me', { headers: bearer(tokens.access_token) });
-    expect(me.response.status).toBe(401);
+    await expectRefusal(me.response, 401, 'invalid_token', 'The session has ended.');
     const unknown = await call(
       'POST',
       `/users/${crypto.randomUUID()}/revoke-sessions`,
       adminTokens.access_token,
     );
-    expect(unknown.response.status).toBe(404);
+    await expectRefusal(unknown.response, 404, 'not_found');
   });
 });

@@ -40,7 +40,10 @@ describe('GET /api/v1/admin/audit: who may read', () => {
   it('401 without a token, with a bare RFC 6750 challenge', async () => {
     const { response } = await send('/api/v1/admin/audit');
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'An access token is required.',
+    });
     expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="edge-auth"');
   });
 
@@ -80,7 +83,10 @@ describe('GET /api/v1/admin/audit: who may read', () => {
     await send('/api/v1/auth/logout', { method: 'POST', headers: bearer(tokens.access_token) });
     const { response } = await read(tokens.access_token);
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'The token has been revoked.',
+    });
   });
 });
 

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { users } from '../../src/store/schema.ts';
 import { freshEmail, login, PASSWORD, postJson, registerUser } from './auth-fixtures.ts';
-import { sendWithEnv } from './helpers.ts';
+import { expectRefusal, sendWithEnv } from './helpers.ts';
 import { testDb } from './db-fixtures.ts';
 
 async function storedHash(email: string): Promise<string> {
@@ -52,7 +52,7 @@ describe('legacy bcrypt users (imported from the old service)', () => {
       email,
       password: 'wrong password here',
     });
-    expect(response.status).toBe(401);
+    await expectRefusal(response, 401, 'invalid_credentials');
     expect(await storedHash(email)).toBe(legacy);
   });
 });

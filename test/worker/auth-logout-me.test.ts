@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { bearer, newSession, postJson } from './auth-fixtures.ts';
-import { roundTrips, send, sendWithEnv } from './helpers.ts';
+import { expectRefusal, roundTrips, send, sendWithEnv } from './helpers.ts';
 
 const me = (access: string) => send('/api/v1/auth/me', { headers: bearer(access) });
 
@@ -33,7 +33,10 @@ describe('GET /api/v1/auth/me', () => {
     const { response } = await send('/api/v1/auth/me');
     expect(response.status).toBe(401);
     expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="edge-auth"');
-    expect(await response.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'An access token is required.',
+    });
   });
 });
 
@@ -51,7 +54,7 @@ describe('POST /api/v1/auth/logout', () => {
     const refreshed = await postJson('/api/v1/auth/refresh', {
       refresh_token: tokens.refresh_token,
     });
-    expect(refreshed.response.status).toBe(401);
+    await expectRefusal(refreshed.response, 401, 'invalid_grant');
   });
 
   it('accepts the refresh token in the body, and costs 1 Redis round trip in all', async () => {
@@ -77,7 +80,10 @@ describe('POST /api/v1/auth/logout', () => {
       headers: bearer(tokens.access_token),
     });
     expect(again.response.status).toBe(401);
-    expect(await again.response.json()).toMatchObject({ error: 'invalid_token' });
+    expect(await again.response.json()).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'The session has already ended.',
+    });
   });
 
   it('fails closed with 503 when Redis is unreachable', async () => {
@@ -87,7 +93,7 @@ describe('POST /api/v1/auth/logout', () => {
       { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9' },
       { method: 'POST', headers: bearer(tokens.access_token) },
     );
-    expect(response.status).toBe(503);
+    await expectRefusal(response, 503, 'temporarily_unavailable');
   });
 
   it('fails closed with 503, not 500, when the Redis endpoint answers something that is no Redis reply', async () => {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { bearer, newSession, postJson, type TokenPair } from './auth-fixtures.ts';
-import { roundTrips, send, sendWithEnv } from './helpers.ts';
+import { expectRefusal, roundTrips, send, sendWithEnv } from './helpers.ts';
 
 const refresh = (refresh_token: string) => postJson('/api/v1/auth/refresh', { refresh_token });
 const me = (access: string) => send('/api/v1/auth/me', { headers: bearer(access) });
@@ -96,9 +96,19 @@ describe('POST /api/v1/auth/refresh', () => {
     expect(replay.status).toBe(401);
     expect(await replay.json()).toMatchObject({ error: 'refresh_token_reused' });
     // The session is gone: its live refresh token and its access tokens die with it.
-    expect((await post(successor.refresh_token)).status).toBe(401);
-    expect((await me(successor.access_token)).response.status).toBe(401);
-    expect((await me(tokens.access_token)).response.status).toBe(401);
+    await expectRefusal(await post(successor.refresh_token), 401, 'invalid_grant');
+    await expectRefusal(
+      (await me(successor.access_token)).response,
+      401,
+      'invalid_token',
+      'The session has ended.',
+    );
+    await expectRefusal(
+      (await me(tokens.access_token)).response,
+      401,
+      'invalid_token',
+      'The session has ended.',
+    );
   });
 
   it('after the grace window (default 10 s) a replay is reuse', async () => {

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { freshEmail, login, PASSWORD, postJson, registerUser } from './auth-fixtures.ts';
-import { roundTrips, send } from './helpers.ts';
+import { expectRefusal, roundTrips, send } from './helpers.ts';
 
 describe('POST /api/v1/auth/register', () => {
   it('creates the user: 201 {user_id, email}', async () => {
@@ -34,7 +34,7 @@ describe('POST /api/v1/auth/register', () => {
       email: `${local}-e\u0301@example.test`, // e + combining acute
       password: PASSWORD,
     });
-    expect(response.status).toBe(409);
+    await expectRefusal(response, 409, 'email_already_registered');
   });
 
   it.each([
@@ -56,7 +56,7 @@ describe('POST /api/v1/auth/register', () => {
       email: user.email,
       password: long.slice(0, 127) + 'Y',
     });
-    expect(response.status).toBe(401);
+    await expectRefusal(response, 401, 'invalid_credentials');
   });
 
   it('names the failing field on a schema violation', async () => {
@@ -77,7 +77,10 @@ describe('POST /api/v1/auth/register', () => {
       body: '{"email":',
     });
     expect(bad.response.status).toBe(400);
-    expect(await bad.response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await bad.response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'Malformed request body.',
+    });
     const form = await send('/api/v1/auth/register', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -220,7 +220,11 @@ describe('refresh through the cookie', () => {
   it('asks for a token when there is neither a body nor a cookie', async () => {
     const { response } = await send('/api/v1/auth/refresh', { method: 'POST' });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description:
+        'refresh_token is required (in the body, or as the refresh cookie in browser mode).',
+    });
   });
 
   it('clears the cookies when the refresh token is reused (and the session is revoked)', async () => {

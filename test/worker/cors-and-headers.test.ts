@@ -1,7 +1,7 @@
 // CORS for allowlisted browser apps only, and security headers on every response.
 import { describe, expect, it } from 'vitest';
 import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';
-import { send, sendWithEnv } from './helpers.ts';
+import { expectRefusal, send, sendWithEnv } from './helpers.ts';
 
 const APP = 'https://app.example';
 const withApp = { ALLOWED_ORIGINS: `${APP},https://admin.example` };
@@ -87,7 +87,7 @@ describe('CORS', () => {
     const failed = await sendWithEnv('/api/v1/auth/me', withApp, {
       headers: { Origin: 'https://evil.example' },
     });
-    expect(failed.status).toBe(401);
+    await expectRefusal(failed, 401, 'invalid_token', 'An access token is required.');
     expect(corsHeaderNames(failed)).toEqual([]);
   });
 
@@ -124,10 +124,10 @@ describe('security headers', () => {
 
   it('are on errors: 404, 401, 400 and a broken configuration', async () => {
     const notFound = (await send('/nope')).response;
-    expect(notFound.status).toBe(404);
+    await expectRefusal(notFound, 404, 'not_found');
     expectSecurityHeaders(notFound);
     const unauthorized = (await send('/api/v1/auth/me')).response;
-    expect(unauthorized.status).toBe(401);
+    await expectRefusal(unauthorized, 401, 'invalid_token', 'An access token is required.');
     expectSecurityHeaders(unauthorized);
     const invalid = (
       await send('/api/v1/auth/login', {
@@ -136,7 +136,7 @@ describe('security headers', () => {
         body: JSON.stringify({ email: 'not-an-email', password: 'x' }),
       })
     ).response;
-    expect(invalid.status).toBe(400);
+    await expectRefusal(invalid, 400, 'invalid_request', /email/);
     expectSecurityHeaders(invalid);
     const misconfigured = await sendWithEnv('/health', { ACCESS_TOKEN_TTL: 'forever' });
     expect(misconfigured.status).toBe(500);

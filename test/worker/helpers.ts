@@ -1,7 +1,7 @@
 // Test helpers: send a request through the real Worker (running in workerd) and read the local
 // stack's round-trip counters for it.
 import { exports } from 'cloudflare:workers';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 export interface Sent {
   response: Response;
@@ -73,3 +73,20 @@ export async function runCron(
 
 export const uniqueIssuer = (label: string) =>
   `http://${label}-${crypto.randomUUID().slice(0, 8)}.test`;
+
+/**
+ * Asserts a refusal and which check refused: its status, its `error` code and, where several
+ * checks share that code, the `error_description` that names the check.
+ */
+export async function expectRefusal(
+  response: Response,
+  status: number,
+  error: string,
+  description?: string | RegExp,
+): Promise<void> {
+  const body = await response.clone().json<{ error?: string; error_description?: string }>();
+  expect(response.status).toBe(status);
+  expect(body.error).toBe(error);
+  if (typeof description === 'string') expect(body.error_description).toBe(description);
+  else if (description) expect(body.error_description).toMatch(description);
+}

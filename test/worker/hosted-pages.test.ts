@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { freshIp, type Overrides } from './abuse-fixtures.ts';
 import { auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, login, PASSWORD, postJson, registerUser } from './auth-fixtures.ts';
-import { sendWithEnv } from './helpers.ts';
+import { expectRefusal, sendWithEnv } from './helpers.ts';
 import { tokenMailedTo } from './mail-fixtures.ts';
 
 const ORIGIN = 'http://auth.test';
@@ -248,7 +248,7 @@ describe('hosted pages: account and sessions', () => {
       '/account',
     ]);
     const refresh = await postJson('/api/v1/auth/refresh', { refresh_token: other.refresh_token });
-    expect(refresh.response.status).toBe(401);
+    await expectRefusal(refresh.response, 401, 'invalid_grant');
     const after = await browser.get('/account');
     expect(after.body).not.toContain(otherSid);
     const [row] = await auditRowsOfUser(user.user_id, 'session_revoked');
@@ -285,7 +285,7 @@ describe('hosted pages: account and sessions', () => {
     const { response } = await browser.submit('/account', '/logout-all');
     expect([response.status, response.headers.get('Location')]).toEqual([303, '/login']);
     const refresh = await postJson('/api/v1/auth/refresh', { refresh_token: other.refresh_token });
-    expect(refresh.response.status).toBe(401);
+    await expectRefusal(refresh.response, 401, 'invalid_grant');
     const [row] = await auditRowsOfUser(user.user_id, 'logout_all');
     expect(row?.details).toEqual({ sessions: 2 });
   });
@@ -365,6 +365,7 @@ describe('hosted pages: register', () => {
     expect(response.headers.get('Content-Type')).toMatch(/^text\/html/);
     expect(response.headers.get('Retry-After')).toMatch(/^\d+$/);
     expect(body).toContain('role="alert"');
+    expect(body).toMatch(/Too many requests; retry in \d+ s\./);
   });
 });
 
@@ -395,6 +396,7 @@ describe('hosted pages: password reset', () => {
       password: 'short',
     });
     expect(weak.response.status).toBe(400);
+    expect(weak.body).toContain('at least 8 characters');
     expect(weak.body).toContain(`name="token" value="${token}"`);
     const done = await browser.post('/reset-password', {
       csrf: csrfOf(form.body),
@@ -411,6 +413,7 @@ describe('hosted pages: password reset', () => {
       password: PASSWORD,
     });
     expect(old.response.status).toBe(401);
+    expect(old.body).toContain('The email or password is incorrect.');
     const fresh = await new Browser().submit('/login', '/login', {
       email: user.email,
       password: NEW_PASSWORD,
@@ -428,6 +431,7 @@ describe('hosted pages: password reset', () => {
   it('a damaged link: 400 page with a way to ask for a new one', async () => {
     const { response, body } = await new Browser().get('/reset-password?token=nope');
     expect(response.status).toBe(400);
+    expect(body).toContain('The link is incomplete or damaged.');
     expect(body).toContain('href="/reset-password"');
   });
 });

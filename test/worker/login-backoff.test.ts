@@ -12,13 +12,21 @@ import {
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { RequestTrace } from '../../src/shared/trace.ts';
-import { errorOf, freshIp, postWithEnv, sleep } from './abuse-fixtures.ts';
+import { freezeClock, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';
 
-// 2 s base, so a slow machine still sends the next attempt inside the first wait.
+// A 2 s base and a 3 s cap; the clock stands still (freezeClock) and moves only when a test
+// waits out a wait, so a slow machine changes nothing.
 const backoffEnv = { LOGIN_BACKOFF_AFTER: '3', LOGIN_BACKOFF_BASE: '2s', LOGIN_BACKOFF_MAX: '3s' };
 const retryAfterOf = (response: Response) => Number(response.headers.get('Retry-After'));
+// The backoff's 429 and the rate limits' share the code rate_limited; the description tells them
+// apart ("Too many failed attempts" / "Too many requests").
+const descriptionOf = async (response: Response) => {
+  const body = await response.json<{ error: string; error_description: string }>();
+  expect(body.error).toBe('rate_limited');
+  return body.error_description;
+};
 // Each attempt from a new address: the backoff is per account, whatever the address.
 const attempt = (email: string, password: string) =>
   postWithEnv('/api/v1/auth/login', { email, password }, backoffEnv, {
@@ -47,26 +55,29 @@ describe('login backoff', () => {
   });
 
   it("attacker's view: after N failures attempts are refused unchecked, and the wait doubles", async () => {
+    const clock = freezeClock();
     const user = await registerUser();
     expect(await failTimes(user.email, 3)).toEqual([401, 401, 401]);
     // The third failure started a 2 s wait; even the right password is refused, unchecked.
     const refused = await attempt(user.email, PASSWORD);
     expect(refused.response.status).toBe(429);
-    expect(await errorOf(refused.response)).toBe('rate_limited');
-    expect(retryAfterOf(refused.response)).toBeGreaterThanOrEqual(1);
-    expect(retryAfterOf(refused.response)).toBeLessThanOrEqual(2);
+    expect(await descriptionOf(refused.response)).toBe('Too many failed attempts; retry in 2 s.');
+    expect(retryAfterOf(refused.response)).toBe(2);
     expect(refused.response.headers.get('Server-Timing') ?? '').not.toMatch(/hash;/);
     const [throttled] = await auditRowsOfUser(user.user_id, 'login_throttled');
     expect(throttled?.details).toEqual({ failures: 3, retry_after: 2 });
     const [refusal] = await auditRowsOf(refused.requestId);
     expect(refusal).toMatchObject({ type: 'rate_limited', details: { limiter: 'login_backoff' } });
-    // Once the wait passes, a fourth failure doubles it (capped by LOGIN_BACKOFF_MAX).
-    await sleep(2100);
+    // One moment before the wait ends, still refused; once it passes, a fourth failure doubles
+    // it (4 s, capped by LOGIN_BACKOFF_MAX at 3 s).
+    clock.advance(1_999);
+    expect((await attempt(user.email, PASSWORD)).response.status).toBe(429);
+    clock.advance(1);
     expect(await failTimes(user.email, 1)).toEqual([401]);
     const again = await attempt(user.email, 'wrong password');
     expect(again.response.status).toBe(429);
-    expect(retryAfterOf(again.response)).toBeGreaterThan(2);
-    expect(retryAfterOf(again.response)).toBeLessThanOrEqual(3);
+    expect(await descriptionOf(again.response)).toBe('Too many failed attempts; retry in 3 s.');
+    expect(retryAfterOf(again.response)).toBe(3);
     const rows = await auditRowsOfUser(user.user_id, 'login_throttled', 2);
     expect(rows.map((r) => r.details)).toEqual([
       { failures: 3, retry_after: 2 },
@@ -75,23 +86,30 @@ describe('login backoff', () => {
   });
 
   it("owner's view: delayed, not locked out; success resets the count", async () => {
+    const clock = freezeClock();
     const user = await registerUser();
     await failTimes(user.email, 3);
-    expect((await attempt(user.email, PASSWORD)).response.status).toBe(429);
-    await sleep(2100);
+    const refused = await attempt(user.email, PASSWORD);
+    expect(refused.response.status).toBe(429);
+    expect(await descriptionOf(refused.response)).toBe('Too many failed attempts; retry in 2 s.');
+    clock.advance(2_000);
     expect((await attempt(user.email, PASSWORD)).response.status).toBe(200);
-    // The count restarted: two typos and the right password go through with no wait.
-    await sleep(200); // the reset is written after the response
+    // The count restarted (the reset, written after the response, is awaited by postWithEnv):
+    // two typos and the right password go through with no wait.
     expect(await failTimes(user.email, 2)).toEqual([401, 401]);
     expect((await attempt(user.email, PASSWORD)).response.status).toBe(200);
   });
 
   it('an address with no account backs off exactly the same way', async () => {
+    freezeClock();
     const email = freshEmail('nobody');
     expect(await failTimes(email, 3)).toEqual([401, 401, 401]);
     const refused = await attempt(email, PASSWORD);
     expect(refused.response.status).toBe(429);
-    expect(retryAfterOf(refused.response)).toBeLessThanOrEqual(2);
+    expect((await refused.response.json<{ error_description: string }>()).error_description).toBe(
+      'Too many failed attempts; retry in 2 s.',
+    );
+    expect(retryAfterOf(refused.response)).toBe(2);
   });
 });
 

@@ -69,6 +69,9 @@ describe('OAuth form bodies over 16 KiB', () => {
   it('a body at the limit is read and parsed', async () => {
     const response = await post('/oauth/token', `grant_type=password&pad=${'a'.repeat(16_000)}`);
     // Past the body: the client must authenticate.
-    expect((await refusal(response)).body.error).toBe('invalid_client');
+    expect((await refusal(response)).body).toMatchObject({
+      error: 'invalid_client',
+      error_description: 'Client authentication is required.',
+    });
   });
 });

@@ -13,7 +13,7 @@ import { drizzleOAuthClientStore } from '../../src/store/oauth-clients.ts';
 import { adminSession, auditRowsWhere, secretsIn } from './audit-fixtures.ts';
 import { bearer, newSession } from './auth-fixtures.ts';
 import { testDb } from './db-fixtures.ts';
-import { send } from './helpers.ts';
+import { expectRefusal, send } from './helpers.ts';
 
 const call = (method: string, path: string, token: string, body?: unknown) =>
   send(`/api/v1/admin${path}`, {
@@ -55,6 +55,7 @@ describe('admin clients API: authorisation', () => {
       expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
       const anonymous = await send(`/api/v1/admin${path}`, { method });
       expect(anonymous.response.status, `${method} ${path} without a token`).toBe(401);
+      await expectRefusal(anonymous.response, 401, 'invalid_token', 'An access token is required.');
     }
   });
 });
@@ -112,14 +113,19 @@ describe('admin clients API', () => {
       client_secret: null,
     });
     const again = await call('POST', '/clients', tokens.access_token, spa);
-    expect(again.response.status).toBe(409);
-    // client_id_taken in the registry; on the wire the RFC 6749 code.
-    expect(await again.response.json()).toEqual({
-      error: 'invalid_request',
-      error_description: `A client with the id "${id}" exists.`,
-    });
+    await expectRefusal(
+      again.response,
+      409,
+      'invalid_request',
+      /^A client with the id "spa-[0-9a-f]+" exists\.$/,
+    );
     const rotate = await call('POST', `/clients/${id}/rotate-secret`, tokens.access_token);
-    expect(rotate.response.status).toBe(400);
+    await expectRefusal(
+      rotate.response,
+      400,
+      'invalid_request',
+      'A public client has no secret to rotate.',
+    );
   });
 
   it('registers a resource server: the audiences it may introspect tokens for', async () => {
@@ -189,13 +195,26 @@ describe('admin clients API', () => {
     const { client_secret: second } = await rotated.response.json<{ client_secret: string }>();
     expect(second).toMatch(/^eacs_/);
     expect(second).not.toBe(first);
-    expect((await authenticate({ client_id: id, client_secret: first! })).status).toBe(401);
+    await expectRefusal(
+      await authenticate({ client_id: id, client_secret: first! }),
+      401,
+      'invalid_client',
+      'Client authentication failed.',
+    );
     expect((await authenticate({ client_id: id, client_secret: second })).status).toBe(200);
 
     const deleted = await call('DELETE', `/clients/${id}`, tokens.access_token);
     expect(deleted.response.status).toBe(204);
-    expect((await call('GET', `/clients/${id}`, tokens.access_token)).response.status).toBe(404);
-    expect((await call('DELETE', `/clients/${id}`, tokens.access_token)).response.status).toBe(404);
+    await expectRefusal(
+      (await call('GET', `/clients/${id}`, tokens.access_token)).response,
+      404,
+      'not_found',
+    );
+    await expectRefusal(
+      (await call('DELETE', `/clients/${id}`, tokens.access_token)).response,
+      404,
+      'not_found',
+    );
     const gone = await call('POST', `/clients/${id}/rotate-secret`, tokens.access_token);
     expect(gone.response.status).toBe(404);
     const events = await auditRowsWhere(eq(auditEvents.requestId, deleted.requestId));
@@ -270,12 +289,20 @@ describe('authenticateClient', () => {
       basic(client.clientId, secret!),
     );
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'Use one client authentication method, not two.',
+    });
     const other = await authenticate(
       { client_id: 'someone-else' },
       basic(client.clientId, secret!),
     );
-    expect(other.status).toBe(400);
+    await expectRefusal(
+      other,
+      400,
+      'invalid_request',
+      'client_id differs from the Basic credentials.',
+    );
   });
 
   it('answers a wrong secret, an unknown client, no credentials and a bad header alike: 401 invalid_client', async () => {

@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/auth/refresh-token.ts';
 import { postJson } from './auth-fixtures.ts';
-import { roundTrips, send, sendWithEnv } from './helpers.ts';
+import { expectRefusal, roundTrips, send, sendWithEnv } from './helpers.ts';
 import {
   authorize,
   basicAuth,
@@ -53,6 +53,12 @@ async function setup(scope = 'read', clientOverrides: Parameters<typeof register
 }
 
 const errorOf = async (response: Response) => (await response.json<{ error: string }>()).error;
+/** The whole refusal: its code, and the description that says which check refused. */
+const refusalOf = (response: Response) =>
+  response.json<{ error: string; error_description: string }>();
+const grantRefused = (error_description: string) => ({ error: 'invalid_grant', error_description });
+const USED = 'The authorization code was already used; its tokens are revoked.';
+const REFRESH_REFUSED = 'The refresh token is invalid, expired or revoked.';
 
 describe('token endpoint: authorization_code', () => {
   it('a second use of a code fails and revokes the tokens the first produced', async () => {
@@ -63,7 +69,7 @@ describe('token endpoint: authorization_code', () => {
     const tokens = await first.json<{ access_token: string; refresh_token: string }>();
     const second = await exchange();
     expect(second.status).toBe(400);
-    expect(await errorOf(second)).toBe('invalid_grant');
+    expect(await refusalOf(second)).toEqual(grantRefused(USED));
     const introspected = await postForm(
       '/oauth/introspect',
       { token: tokens.access_token },
@@ -75,18 +81,20 @@ describe('token endpoint: authorization_code', () => {
       { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
       { Authorization: basic(client.clientId, secret) },
     );
-    expect(await errorOf(refresh)).toBe('invalid_grant');
+    expect(await refusalOf(refresh)).toEqual(grantRefused(REFRESH_REFUSED));
   });
 
   it('a wrong verifier or redirect_uri spends the code without tokens', async () => {
     const wrongVerifier = await setup();
     const refused = await wrongVerifier.exchange({ code_verifier: (await pkce()).verifier });
     expect(refused.status).toBe(400);
-    expect(await errorOf(refused)).toBe('invalid_grant');
-    expect(await errorOf(await wrongVerifier.exchange())).toBe('invalid_grant');
+    expect(await refusalOf(refused)).toEqual(
+      grantRefused('code_verifier does not match the code challenge.'),
+    );
+    expect(await refusalOf(await wrongVerifier.exchange())).toEqual(grantRefused(USED));
     const wrongRedirect = await setup();
     const other = await wrongRedirect.exchange({ redirect_uri: 'https://app.example/other' });
-    expect(await errorOf(other)).toBe('invalid_grant');
+    expect(await refusalOf(other)).toEqual(grantRefused('redirect_uri does not match.'));
   });
 
   it('an expired code is refused', async () => {
@@ -96,12 +104,14 @@ describe('token endpoint: authorization_code', () => {
       url: String(env.UPSTASH_REDIS_REST_URL),
       token: String(env.UPSTASH_REDIS_REST_TOKEN),
     });
-    // Sixty seconds of wall time is long; let the code's key expire now instead.
-    await redis.pexpire(`ea:ac:${await hashRefreshToken(code)}`, 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Sixty seconds of wall time is long; the code's key expires now instead (an expiry instant
+    // already passed), with no waiting.
+    await redis.pexpireat(`ea:ac:${await hashRefreshToken(code)}`, Date.now() - 1_000);
     const response = await exchange();
     expect(response.status).toBe(400);
-    expect(await errorOf(response)).toBe('invalid_grant');
+    expect(await refusalOf(response)).toEqual(
+      grantRefused('The authorization code is invalid or expired.'),
+    );
   });
 
   it('an OAuth refresh token does not work at the first-party refresh endpoint', async () => {
@@ -110,7 +120,7 @@ describe('token endpoint: authorization_code', () => {
     const { response } = await postJson('/api/v1/auth/refresh', {
       refresh_token: tokens.refresh_token,
     });
-    expect(response.status).toBe(401);
+    await expectRefusal(response, 401, 'invalid_grant');
   });
 });
 
@@ -129,6 +139,9 @@ describe('authorization endpoint', () => {
       browser.cookie,
     );
     expect(unknown.response.status).toBe(400);
+    expect(await unknown.response.text()).toContain(
+      'The application that sent you here is not registered.',
+    );
     expect(unknown.location).toBeUndefined();
     expect(await unknown.response.text()).toContain('Unknown application');
     const unregistered = await authorize(
@@ -136,6 +149,9 @@ describe('authorization endpoint', () => {
       browser.cookie,
     );
     expect(unregistered.response.status).toBe(400);
+    expect(await unregistered.response.text()).toContain(
+      'The application asked to return to an address it has not registered.',
+    );
     expect(unregistered.location).toBeUndefined();
     expect(await unregistered.response.text()).toContain('Invalid redirect address');
   });
@@ -197,7 +213,11 @@ describe('client authentication and grants', () => {
         { Authorization: auth },
       );
       expect(response.status).toBe(401);
-      expect(await errorOf(response)).toBe('invalid_client');
+      // The same answer for a wrong secret and an unknown client: nothing says which exists.
+      expect(await refusalOf(response)).toEqual({
+        error: 'invalid_client',
+        error_description: 'Client authentication failed.',
+      });
       expect(response.headers.get('WWW-Authenticate')).toMatch(/^Basic /);
     }
   });
@@ -212,7 +232,10 @@ describe('client authentication and grants', () => {
       client_id: client.clientId,
     });
     expect(response.status).toBe(400);
-    expect(await errorOf(response)).toBe('unauthorized_client');
+    expect(await refusalOf(response)).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'This client may not use client_credentials.',
+    });
   });
 
   it('scope escalation is refused for client credentials and refresh', async () => {
@@ -223,7 +246,10 @@ describe('client authentication and grants', () => {
       { grant_type: 'client_credentials', scope: 'read write' },
       auth,
     );
-    expect(await errorOf(wide)).toBe('invalid_scope');
+    expect(await refusalOf(wide)).toEqual({
+      error: 'invalid_scope',
+      error_description: 'Not allowed for this client: write.',
+    });
     const { exchange, client: c2, secret: s2 } = await setup('read');
     const tokens = await (await exchange()).json<{ refresh_token: string }>();
     const wider = await postForm(
@@ -231,7 +257,10 @@ describe('client authentication and grants', () => {
       { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, scope: 'read write' },
       { Authorization: basic(c2.clientId, s2) },
     );
-    expect(await errorOf(wider)).toBe('invalid_scope');
+    expect(await refusalOf(wider)).toEqual({
+      error: 'invalid_scope',
+      error_description: 'The scope asked for is wider than the grant.',
+    });
   });
 
   it('form bodies only, each parameter once; unknown grant types named', async () => {
@@ -244,7 +273,10 @@ describe('client authentication and grants', () => {
         body: '{"grant_type":"client_credentials"}',
       }),
     );
-    expect(await errorOf(json)).toBe('invalid_request');
+    expect(await refusalOf(json)).toEqual({
+      error: 'invalid_request',
+      error_description: 'The body must be application/x-www-form-urlencoded.',
+    });
     const twice = await exports.default.fetch(
       new Request(new URL('/oauth/token', ISSUER), {
         method: 'POST',
@@ -252,7 +284,10 @@ describe('client authentication and grants', () => {
         body: 'grant_type=client_credentials&grant_type=client_credentials',
       }),
     );
-    expect(await errorOf(twice)).toBe('invalid_request');
+    expect(await refusalOf(twice)).toEqual({
+      error: 'invalid_request',
+      error_description: '"grant_type" is given more than once.',
+    });
     const password = await postForm('/oauth/token', { grant_type: 'password' }, auth);
     expect(await errorOf(password)).toBe('unsupported_grant_type');
   });
@@ -266,7 +301,7 @@ describe('client authentication and grants', () => {
     );
     expect(revoked.status).toBe(200);
     const anonymous = await postForm('/oauth/introspect', { token: 'x' });
-    expect(anonymous.status).toBe(401);
+    await expectRefusal(anonymous, 401, 'invalid_client', 'Client authentication is required.');
   });
 });
 
@@ -293,7 +328,10 @@ describe('refresh grant: nothing rotates before the request is valid (issue 13 i
       );
     const wider = await refresh({ refresh_token: tokens.refresh_token, scope: 'read write' });
     expect(wider.status).toBe(400);
-    expect(await errorOf(wider)).toBe('invalid_scope');
+    expect(await refusalOf(wider)).toEqual({
+      error: 'invalid_scope',
+      error_description: 'The scope asked for is wider than the grant.',
+    });
     // Untouched: the same token rotates once (a burnt token would be reuse, or invalid).
     const narrower = await refresh({ refresh_token: tokens.refresh_token, scope: 'openid' });
     expect(narrower.status).toBe(200);
@@ -341,7 +379,7 @@ describe('revoking a rotated refresh token (issue 13 item 7)', () => {
         auth,
       );
       expect(refused.status).toBe(400);
-      expect(await errorOf(refused)).toBe('invalid_grant');
+      expect(await refusalOf(refused)).toEqual(grantRefused(REFRESH_REFUSED));
     }
   });
 
@@ -352,7 +390,10 @@ describe('revoking a rotated refresh token (issue 13 item 7)', () => {
     const otherAuth = { Authorization: basic(other.client.clientId, other.secret!) };
     const refused = await postForm('/oauth/revoke', { token: rt }, otherAuth);
     expect(refused.status).toBe(400);
-    expect(await errorOf(refused)).toBe('unauthorized_client');
+    expect(await refusalOf(refused)).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'The token was not issued to this client.',
+    });
   });
 });
 

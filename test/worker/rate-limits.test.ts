@@ -4,8 +4,9 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/store/schema.ts';
-import { errorOf, freshIp, postWithEnv, sleep } from './abuse-fixtures.ts';
+import { errorOf, freezeClock, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsWhere } from './audit-fixtures.ts';
+import { expectRefusal } from './helpers.ts';
 import {
   freshEmail,
   login,
@@ -32,7 +33,7 @@ describe('login limits', () => {
     expect(first.response.headers.get('RateLimit-Limit')).toBe('3');
     expect(first.response.headers.get('RateLimit-Remaining')).toBe('2');
     for (const email of [freshEmail(), freshEmail()]) {
-      expect((await loginAs(email, ip, env)).response.status).toBe(401);
+      await expectRefusal((await loginAs(email, ip, env)).response, 401, 'invalid_credentials');
     }
     const over = await loginAs(user.email, ip, env);
     expect(over.response.status).toBe(429);
@@ -63,10 +64,16 @@ describe('login limits', () => {
     const user = await registerUser();
     const variants = [user.email, ` ${user.email.toUpperCase()} `];
     for (const email of variants) {
-      expect((await loginAs(email, freshIp(), env, 'wrong password')).response.status).toBe(401);
+      const { response } = await loginAs(email, freshIp(), env, 'wrong password');
+      await expectRefusal(response, 401, 'invalid_credentials');
     }
     const over = await loginAs(user.email, freshIp(), env);
-    expect(over.response.status).toBe(429);
+    await expectRefusal(
+      over.response,
+      429,
+      'rate_limited',
+      /^Too many requests; retry in \d+ s\.$/,
+    );
     const [row] = await auditRowsOf(over.requestId);
     expect(row?.details).toMatchObject({ limiter: 'login_email' });
   });
@@ -76,16 +83,22 @@ describe('login limits', () => {
     const env = { RATE_LIMIT_LOGIN_IP: '2/2s' };
     const user = await registerUser();
     const statusNow = async () => (await loginAs(user.email, ip, env)).response.status;
-    // @upstash/ratelimit's sliding window floors the previous window's weighted count, so the
-    // exact request that trips depends on where the window boundary falls: keep asking.
-    let status = 200;
-    for (let i = 0; status !== 429 && i < 10; i++) status = await statusNow();
-    expect(status).toBe(429);
-    for (let waited = 0; status === 429 && waited < 8000; waited += 250) {
-      await sleep(250);
-      status = await statusNow();
-    }
-    expect(status).toBe(200);
+    // @upstash/ratelimit's sliding window weighs the previous window by how much of the current
+    // one is left: on a frozen clock set to the start of a window, the count is exact.
+    const clock = freezeClock();
+    clock.advance(2_000 - (Date.now() % 2_000));
+    expect([await statusNow(), await statusNow()]).toEqual([200, 200]);
+    const over = await loginAs(user.email, ip, env);
+    expect(over.response.status).toBe(429);
+    expect(await over.response.json()).toEqual({
+      error: 'rate_limited',
+      error_description: 'Too many requests; retry in 2 s.',
+    });
+    clock.advance(1_999);
+    expect(await statusNow()).toBe(429);
+    // A whole window later the old window's two requests weigh floor(2 * 1/2000) = 0.
+    clock.advance(2_000);
+    expect(await statusNow()).toBe(200);
   });
 
   it('fails closed: with Redis unreachable login is refused before any password check', async () => {
@@ -111,7 +124,12 @@ describe('register limit', () => {
     expect(first.response.headers.get('RateLimit-Remaining')).toBe('1');
     expect((await register(ip)).response.status).toBe(201);
     const over = await register(ip);
-    expect(over.response.status).toBe(429);
+    await expectRefusal(
+      over.response,
+      429,
+      'rate_limited',
+      /^Too many requests; retry in \d+ s\.$/,
+    );
     expect(over.response.headers.get('Retry-After')).toMatch(/^\d+$/);
     expect((await register(freshIp())).response.status).toBe(201);
   });
@@ -124,7 +142,13 @@ describe('register limit', () => {
         'CF-Connecting-IP': address,
       });
     expect((await register(`${prefix}::1`)).response.status).toBe(201);
-    expect((await register(`${prefix}:ffff:0:0:2`)).response.status).toBe(429);
+    const sameNetwork = await register(`${prefix}:ffff:0:0:2`);
+    await expectRefusal(
+      sameNetwork.response,
+      429,
+      'rate_limited',
+      /^Too many requests; retry in \d+ s\.$/,
+    );
   });
 
   it('fails open: with Redis unreachable registration still works (and warns)', async () => {
@@ -154,7 +178,12 @@ describe('refresh limit (per session)', () => {
       current = (await response.json<TokenPair>()).refresh_token;
     }
     const over = await refresh(current, env);
-    expect(over.response.status).toBe(429);
+    await expectRefusal(
+      over.response,
+      429,
+      'rate_limited',
+      /^Too many refreshes; retry in \d+ s\.$/,
+    );
     const [row] = await auditRowsOf(over.requestId);
     expect(row?.details).toMatchObject({ limiter: 'refresh_session' });
     // The refused request did not rotate: the same token still works once the limit allows.

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/auth/access-token.ts';
 import { currentSigner } from '../../src/auth/keys/service.ts';
 import { bearer, newSession, postJson } from './auth-fixtures.ts';
-import { send } from './helpers.ts';
+import { expectRefusal, send } from './helpers.ts';
 import { keysFor, tokenSettings } from './keys-fixtures.ts';
 
 const ISSUER = 'http://auth.test';
@@ -13,10 +13,16 @@ const keys = () => keysFor(ISSUER);
 
 const me = (token: string) => send('/api/v1/auth/me', { headers: bearer(token) });
 
-async function expectRejected(token: string) {
+// Several checks answer with one description; these name the shared ones.
+const NOT_COMPACT =
+  'The token is not a compact JWS of three unpadded base64url segments (RFC 7515 §7.1).';
+const BAD_SIGNATURE = 'The token is malformed or its signature is invalid.';
+
+/** Refused as invalid_token, by the check that `reason` (the error_description) names. */
+async function expectRejected(token: string, reason: string) {
   const { response } = await me(token);
   expect(response.status).toBe(401);
-  expect(await response.json()).toMatchObject({ error: 'invalid_token' });
+  expect(await response.json()).toEqual({ error: 'invalid_token', error_description: reason });
   expect(response.headers.get('WWW-Authenticate')).toMatch(
     /^Bearer realm="edge-auth", error="invalid_token"/,
   );
@@ -45,7 +51,7 @@ describe('requireAuth refuses', () => {
   it('alg "none"', async () => {
     const { tokens } = await liveClaims();
     const [, payload] = segments(tokens.access_token);
-    await expectRejected(`${encode({ alg: 'none', typ: 'at+jwt' })}.${payload}.`);
+    await expectRejected(`${encode({ alg: 'none', typ: 'at+jwt' })}.${payload}.`, NOT_COMPACT);
   });
 
   it('HS256 signed with the public key as the HMAC secret', async () => {
@@ -57,14 +63,17 @@ describe('requireAuth refuses', () => {
     const forged = await new SignJWT(decodeJwt(tokens.access_token))
       .setProtectedHeader({ alg: 'HS256', kid: published[0]?.kid, typ: 'at+jwt' })
       .sign(secret);
-    await expectRejected(forged);
+    await expectRejected(forged, BAD_SIGNATURE);
   });
 
   it('an unknown kid', async () => {
     const { tokens } = await liveClaims();
     const [header, payload, signature] = segments(tokens.access_token);
     const parsed = JSON.parse(new TextDecoder().decode(base64url.decode(header)));
-    await expectRejected(`${encode({ ...parsed, kid: 'no-such-key' })}.${payload}.${signature}`);
+    await expectRejected(
+      `${encode({ ...parsed, kid: 'no-such-key' })}.${payload}.${signature}`,
+      'The token was signed by an unknown or withdrawn key.',
+    );
   });
 
   it('a tampered payload', async () => {
@@ -73,6 +82,7 @@ describe('requireAuth refuses', () => {
     const claims = decodeJwt(tokens.access_token);
     await expectRejected(
       `${header}.${encode({ ...claims, roles: ['admin'], scope: 'read write admin' })}.${signature}`,
+      BAD_SIGNATURE,
     );
   });
 
@@ -80,7 +90,7 @@ describe('requireAuth refuses', () => {
     const { tokens } = await liveClaims();
     const [header, payload, signature] = segments(tokens.access_token);
     const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
-    await expectRejected(`${header}.${payload}.${flipped}`);
+    await expectRejected(`${header}.${payload}.${flipped}`, BAD_SIGNATURE);
   });
 
   it('an expired token', async () => {
@@ -91,7 +101,7 @@ describe('requireAuth refuses', () => {
       claims,
       new Date(Date.now() - 3_600_000),
     );
-    await expectRejected(old.token);
+    await expectRejected(old.token, 'The token has expired.');
   });
 
   it('a token not yet valid (nbf and iat in the future)', async () => {
@@ -102,7 +112,7 @@ describe('requireAuth refuses', () => {
       claims,
       new Date(Date.now() + 600_000),
     );
-    await expectRejected(future.token);
+    await expectRejected(future.token, 'The token\'s "nbf" claim is not acceptable.');
   });
 
   it('a wrong issuer', async () => {
@@ -113,7 +123,7 @@ describe('requireAuth refuses', () => {
       claims,
       new Date(),
     );
-    await expectRejected(token.token);
+    await expectRejected(token.token, 'The token\'s "iss" claim is not acceptable.');
   });
 
   it('a wrong audience', async () => {
@@ -124,7 +134,7 @@ describe('requireAuth refuses', () => {
       claims,
       new Date(),
     );
-    await expectRejected(token.token);
+    await expectRejected(token.token, 'The token\'s "aud" claim is not acceptable.');
   });
 
   it('a wrong typ (an ID token or plain JWT)', async () => {
@@ -137,13 +147,13 @@ describe('requireAuth refuses', () => {
       .setIssuedAt()
       .setExpirationTime('10m')
       .sign(signer.key);
-    await expectRejected(token);
+    await expectRejected(token, 'The token\'s "typ" claim is not acceptable.');
   });
 
   it('a blacklisted jti (after logout)', async () => {
     const { tokens } = await liveClaims();
     await send('/api/v1/auth/logout', { method: 'POST', headers: bearer(tokens.access_token) });
-    await expectRejected(tokens.access_token);
+    await expectRejected(tokens.access_token, 'The token has been revoked.');
   });
 
   it('a token whose session was revoked (refresh-token reuse)', async () => {
@@ -157,20 +167,25 @@ describe('requireAuth refuses', () => {
         body: JSON.stringify({ refresh_token: tokens.refresh_token }),
       });
     expect((await post()).status).toBe(200);
-    expect((await post()).status).toBe(401);
-    await expectRejected(tokens.access_token);
+    await expectRefusal(await post(), 401, 'refresh_token_reused');
+    await expectRejected(tokens.access_token, 'The session has ended.');
   });
 
   it('a refresh token used as an access token', async () => {
     const { tokens } = await liveClaims();
-    await expectRejected(tokens.refresh_token);
+    await expectRejected(tokens.refresh_token, NOT_COMPACT);
   });
 
   it('a non-Bearer scheme', async () => {
     const { response } = await send('/api/v1/auth/me', {
       headers: { Authorization: 'Basic dXNlcjpwYXNz' },
     });
-    expect(response.status).toBe(401);
+    await expectRefusal(
+      response,
+      401,
+      'invalid_token',
+      'The Authorization header is not a Bearer token.',
+    );
   });
 
   it('and accepts the genuine token (the corpus is not rejecting everything)', async () => {

@@ -9,7 +9,7 @@ import { requestContext } from '../../src/http/request-context.ts';
 import { requireRole } from '../../src/http/require-scope.ts';
 import { adminSession } from './audit-fixtures.ts';
 import { bearer, newSession } from './auth-fixtures.ts';
-import { send } from './helpers.ts';
+import { expectRefusal, send } from './helpers.ts';
 
 const app = new Hono<AppEnv>()
   .use(requestContext())
@@ -38,6 +38,11 @@ describe('requireRole', () => {
   it('refuses a logged-out token even when its roles match', async () => {
     const { tokens } = await adminSession();
     await send('/api/v1/auth/logout', { method: 'POST', headers: bearer(tokens.access_token) });
-    expect((await get(tokens.access_token)).status).toBe(401);
+    await expectRefusal(
+      await get(tokens.access_token),
+      401,
+      'invalid_token',
+      'The token has been revoked.',
+    );
   });
 });

@@ -231,7 +231,10 @@ describe('item 13: the refresh limit lives in the rotation', () => {
     const rt1 = (await first.response.json<TokenPair>()).refresh_token;
     const limited = await refresh(rt1);
     expect(limited.response.status).toBe(429);
-    expect(await limited.response.json()).toMatchObject({ error: 'rate_limited' });
+    expect(await limited.response.json()).toMatchObject({
+      error: 'rate_limited',
+      error_description: expect.stringMatching(/^Too many refreshes; retry in \d+ s\.$/),
+    });
     expect(Number(limited.response.headers.get('Retry-After'))).toBeGreaterThan(55);
     const replay = await refresh(tokens.refresh_token);
     expect(replay.response.status).toBe(401);

@@ -1,7 +1,7 @@
 // A user's own sessions: list (two Redis round trips), revoke one, logout-all, and the cap.
 import { describe, expect, it } from 'vitest';
 import { bearer, login, postJson, registerUser } from './auth-fixtures.ts';
-import { roundTrips, send, sendWithEnv } from './helpers.ts';
+import { expectRefusal, roundTrips, send, sendWithEnv } from './helpers.ts';
 
 interface SessionView {
   id: string;
@@ -76,9 +76,9 @@ describe('DELETE /api/v1/auth/sessions/{id}', () => {
     });
     expect(response.status).toBe(204);
     const me = await send('/api/v1/auth/me', { headers: bearer(drop.access_token) });
-    expect(me.response.status).toBe(401);
+    await expectRefusal(me.response, 401, 'invalid_token', 'The session has ended.');
     const refresh = await postJson('/api/v1/auth/refresh', { refresh_token: drop.refresh_token });
-    expect(refresh.response.status).toBe(401);
+    await expectRefusal(refresh.response, 401, 'invalid_grant');
     expect(
       (await send('/api/v1/auth/me', { headers: bearer(keep.access_token) })).response.status,
     ).toBe(200);
@@ -102,7 +102,7 @@ describe('DELETE /api/v1/auth/sessions/{id}', () => {
 
   it('needs a token', async () => {
     const { response } = await send('/api/v1/auth/sessions/abc', { method: 'DELETE' });
-    expect(response.status).toBe(401);
+    await expectRefusal(response, 401, 'invalid_token', 'An access token is required.');
   });
 });
 
@@ -116,13 +116,12 @@ describe('POST /api/v1/auth/logout-all', () => {
     });
     expect(response.status).toBe(204);
     for (const tokens of sessions) {
-      expect(
-        (await send('/api/v1/auth/me', { headers: bearer(tokens.access_token) })).response.status,
-      ).toBe(401);
+      const me = await send('/api/v1/auth/me', { headers: bearer(tokens.access_token) });
+      await expectRefusal(me.response, 401, 'invalid_token', 'The session has ended.');
       const refresh = await postJson('/api/v1/auth/refresh', {
         refresh_token: tokens.refresh_token,
       });
-      expect(refresh.response.status).toBe(401);
+      await expectRefusal(refresh.response, 401, 'invalid_grant');
     }
   });
 });
@@ -150,9 +149,8 @@ describe('the concurrent-session cap', () => {
     expect(used.response.status).toBe(200);
     const renewed = await used.response.json<{ access_token: string }>();
     await loginWithCap();
-    expect(
-      (await send('/api/v1/auth/me', { headers: bearer(middle.access_token) })).response.status,
-    ).toBe(401);
+    const evicted = await send('/api/v1/auth/me', { headers: bearer(middle.access_token) });
+    await expectRefusal(evicted.response, 401, 'invalid_token', 'The session has ended.');
     expect(
       (await send('/api/v1/auth/me', { headers: bearer(renewed.access_token) })).response.status,
     ).toBe(200);
