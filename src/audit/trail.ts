@@ -31,7 +31,11 @@ const MAX_EVENTS = 50;
 export class AuditTrail implements AuditRecorder {
   private readonly pending: NewAuditEventRow[] = [];
 
-  constructor(private readonly origin: AuditOrigin) {}
+  private readonly origin: AuditOrigin;
+
+  constructor(origin: AuditOrigin) {
+    this.origin = origin;
+  }
 
   record<T extends AuditEventType>(event: AuditEvent<T>): void {
     if (this.pending.length >= MAX_EVENTS) return;

@@ -59,8 +59,11 @@ export interface OAuthClientStore {
 
 export class ClientIdTakenError extends Error {
   override readonly name = 'ClientIdTakenError';
-  constructor(readonly clientId: string) {
+  readonly clientId: string;
+
+  constructor(clientId: string) {
     super(`A client with the id "${clientId}" exists.`);
+    this.clientId = clientId;
   }
 }
 

@@ -28,11 +28,11 @@ export async function emergencyRotate(
 
 /** The SQL change is made, but isolates were not told: they notice within KEY_CACHE_TTL. */
 export class KeySetVersionNotBumpedError extends Error {
-  constructor(
-    readonly rotation: { kid: string; revoked: string | undefined },
-    cause: unknown,
-  ) {
+  readonly rotation: { kid: string; revoked: string | undefined };
+
+  constructor(rotation: { kid: string; revoked: string | undefined }, cause: unknown) {
     super(`the key-set version could not be bumped: ${String(cause)}`, { cause });
+    this.rotation = rotation;
   }
 }
 
