@@ -8,7 +8,8 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { AuditTrail } from '../audit/trail.ts';
-import { type AuditEventStore, drizzleAuditStore } from '../store/audit-events.ts';
+import type { AuditEventStore } from '../audit/store.ts';
+import { drizzleAuditStore } from '../store/audit-events.ts';
 import { createStores } from '../store/index.ts';
 import { RequestTrace } from '../shared/trace.ts';
 import type { AppEnv } from './context.ts';
