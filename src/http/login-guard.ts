@@ -12,14 +12,12 @@ import type { Context } from 'hono';
 import { ipLimitKey } from '../abuse/client-ip.ts';
 import { emailLimiterKey } from '../abuse/email-key.ts';
 import {
-  consume,
   type LimitOutcome,
   rateLimitedError,
   rateLimitHeaders,
   retryAfterOf,
 } from '../abuse/limiters.ts';
 import {
-  backoffReady,
   recordLoginFailure,
   recordLoginSuccess,
   releaseAttempt,
@@ -34,6 +32,7 @@ import { describeCause } from '../shared/safe-cause.ts';
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from '../compose/services.ts';
+import { loginBackoffStore, rateLimiter } from '../compose/abuse.ts';
 
 const failClosed = (cause: unknown) =>
   cause instanceof AuthError ? cause : new StoreUnavailableError('redis', cause);
@@ -47,28 +46,29 @@ export function loginGuard(
   const { config, stores } = c.var;
   const { ip } = clientInfo(c);
   const keyOfEmail = emailLimiterKey(config.keys.keks, email);
+  const limiter = rateLimiter(stores, config);
+  const backoff = loginBackoffStore(stores);
   let backoffKey = '';
   let reservation: Reservation | undefined;
 
   const limits = async (): Promise<LimitOutcome[]> => {
-    const [emailId, sha] = await Promise.all([keyOfEmail, backoffReady()]);
+    const [emailId] = await Promise.all([keyOfEmail, backoff.ready()]);
     backoffKey = `${config.redis.keyPrefix}lb:${emailId}`;
     // Synchronous from here to the awaits: one auto-pipelined request.
-    const redis = stores.limiterRedis;
     const pending = [
-      consume(redis, config, 'login_ip', ipLimitKey(ip)),
-      consume(redis, config, 'login_email', emailId),
+      limiter.consume('login_ip', ipLimitKey(ip)),
+      limiter.consume('login_email', emailId),
     ];
     // The attempt is counted here, before its password is checked, atomically: N parallel
     // attempts see N different counts (src/abuse/login-backoff.ts). A reservation outlives a
     // crashed attempt by at most the time a live one can take: the SQL lookup and the verdict's
     // write (a store timeout each) and the hash.
-    const backoff = reserveAttempt(redis, sha, backoffKey, config.abuse.backoff, {
+    const reserved = reserveAttempt(backoff, backoffKey, config.abuse.backoff, {
       now: Date.now(),
       pendingTtlMs: 2 * config.storeTimeoutMs + 5_000,
     });
-    const [outcomes, reserved] = await Promise.all([Promise.all(pending), backoff]);
-    reservation = reserved;
+    const [outcomes, admitted] = await Promise.all([Promise.all(pending), reserved]);
+    reservation = admitted;
     return outcomes.filter((o): o is LimitOutcome => o !== undefined);
   };
 
@@ -106,7 +106,7 @@ export function loginGuard(
         if (reservation?.admitted) {
           const { attemptId } = reservation;
           c.executionCtx.waitUntil(
-            releaseAttempt(stores.redis, backoffKey, attemptId).catch(() => undefined),
+            releaseAttempt(backoff, backoffKey, attemptId).catch(() => undefined),
           );
         }
         throw error;
@@ -120,7 +120,7 @@ export function loginGuard(
       try {
         if (!reservation) return;
         const next = await recordLoginFailure(
-          stores.redis,
+          backoff,
           backoffKey,
           reservation.attemptId,
           config.abuse.backoff,
@@ -152,7 +152,7 @@ export function loginGuard(
     succeeded() {
       if (!reservation || !successNeedsWrite(reservation)) return;
       c.executionCtx.waitUntil(
-        recordLoginSuccess(stores.redis, backoffKey, reservation.attemptId).catch(() => 0),
+        recordLoginSuccess(backoff, backoffKey, reservation.attemptId).catch(() => 0),
       );
     },
   };

@@ -9,7 +9,6 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { ipLimitKey } from '../abuse/client-ip.ts';
 import {
-  consume,
   type LimiterName,
   type LimitOutcome,
   rateLimitedError,
@@ -19,6 +18,7 @@ import {
 import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { clientInfo } from '../compose/services.ts';
+import { rateLimiter } from '../compose/abuse.ts';
 import { describeCause } from '../shared/safe-cause.ts';
 
 function warnFailOpen(c: Context<AppEnv>, limiter: LimiterName, cause: unknown): void {
@@ -44,7 +44,7 @@ export async function consumeOpen(
 ): Promise<LimitOutcome | undefined> {
   let outcome: LimitOutcome | undefined;
   try {
-    outcome = await consume(c.var.stores.limiterRedis, c.var.config, name, identifier);
+    outcome = await rateLimiter(c.var.stores, c.var.config).consume(name, identifier);
   } catch (error) {
     warnFailOpen(c, name, error);
     return undefined;
