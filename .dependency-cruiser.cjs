@@ -1,4 +1,4 @@
-// The layers of src (src/README.md) as rules, checked by `npm run lint`. Arrows point down only:
+// The layers of src as rules, checked by `npm run lint`. Arrows point down only:
 //
 //   entry      src/index.ts, src/scheduled.ts
 //   http       src/http/**                      knows Hono; reaches stores only through compose
@@ -48,7 +48,7 @@ module.exports = {
       name: 'unknown-layer',
       comment:
         'Every folder of src belongs to exactly one layer; a new folder is added to the source ' +
-        'map (src/README.md) and to these rules before code goes in it.',
+        'map and to these rules before code goes in it.',
       severity: 'error',
       from: {
         path: '^src/',
