@@ -157,7 +157,7 @@ export async function runScenario(
     const fresh = scenario.sample ? await scenario.sample() : {};
     const res = await fetch(url, {
       ...init,
-      body: fresh.body ?? init.body,
+      body: fresh.body ?? init.body ?? null,
       headers: { ...init.headers, ...fresh.headers, 'X-Request-Id': requestId },
     });
     await res.arrayBuffer();

@@ -22,7 +22,11 @@ export class RoundTripStats {
   private readonly byRequest = new Map<string, RequestCounts>();
   private readonly totals = empty();
 
-  constructor(private readonly capacity = 50_000) {}
+  private readonly capacity: number;
+
+  constructor(capacity = 50_000) {
+    this.capacity = capacity;
+  }
 
   record = (trip: RoundTrip): void => {
     this.add(this.totals, trip);

@@ -30,7 +30,11 @@ async function fieldsOf(req: BridgeRequest): Promise<{ secret?: string; response
     const value = form.get(name);
     return typeof value === 'string' ? value : undefined;
   };
-  return { secret: text('secret'), response: text('response') };
+  const [secret, response] = [text('secret'), text('response')];
+  return {
+    ...(secret === undefined ? {} : { secret }),
+    ...(response === undefined ? {} : { response }),
+  };
 }
 
 const reply = (success: boolean, errorCodes: string[] = []) =>

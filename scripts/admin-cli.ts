@@ -51,11 +51,11 @@ export function rootCause(error: unknown): string {
 
 /** A refusal: a message and an exit code, no stack trace. */
 export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1) {
     super(message);
+    this.exitCode = exitCode;
   }
 }
 

@@ -7,6 +7,8 @@ import { type Config, loadConfig } from '../src/config/index.ts';
 
 export function toolConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const local = !env.DATABASE_URL;
+  const issuer = env.ISSUER ?? (local ? `http://localhost:${env.PORT ?? 8787}` : undefined);
+  const kek = env.KEY_ENCRYPTION_KEY ?? (local ? devSecrets().KEY_ENCRYPTION_KEY : undefined);
   return loadConfig({
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? 'postgres://edge:edge@127.0.0.1:5432/edge_auth',
@@ -17,9 +19,9 @@ export function toolConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : 'http://redis.unused.invalid'),
     UPSTASH_REDIS_REST_TOKEN:
       env.UPSTASH_REDIS_REST_TOKEN ?? (local ? 'local-upstash-token' : 'unused'),
-    ISSUER: env.ISSUER ?? (local ? `http://localhost:${env.PORT ?? 8787}` : undefined),
-    KEY_ENCRYPTION_KEY:
-      env.KEY_ENCRYPTION_KEY ?? (local ? devSecrets().KEY_ENCRYPTION_KEY : undefined),
+    // Left out when unset (not set to undefined): loadConfig names the missing variable.
+    ...(issuer === undefined ? {} : { ISSUER: issuer }),
+    ...(kek === undefined ? {} : { KEY_ENCRYPTION_KEY: kek }),
   });
 }
 

@@ -1,10 +1,8 @@
-// Sliding-window rate limits with @upstash/ratelimit. Each limiter is one EVALSHA; they run on
-// the auto-pipelined Redis client (src/store/redis.ts), so limiters consulted in the same tick
-// (a login's per-IP and per-email limits, plus its backoff read) travel as ONE request.
-import { Ratelimit } from '@upstash/ratelimit';
-import type { Redis } from '@upstash/redis/cloudflare';
-import type { AbuseConfig } from '../config/abuse.ts';
-import type { Config } from '../config/index.ts';
+// Rate limits: which limits exist, what a consulted limit answered, and the 429 a refusal gets.
+// Counting is the store's (src/store/rate-limiters.ts: sliding windows with @upstash/ratelimit,
+// on the auto-pipelined Redis client, so limiters consulted in the same tick (a login's per-IP
+// and per-email limits, plus its backoff reservation) travel as ONE request).
+import type { AbuseConfig, RateLimit } from '../config/abuse.ts';
 import { AuthError } from '../shared/errors.ts';
 
 export type LimiterName =
@@ -30,50 +28,18 @@ export interface LimitOutcome {
   timedOut: boolean;
 }
 
-/** The narrow slice of the client the limiters use (ratelimit-js asks for no more). */
-export type LimiterRedis = Pick<Redis, 'evalsha' | 'eval' | 'get' | 'set'>;
+/** The setting of limit `name`; null when that limit is off. */
+export const limitSetting = (abuse: AbuseConfig, name: LimiterName): RateLimit | null =>
+  abuse.limits[SETTING[name]];
 
-// Per isolate, per limiter and setting: identifiers already over their limit, so a flood from
-// one address is refused from memory until its window resets, without a Redis call each time.
-const blockedCaches = new Map<string, Map<string, number>>();
-
-function limiter(redis: LimiterRedis, config: Config, name: LimiterName): Ratelimit | null {
-  const setting = config.abuse.limits[SETTING[name]];
-  if (!setting) return null;
-  const prefix = `${config.redis.keyPrefix}rl:${name}`;
-  const cacheId = `${prefix}:${setting.limit}/${setting.windowSeconds}`;
-  let ephemeralCache = blockedCaches.get(cacheId);
-  if (!ephemeralCache) blockedCaches.set(cacheId, (ephemeralCache = new Map()));
-  return new Ratelimit({
-    redis: redis as Redis,
-    limiter: Ratelimit.slidingWindow(setting.limit, `${setting.windowSeconds} s`),
-    prefix,
-    timeout: config.abuse.limiterTimeoutMs,
-    ephemeralCache,
-    analytics: false,
-  });
-}
-
-/**
- * Counts one request against `name` for `identifier`. Undefined when that limit is off.
- * Rejects when Redis fails; the caller decides whether that fails open or closed.
- */
-export function consume(
-  redis: LimiterRedis,
-  config: Config,
-  name: LimiterName,
-  identifier: string,
-): Promise<LimitOutcome> | undefined {
-  const ratelimit = limiter(redis, config, name);
-  if (!ratelimit) return undefined;
-  return ratelimit.limit(identifier).then((r) => ({
-    limiter: name,
-    allowed: r.success,
-    limit: r.limit,
-    remaining: Math.max(0, r.remaining),
-    reset: r.reset,
-    timedOut: r.reason === 'timeout',
-  }));
+/** The port: a store that counts requests against the limits. */
+export interface RateLimiter {
+  /**
+   * Counts one request against `name` for `identifier`. Undefined when that limit is off.
+   * Rejects when the store fails; the caller decides whether that fails open or closed. The
+   * command is issued synchronously, so limits consulted in one tick share a round trip.
+   */
+  consume(name: LimiterName, identifier: string): Promise<LimitOutcome> | undefined;
 }
 
 const secondsUntil = (at: number, now: number) => Math.max(1, Math.ceil((at - now) / 1000));

@@ -6,7 +6,6 @@
 // password works and resets the count. The key is the normalised email's HMAC, so an address
 // with no account backs off exactly like one with an account (no enumeration by throttling).
 import type { AbuseConfig } from '../config/abuse.ts';
-import { type CommandRedis, evalScript, luaScript } from '../store/lua-script.ts';
 
 /** Failures are forgotten after a quiet day. */
 const FAILURES_TTL_SECONDS = 24 * 3600;
@@ -17,53 +16,7 @@ const FAILURES_TTL_SECONDS = 24 * 3600;
 // `p:<attempt id>` whose value is its expiry: an attempt that crashes between reservation and
 // verdict stops counting after PENDING_TTL instead of holding the account's budget forever.
 //
-// KEYS[1] the account's backoff hash (fields n, until, p:*). ARGV: now_ms, after, attempt_id,
-// pending_ttl_ms, ttl_s. Returns {admitted, failures, until_ms, pending (ours included)}.
-// Admitted while the attempts in flight fit the budget the failures leave: `after - n`, or one
-// at a time once the account has backed off and the wait is over (each failure then doubles
-// the wait, so a second guess in flight would be one the wait should have held back).
-const RESERVE = `
-local now = tonumber(ARGV[1])
-local fields = redis.call('HGETALL', KEYS[1])
-local n, until_ms, pending = 0, 0, 0
-for i = 1, #fields, 2 do
-  local f, v = fields[i], fields[i + 1]
-  if f == 'n' then n = tonumber(v)
-  elseif f == 'until' then until_ms = tonumber(v)
-  elseif string.sub(f, 1, 2) == 'p:' then
-    if tonumber(v) <= now then redis.call('HDEL', KEYS[1], f) else pending = pending + 1 end
-  end
-end
-if until_ms > now or pending >= math.max(tonumber(ARGV[2]) - n, 1) then
-  return {0, n, until_ms, pending}
-end
-redis.call('HSET', KEYS[1], 'p:' .. ARGV[3], now + tonumber(ARGV[4]))
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return {1, n, until_ms, pending + 1}`;
-
-// KEYS[1] as above; ARGV: now_ms, after, base_ms, max_ms, ttl_s, attempt_id. The reserved
-// attempt turns into a failure. Returns {failures, until_ms}.
-const RECORD_FAILURE = `
-redis.call('HDEL', KEYS[1], 'p:' .. ARGV[6])
-local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
-local after = tonumber(ARGV[2])
-local until_ms = 0
-if n >= after then
-  local delay = tonumber(ARGV[3]) * 2 ^ math.min(n - after, 40)
-  until_ms = math.floor(tonumber(ARGV[1]) + math.min(delay, tonumber(ARGV[4])))
-  redis.call('HSET', KEYS[1], 'until', until_ms)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return {n, until_ms}`;
-
-// KEYS[1] as above; ARGV: attempt_id. The right password: forget the failures and this
-// attempt's reservation, but NOT the reservations of other attempts in flight (deleting the
-// key would hand a burst running beside the owner's login a fresh budget).
-const RECORD_SUCCESS = `return redis.call('HDEL', KEYS[1], 'n', 'until', 'p:' .. ARGV[1])`;
-
-// KEYS[1] as above; ARGV: attempt_id. The attempt was refused for another reason (a rate
-// limit, Turnstile) before its password was checked: it neither failed nor succeeded.
-const RELEASE = `return redis.call('HDEL', KEYS[1], 'p:' .. ARGV[1])`;
+// The counting is atomic in the store (src/store/login-backoff.ts runs it as Redis scripts).
 
 export interface BackoffState {
   failures: number;
@@ -79,91 +32,84 @@ export interface Reservation extends BackoffState {
   attemptId: string;
 }
 
-type ScriptRedis = CommandRedis;
+/** The settings of the backoff: BASE * 2^(failures - AFTER), at most MAX, after AFTER failures. */
+export type BackoffSettings = AbuseConfig['backoff'];
 
-const reserve = luaScript(RESERVE);
-const recordFailure = luaScript(RECORD_FAILURE);
-const recordSuccess = luaScript(RECORD_SUCCESS);
-const release = luaScript(RELEASE);
+/** What the store's reservation saw (the attempt's id is the domain's). */
+export type ReservationReply = Omit<Reservation, 'attemptId'>;
 
-/** Resolves once the reserve script's hash is known; then `reserveAttempt` issues in one tick. */
-export const backoffReady = (): Promise<string> => reserve.sha();
+/**
+ * The port the backoff needs from a store; each call is one atomic step on the account's key.
+ * `reserve` issues its command synchronously once `ready()` has resolved, so it travels in the
+ * same round trip as the rate limiters consulted in the same tick.
+ */
+export interface LoginBackoffStore {
+  ready(): Promise<void>;
+  /**
+   * Admitted while the attempts in flight fit the budget the failures leave: `after - failures`,
+   * or one at a time once the account has backed off and the wait is over.
+   */
+  reserve(
+    key: string,
+    attemptId: string,
+    settings: BackoffSettings,
+    options: { now: number; pendingTtlMs: number; failuresTtlSeconds: number },
+  ): Promise<ReservationReply>;
+  /** The reserved attempt turns into a failure; from AFTER failures on, the wait starts. */
+  recordFailure(
+    key: string,
+    attemptId: string,
+    settings: BackoffSettings,
+    options: { now: number; failuresTtlSeconds: number },
+  ): Promise<BackoffState>;
+  /** Forgets the failures and this attempt's reservation, not those of other attempts. */
+  recordSuccess(key: string, attemptId: string): Promise<void>;
+  /** Drops this attempt's reservation: refused before its password was checked. */
+  release(key: string, attemptId: string): Promise<void>;
+}
 
 /**
  * Counts this attempt before its password is checked. A reservation in flight for longer than
- * `pendingTtlMs` (a crashed attempt) stops counting.
+ * `pendingTtlMs` (a crashed attempt) stops counting. Issued synchronously (see the port).
  */
 export async function reserveAttempt(
-  redis: ScriptRedis,
-  sha: string,
+  store: LoginBackoffStore,
   key: string,
-  settings: AbuseConfig['backoff'],
+  settings: BackoffSettings,
   options: { now: number; pendingTtlMs: number },
 ): Promise<Reservation> {
   const attemptId = crypto.randomUUID();
-  const args = [
-    String(options.now),
-    String(settings.after),
-    attemptId,
-    String(options.pendingTtlMs),
-    String(FAILURES_TTL_SECONDS),
-  ];
-  const [admitted = 0, failures = 0, blockedUntil = 0, pending = 0] = await evalScript<number[]>(
-    redis,
-    reserve,
-    sha,
-    [key],
-    args,
-  );
-  return {
-    admitted: Number(admitted) === 1,
-    failures: Number(failures),
-    blockedUntil: Number(blockedUntil),
-    pending: Number(pending),
-    attemptId,
-  };
+  const reply = await store.reserve(key, attemptId, settings, {
+    ...options,
+    failuresTtlSeconds: FAILURES_TTL_SECONDS,
+  });
+  return { ...reply, attemptId };
 }
 
-export async function recordLoginFailure(
-  redis: ScriptRedis,
+export function recordLoginFailure(
+  store: LoginBackoffStore,
   key: string,
   attemptId: string,
-  settings: AbuseConfig['backoff'],
+  settings: BackoffSettings,
   now: number,
 ): Promise<BackoffState> {
-  const args = [
-    String(now),
-    String(settings.after),
-    String(settings.baseSeconds * 1000),
-    String(settings.maxSeconds * 1000),
-    String(FAILURES_TTL_SECONDS),
-    attemptId,
-  ];
-  const [failures = 0, blockedUntil = 0] = await evalScript<number[]>(
-    redis,
-    recordFailure,
-    await recordFailure.sha(),
-    [key],
-    args,
-  );
-  return { failures: Number(failures), blockedUntil: Number(blockedUntil) };
+  return store.recordFailure(key, attemptId, settings, {
+    now,
+    failuresTtlSeconds: FAILURES_TTL_SECONDS,
+  });
 }
 
-export async function recordLoginSuccess(
-  redis: ScriptRedis,
+export const recordLoginSuccess = (
+  store: LoginBackoffStore,
   key: string,
   attemptId: string,
-): Promise<void> {
-  await evalScript(redis, recordSuccess, await recordSuccess.sha(), [key], [attemptId]);
-}
+): Promise<void> => store.recordSuccess(key, attemptId);
 
-export async function releaseAttempt(
-  redis: ScriptRedis,
+export const releaseAttempt = (
+  store: LoginBackoffStore,
   key: string,
   attemptId: string,
-): Promise<void> {
-  await evalScript(redis, release, await release.sha(), [key], [attemptId]);
-}
+): Promise<void> => store.release(key, attemptId);
 
 /**
  * Whether a success must write (after the response). A clean account whose only reservation

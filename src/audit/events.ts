@@ -2,11 +2,24 @@
 // are typed per event so a secret (password, token, hash, key material) has nowhere to go: a
 // caller cannot pass a field that is not declared here, and nothing declared here is secret.
 
-import type { EmailFailureReason, EmailTag } from '../email/mailer.ts';
-
 /** Why a login failed. The response is the same 401 for the first two (no account probing). */
 export type LoginFailureReason =
   'unknown_user' | 'bad_password' | 'disabled' | 'email_not_verified';
+
+/**
+ * What a mail is for (src/email/mailer.ts): logged and audited instead of the message, which
+ * holds a token.
+ */
+export type EmailTag = 'verify_email' | 'password_reset' | 'register_attempt' | 'password_changed';
+
+/**
+ * Why a mail was lost (src/email/mailer.ts, EmailSendError):
+ * - `rejected`: the provider answered with a non-2xx status (`status` holds it);
+ * - `timeout`: no answer within EMAIL_TIMEOUT;
+ * - `unreachable`: the request itself failed (DNS, connection refused, TLS);
+ * - `not_configured`: no provider is configured (see src/config/email.ts).
+ */
+export type EmailFailureReason = 'rejected' | 'timeout' | 'unreachable' | 'not_configured';
 
 /** Filters of an admin read, echoed into its own audit event. */
 export interface AuditQueryFilters {

@@ -2,7 +2,7 @@
 // batches, so no single statement holds locks (or a Neon HTTP request) for long. A backlog
 // larger than one run's budget is simply continued by the next run.
 import type { AuditConfig } from '../config/audit.ts';
-import type { AuditEventStore } from '../store/audit-events.ts';
+import type { AuditEventStore } from './store.ts';
 
 /** Statements per run; with the default batch of 1000 that is 20,000 rows an hour. */
 export const MAX_PURGE_BATCHES = 20;

@@ -1,10 +1,9 @@
 // The admin's read of the audit log: newest first, keyset-paginated on (at, id) so a page costs
 // one index range scan however deep the client pages, and rows written meanwhile neither
 // shift nor repeat a page. The cursor is opaque to clients (base64url of the last position).
-import type { AuditEventRow } from '../store/schema.ts';
 import { AuthError } from '../shared/errors.ts';
-import type { AuditCursor, AuditEventStore } from '../store/audit-events.ts';
 import { textFromBase64Url, textToBase64Url } from '../shared/base64url.ts';
+import type { AuditCursor, AuditEventRecord, AuditEventStore } from './store.ts';
 
 export interface AuditPageRequest {
   userId?: string | undefined;
@@ -15,7 +14,7 @@ export interface AuditPageRequest {
 }
 
 export interface AuditPage {
-  events: AuditEventRow[];
+  events: AuditEventRecord[];
   nextCursor: string | null;
 }
 

@@ -2,7 +2,6 @@
 // JSON line each, for Workers Logs / Logpush) and written in ONE batched INSERT after the
 // response has gone (ctx.waitUntil), so auditing adds no latency and no round trip to the
 // request's critical path. No Hono types here: the HTTP side lives in src/http/audit.ts.
-import type { NewAuditEventRow } from '../store/schema.ts';
 import { describeCause } from '../shared/safe-cause.ts';
 import {
   type AuditEvent,
@@ -10,11 +9,7 @@ import {
   type AuditRecorder,
   scrubDetails,
 } from './events.ts';
-
-/** Where the rows go: one call, one statement, one round trip. */
-export interface AuditSink {
-  append(rows: NewAuditEventRow[]): Promise<void>;
-}
+import type { AuditSink, NewAuditEventRecord } from './store.ts';
 
 /** Who made the request the events belong to. */
 export interface AuditOrigin {
@@ -29,9 +24,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_EVENTS = 50;
 
 export class AuditTrail implements AuditRecorder {
-  private readonly pending: NewAuditEventRow[] = [];
+  private readonly pending: NewAuditEventRecord[] = [];
 
-  constructor(private readonly origin: AuditOrigin) {}
+  private readonly origin: AuditOrigin;
+
+  constructor(origin: AuditOrigin) {
+    this.origin = origin;
+  }
 
   record<T extends AuditEventType>(event: AuditEvent<T>): void {
     if (this.pending.length >= MAX_EVENTS) return;
@@ -71,7 +70,7 @@ export function auditRow<T extends AuditEventType>(
   event: AuditEvent<T>,
   origin: AuditOrigin,
   at: Date,
-): NewAuditEventRow {
+): NewAuditEventRecord {
   return {
     at,
     type: event.type,
@@ -86,17 +85,17 @@ export function auditRow<T extends AuditEventType>(
 }
 
 /** The one JSON log line of an event; same fields as the row. */
-export function auditLogLine(row: NewAuditEventRow): string {
+export function auditLogLine(row: NewAuditEventRecord): string {
   return JSON.stringify({
     level: 'info',
     msg: 'audit',
-    at: (row.at ?? new Date()).toISOString(),
+    at: row.at.toISOString(),
     type: row.type,
-    user_id: row.userId ?? null,
-    session_id: row.sessionId ?? null,
-    ip: row.ip ?? null,
-    user_agent: row.userAgent ?? null,
-    request_id: row.requestId ?? null,
-    details: row.details ?? {},
+    user_id: row.userId,
+    session_id: row.sessionId,
+    ip: row.ip,
+    user_agent: row.userAgent,
+    request_id: row.requestId,
+    details: row.details,
   });
 }

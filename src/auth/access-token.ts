@@ -121,7 +121,7 @@ export async function verifyAccessToken(
         algorithms: ['RS256'],
         typ: ACCESS_TOKEN_TYP,
         issuer: settings.issuer,
-        audience: settings.audiences,
+        ...(settings.audiences === undefined ? {} : { audience: settings.audiences }),
         clockTolerance: settings.clockSkew,
         currentDate: now,
         requiredClaims: ['exp', 'iat', 'jti', 'sub'],

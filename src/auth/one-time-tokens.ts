@@ -7,11 +7,12 @@
 // uses exactly one wins. Issuing a token of a kind replaces the user's unused ones of that kind,
 // so only the newest mail works. Expected failures (unknown, used, expired, wrong kind) are one
 // `undefined`: the caller answers them all the same way and learns nothing about which.
-import type { OneTimeTokenKind } from '../store/schema.ts';
 import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
 import { InvariantError } from '../shared/errors.ts';
 
-export type { OneTimeTokenKind } from '../store/schema.ts';
+/** What a one-time token proves (the `kind` column of src/store/schema.ts takes these). */
+export const oneTimeTokenKinds = ['verify_email', 'password_reset'] as const;
+export type OneTimeTokenKind = (typeof oneTimeTokenKinds)[number];
 
 /** Prefix so a leaked token is recognisable (secret scanners) and never confused with another. */
 const PREFIX = 'eaot_';

@@ -5,7 +5,8 @@
 // written when that work ends. Every such write goes through a store client of its own whose
 // round trips carry "<request id>:audit", so the local stack counts them apart from the
 // request's critical-path budget (login = 1 SQL + 1 Redis, ...), which auditing never delays.
-import { type AuditSink, AuditTrail } from '../audit/trail.ts';
+import type { AuditSink } from '../audit/store.ts';
+import { AuditTrail } from '../audit/trail.ts';
 import type { Later } from '../auth/account-lifecycle.ts';
 import { describeCause } from '../shared/safe-cause.ts';
 import { RequestTrace } from '../shared/trace.ts';

@@ -1,16 +1,9 @@
-// The rate limiters of a request, bound to the auto-pipelined Redis client (limiters consulted
-// in the same tick travel as ONE request: src/abuse/limiters.ts).
-import { consume, type LimiterName, type LimitOutcome } from '../abuse/limiters.ts';
-import type { Config } from '../config/index.ts';
+// The rate limiters of a request (the src/abuse port over the auto-pipelined Redis client:
+// limiters consulted in the same tick travel as ONE request), and their fail-open variant.
+import type { LimiterName, LimitOutcome, RateLimiter } from '../abuse/limiters.ts';
 import { describeCause } from '../shared/safe-cause.ts';
-import type { Redis } from '../store/index.ts';
 
-export interface RateLimits {
-  /**
-   * Counts one request against `name` for `identifier`; undefined when that limit is off.
-   * Rejects when Redis fails: the caller decides whether that fails open or closed.
-   */
-  consume(name: LimiterName, identifier: string): Promise<LimitOutcome> | undefined;
+export interface RateLimits extends RateLimiter {
   /**
    * The same, failing OPEN: undefined (and a warning) when the limiter failed or timed out,
    * because refusing every registration while Redis hiccups hurts real users more than a few
@@ -19,7 +12,7 @@ export interface RateLimits {
   consumeOpen(name: LimiterName, identifier: string): Promise<LimitOutcome | undefined>;
 }
 
-export function rateLimits(config: Config, requestId: string, redis: () => Redis): RateLimits {
+export function rateLimits(requestId: string, limiter: () => RateLimiter): RateLimits {
   const warnFailOpen = (limiter: LimiterName, cause: unknown) =>
     console.warn(
       JSON.stringify({
@@ -31,7 +24,7 @@ export function rateLimits(config: Config, requestId: string, redis: () => Redis
       }),
     );
   const limits: RateLimits = {
-    consume: (name, identifier) => consume(redis(), config, name, identifier),
+    consume: (name, identifier) => limiter().consume(name, identifier),
     async consumeOpen(name, identifier) {
       let outcome: LimitOutcome | undefined;
       try {

@@ -9,7 +9,9 @@
 import { emailLimiterKey } from '../abuse/email-key.ts';
 import { retryAfterSeconds } from '../abuse/limiters.ts';
 import type { AuditRecorder } from '../audit/events.ts';
+import type { AuditEventStore } from '../audit/store.ts';
 import type { AuditTrail } from '../audit/trail.ts';
+import type { LoginBackoffStore } from '../abuse/login-backoff.ts';
 import type { LifecycleDeps } from '../auth/account-lifecycle.ts';
 import type { AccountDeps } from '../auth/accounts.ts';
 import type { KeyContext } from '../auth/keys/service.ts';
@@ -26,7 +28,9 @@ import type { OAuthClientStore } from '../oauth/clients.ts';
 import type { RevocationDeps } from '../oauth/revocations.ts';
 import { RequestTrace } from '../shared/trace.ts';
 import { mailerFor } from '../mailers/index.ts';
-import { type AuditEventStore, drizzleAuditStore } from '../store/audit-events.ts';
+import { drizzleAuditStore } from '../store/audit-events.ts';
+import { redisLoginBackoffStore } from '../store/login-backoff.ts';
+import { upstashRateLimiter } from '../store/rate-limiters.ts';
 import { redisAuthorizationCodeStore } from '../store/authorization-codes.ts';
 import { checkStores, type StoreHealth } from '../store/health.ts';
 import { createStores, type Stores } from '../store/index.ts';
@@ -40,7 +44,6 @@ import { redisUserSessionStore } from '../store/user-session-sweeps.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../store/users.ts';
 import { auditSink, later, newTrail } from './background.ts';
 import { keyContext } from './key-context.ts';
-import { type LoginBackoffPort, loginBackoffPort } from './login-backoff.ts';
 import { type RateLimits, rateLimits } from './rate-limits.ts';
 import type { ClientInfo, KeepAlive, RequestScope } from './request-scope.ts';
 
@@ -69,7 +72,7 @@ export interface Services {
   readonly auditEvents: AuditEventStore;
   readonly outbox: Outbox;
   readonly limits: RateLimits;
-  readonly loginBackoff: LoginBackoffPort;
+  readonly loginBackoff: LoginBackoffStore;
   /** The cron's purges of rows that can no longer matter. */
   readonly housekeeping: Housekeeping;
   /** One cheap call to each store, in parallel. */
@@ -186,10 +189,12 @@ export function createServices(scope: RequestScope): Services {
       return once('auditEvents', () => drizzleAuditStore(stores.db));
     },
     get limits() {
-      return once('limits', () => rateLimits(config, requestId, () => stores.limiterRedis));
+      return once('limits', () =>
+        rateLimits(requestId, () => upstashRateLimiter(stores.limiterRedis, config)),
+      );
     },
     get loginBackoff() {
-      return once('loginBackoff', () => loginBackoffPort(stores));
+      return once('loginBackoff', () => redisLoginBackoffStore(stores));
     },
     get housekeeping() {
       return once('housekeeping', (): Housekeeping => ({

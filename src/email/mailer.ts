@@ -3,8 +3,10 @@
 // Nothing here knows HTTP requests of our own API: the outbox sends after the response.
 import { AuthError } from '../shared/errors.ts';
 
-/** What a message is for: logged and audited instead of the message, which holds a token. */
-export type EmailTag = 'verify_email' | 'password_reset' | 'register_attempt' | 'password_changed';
+import type { EmailFailureReason, EmailTag } from '../audit/events.ts';
+
+// Named in the audit log's vocabulary (src/audit sits below src/email), used here.
+export type { EmailFailureReason, EmailTag };
 
 export interface EmailMessage {
   to: string;
@@ -20,14 +22,6 @@ export interface Mailer {
   /** Resolves once the provider accepted the message; otherwise rejects with EmailSendError. */
   send(message: EmailMessage): Promise<void>;
 }
-
-/**
- * - `rejected`: the provider answered with a non-2xx status (`providerStatus` holds it);
- * - `timeout`: no answer within EMAIL_TIMEOUT;
- * - `unreachable`: the request itself failed (DNS, connection refused, TLS);
- * - `not_configured`: no provider is configured (see src/config/email.ts).
- */
-export type EmailFailureReason = 'rejected' | 'timeout' | 'unreachable' | 'not_configured';
 
 /**
  * A failed send. Carries what an operator needs (provider, status, the provider's error code)

@@ -2,7 +2,8 @@
 // runs under ctx.waitUntil. A failed send is never silent: one error log line plus an
 // `email_send_failed` audit event, both naming what the mail was for (its tag), the provider
 // and its status, and neither holding the body (a one-time token) or the recipient address.
-import type { AuditOrigin, AuditSink } from '../audit/trail.ts';
+import type { AuditSink } from '../audit/store.ts';
+import type { AuditOrigin } from '../audit/trail.ts';
 import { AuditTrail } from '../audit/trail.ts';
 import { describeCause } from '../shared/safe-cause.ts';
 import { EmailSendError, type EmailMessage, type Mailer } from './mailer.ts';

@@ -17,7 +17,14 @@ import {
   rateLimitHeaders,
   retryAfterOf,
 } from '../abuse/limiters.ts';
-import { type Reservation, successNeedsWrite } from '../abuse/login-backoff.ts';
+import {
+  recordLoginFailure,
+  recordLoginSuccess,
+  releaseAttempt,
+  type Reservation,
+  reserveAttempt,
+  successNeedsWrite,
+} from '../abuse/login-backoff.ts';
 import { verifyTurnstile } from '../abuse/turnstile.ts';
 import type { LoginGuard } from '../auth/accounts.ts';
 import { AuthError, StoreUnavailableError } from '../shared/errors.ts';
@@ -35,29 +42,30 @@ export function loginGuard<E extends AppEnv>(
 ): LoginGuard {
   const { config, services } = c.var;
   const { ip } = services.client;
-  const backoff = services.loginBackoff;
   const keyOfEmail = emailLimiterKey(config.keys.keks, email);
+  const limiter = services.limits;
+  const backoff = services.loginBackoff;
   let backoffKey = '';
   let reservation: Reservation | undefined;
 
   const limits = async (): Promise<LimitOutcome[]> => {
-    const [emailId, sha] = await Promise.all([keyOfEmail, backoff.ready()]);
+    const [emailId] = await Promise.all([keyOfEmail, backoff.ready()]);
     backoffKey = `${config.redis.keyPrefix}lb:${emailId}`;
     // Synchronous from here to the awaits: one auto-pipelined request.
     const pending = [
-      services.limits.consume('login_ip', ipLimitKey(ip)),
-      services.limits.consume('login_email', emailId),
+      limiter.consume('login_ip', ipLimitKey(ip)),
+      limiter.consume('login_email', emailId),
     ];
     // The attempt is counted here, before its password is checked, atomically: N parallel
     // attempts see N different counts (src/abuse/login-backoff.ts). A reservation outlives a
     // crashed attempt by at most the time a live one can take: the SQL lookup and the verdict's
     // write (a store timeout each) and the hash.
-    const reserving = backoff.reserve(sha, backoffKey, config.abuse.backoff, {
+    const reserved = reserveAttempt(backoff, backoffKey, config.abuse.backoff, {
       now: Date.now(),
       pendingTtlMs: 2 * config.storeTimeoutMs + 5_000,
     });
-    const [outcomes, reserved] = await Promise.all([Promise.all(pending), reserving]);
-    reservation = reserved;
+    const [outcomes, admitted] = await Promise.all([Promise.all(pending), reserved]);
+    reservation = admitted;
     return outcomes.filter((o): o is LimitOutcome => o !== undefined);
   };
 
@@ -94,7 +102,9 @@ export function loginGuard<E extends AppEnv>(
         // account's budget until its reservation expires.
         if (reservation?.admitted) {
           const { attemptId } = reservation;
-          c.var.services.keepAlive(backoff.release(backoffKey, attemptId).catch(() => undefined));
+          c.var.services.keepAlive(
+            releaseAttempt(backoff, backoffKey, attemptId).catch(() => undefined),
+          );
         }
         throw error;
       }
@@ -106,7 +116,8 @@ export function loginGuard<E extends AppEnv>(
     async failed(userId) {
       try {
         if (!reservation) return;
-        const next = await backoff.recordFailure(
+        const next = await recordLoginFailure(
+          backoff,
           backoffKey,
           reservation.attemptId,
           config.abuse.backoff,
@@ -138,7 +149,7 @@ export function loginGuard<E extends AppEnv>(
     succeeded() {
       if (!reservation || !successNeedsWrite(reservation)) return;
       c.var.services.keepAlive(
-        backoff.recordSuccess(backoffKey, reservation.attemptId).catch(() => 0),
+        recordLoginSuccess(backoff, backoffKey, reservation.attemptId).catch(() => 0),
       );
     },
   };

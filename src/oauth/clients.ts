@@ -59,8 +59,11 @@ export interface OAuthClientStore {
 }
 
 export class ClientIdTakenError extends AuthError {
-  constructor(readonly clientId: string) {
+  readonly clientId: string;
+
+  constructor(clientId: string) {
     super('client_id_taken', `A client with the id "${clientId}" exists.`);
+    this.clientId = clientId;
   }
 }
 

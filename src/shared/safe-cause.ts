@@ -9,11 +9,11 @@ export interface FailureFacts {
   /** Error classes along the cause chain, outermost first, e.g. ["NeonDbError", "TypeError"]. */
   classes: string[];
   /** Postgres SQLSTATE (e.g. "23505"). */
-  pg_code?: string;
+  pg_code?: string | undefined;
   /** Postgres constraint name: an identifier from our schema. */
-  constraint?: string;
+  constraint?: string | undefined;
   /** The HTTP status a store or provider endpoint answered. */
-  http_status?: number;
+  http_status?: number | undefined;
 }
 
 /** A cause reduced to its facts; its message is built from them alone. */

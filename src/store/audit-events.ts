@@ -2,33 +2,12 @@
 // and the retention purge. Works on neon-http (the Worker) and node-postgres (the keys CLI).
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { AuditSink } from '../audit/trail.ts';
+import type { AuditEventStore } from '../audit/store.ts';
 import * as schema from './schema.ts';
 
 const { auditEvents } = schema;
 
 type AnyPgDb = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-/** Position after the last row of a page: rows sort by (at, id) descending. */
-export interface AuditCursor {
-  at: Date;
-  id: number;
-}
-
-export interface AuditQuery {
-  userId?: string | undefined;
-  type?: string | undefined;
-  since?: Date | undefined;
-  after?: AuditCursor | undefined;
-  limit: number;
-}
-
-export interface AuditEventStore extends AuditSink {
-  /** Newest first; at most `limit` rows. */
-  list(query: AuditQuery): Promise<schema.AuditEventRow[]>;
-  /** Deletes up to `limit` of the oldest rows older than `cutoff`; returns how many went. */
-  purgeBatch(cutoff: Date, limit: number): Promise<number>;
-}
 
 export function drizzleAuditStore(database: unknown): AuditEventStore {
   const db = database as AnyPgDb;

@@ -37,8 +37,11 @@ export class SqlStatementError extends Error {
 /** The endpoint answered, but not as Neon's SQL endpoint does for a statement. */
 class DbEndpointError extends Error {
   override readonly name = 'DbEndpointError';
-  constructor(readonly status: number) {
+  readonly status: number;
+
+  constructor(status: number) {
     super(`Neon HTTP endpoint answered ${status}`);
+    this.status = status;
   }
 }
 

@@ -13,6 +13,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { signingKeyStates } from '../auth/keys/lifecycle.ts';
+import { oneTimeTokenKinds } from '../auth/one-time-tokens.ts';
 
 /**
  * Case-insensitive text (the `citext` extension). Emails compare case-insensitively in the
@@ -53,13 +55,10 @@ export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 
 /**
- * Lifecycle of a signing key; see src/auth/keys/lifecycle.ts. The timestamps are the truth
- * (a late cron never makes a key sign early or vanish early); `state` is kept in step by the
- * cron for people reading the table.
+ * Lifecycle of a signing key: its states are declared in src/auth/keys/lifecycle.ts. The
+ * timestamps are the truth (a late cron never makes a key sign early or vanish early); `state`
+ * is kept in step by the cron for people reading the table.
  */
-export const signingKeyStates = ['next', 'current', 'retired', 'expired', 'revoked'] as const;
-export type SigningKeyState = (typeof signingKeyStates)[number];
-
 export const signingKeys = pgTable(
   'signing_keys',
   {
@@ -129,10 +128,6 @@ export const auditEvents = pgTable(
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type NewAuditEventRow = typeof auditEvents.$inferInsert;
-
-/** What a one-time token proves (src/auth/one-time-tokens.ts). */
-export const oneTimeTokenKinds = ['verify_email', 'password_reset'] as const;
-export type OneTimeTokenKind = (typeof oneTimeTokenKinds)[number];
 
 /**
  * Single-use tokens mailed to a user. Only the SHA-256 of the token is stored, so a read of the

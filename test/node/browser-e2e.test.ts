@@ -276,7 +276,7 @@ describe.skipIf(!browserAvailable && !browserRequired)(
       cookieSent: boolean;
       withheldBecause: string[];
       /** Whether the attacker's script could read the answer (fetch only). */
-      readable?: boolean;
+      readable?: boolean | undefined;
     }
     interface SentInfo {
       associatedCookies: { cookie: { name: string }; blockedReasons: string[] }[];

@@ -192,7 +192,7 @@ export async function call<T = Record<string, unknown>>(
   const res = await fetch(`${base}${path}`, {
     method,
     headers,
-    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    body: options.json === undefined ? null : JSON.stringify(options.json),
   });
   const text = await res.text();
   const doneAt = performance.now();

@@ -65,7 +65,8 @@ export async function runCron(
   const ctx = createExecutionContext();
   worker.scheduled(
     createScheduledController({ scheduledTime: when, cron: '17 * * * *' }),
-    { ...env, ...overrides },
+    // An override set to undefined unsets the binding, as a variable missing from wrangler.toml.
+    { ...env, ...overrides } as Cloudflare.Env,
     ctx,
   );
   await waitOnExecutionContext(ctx);

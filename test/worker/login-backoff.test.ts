@@ -4,13 +4,13 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import {
-  backoffReady,
   recordLoginFailure,
   recordLoginSuccess,
   reserveAttempt,
 } from '../../src/abuse/login-backoff.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
+import { redisLoginBackoffStore } from '../../src/store/login-backoff.ts';
 import { RequestTrace } from '../../src/shared/trace.ts';
 import { freezeClock, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsOfUser } from './audit-fixtures.ts';
@@ -194,16 +194,17 @@ describe('the reservation script, at controlled instants', () => {
   const pendingTtlMs = 10_000;
   const T = 1_800_000_000_000;
   const setup = async () => {
-    const redis = createStores(loadConfig(env), new RequestTrace('test-backoff')).redis;
+    const backoff = redisLoginBackoffStore(
+      createStores(loadConfig(env), new RequestTrace('test-backoff')),
+    );
     const key = `${loadConfig(env).redis.keyPrefix}lb:test-${crypto.randomUUID()}`;
-    const sha = await backoffReady();
-    const reserve = (now: number) =>
-      reserveAttempt(redis, sha, key, settings, { now, pendingTtlMs });
-    return { redis, key, reserve };
+    await backoff.ready();
+    const reserve = (now: number) => reserveAttempt(backoff, key, settings, { now, pendingTtlMs });
+    return { backoff, key, reserve };
   };
 
   it('counts attempts in flight; a success frees only its own place', async () => {
-    const { redis, key, reserve } = await setup();
+    const { backoff, key, reserve } = await setup();
     const first = await reserve(T);
     const others = [await reserve(T), await reserve(T)];
     expect([first, ...others].map((r) => [r.admitted, r.pending])).toEqual([
@@ -212,23 +213,23 @@ describe('the reservation script, at controlled instants', () => {
       [true, 3],
     ]);
     expect(await reserve(T)).toMatchObject({ admitted: false, pending: 3, blockedUntil: 0 });
-    await recordLoginSuccess(redis, key, first.attemptId);
+    await recordLoginSuccess(backoff, key, first.attemptId);
     // The two guesses still in flight keep their places: one place is free, not three.
     expect(await reserve(T + 1)).toMatchObject({ admitted: true, pending: 3 });
     expect(await reserve(T + 1)).toMatchObject({ admitted: false });
   });
 
   it('failures confirm reservations and start the wait; a crashed reservation expires', async () => {
-    const { redis, key, reserve } = await setup();
+    const { backoff, key, reserve } = await setup();
     const attempts = [await reserve(T), await reserve(T), await reserve(T)];
-    await recordLoginFailure(redis, key, attempts[0]!.attemptId, settings, T + 1);
-    await recordLoginFailure(redis, key, attempts[1]!.attemptId, settings, T + 2);
+    await recordLoginFailure(backoff, key, attempts[0]!.attemptId, settings, T + 1);
+    await recordLoginFailure(backoff, key, attempts[1]!.attemptId, settings, T + 2);
     // The third attempt crashed: its reservation holds the last place until it expires.
     expect(await reserve(T + 3)).toMatchObject({ admitted: false, failures: 2, pending: 1 });
     const later = await reserve(T + pendingTtlMs + 1);
     expect(later).toMatchObject({ admitted: true, failures: 2, pending: 1 });
     const third = await recordLoginFailure(
-      redis,
+      backoff,
       key,
       later.attemptId,
       settings,

@@ -15,8 +15,10 @@ export const REDIRECT_URI = 'https://app.example/callback';
 
 /** Every request of oauth4webapi goes to the Worker under test. */
 export const viaWorker = {
-  [oauth.customFetch]: (url: string, init?: RequestInit) =>
-    exports.default.fetch(new Request(url, init)),
+  [oauth.customFetch]: (
+    url: string,
+    { body, ...init }: oauth.CustomFetchOptions<string, URLSearchParams | undefined>,
+  ) => exports.default.fetch(new Request(url, body === undefined ? init : { ...init, body })),
   [oauth.allowInsecureRequests]: true,
 };
 

@@ -61,7 +61,7 @@ describe('requireAuth refuses', () => {
     ).response.json<{ keys: { n: string; kid: string }[] }>();
     const secret = new TextEncoder().encode(JSON.stringify(published[0]));
     const forged = await new SignJWT(decodeJwt(tokens.access_token))
-      .setProtectedHeader({ alg: 'HS256', kid: published[0]?.kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: 'HS256', kid: published[0]!.kid, typ: 'at+jwt' })
       .sign(secret);
     await expectRejected(forged, BAD_SIGNATURE);
   });

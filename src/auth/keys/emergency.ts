@@ -33,16 +33,16 @@ export async function emergencyRotate(
 
 /** The SQL change is made, but isolates were not told: they notice within KEY_CACHE_TTL. */
 export class KeySetVersionNotBumpedError extends AuthError {
-  constructor(
-    readonly rotation: { kid: string; revoked: string | undefined },
-    cause: unknown,
-  ) {
+  readonly rotation: { kid: string; revoked: string | undefined };
+
+  constructor(rotation: { kid: string; revoked: string | undefined }, cause: unknown) {
     // The cause's facts only: a Redis client's message repeats the command.
     super(
       'key_set_version_not_bumped',
       `the key-set version could not be bumped: ${describeCause(cause)}`,
       { cause },
     );
+    this.rotation = rotation;
   }
 }
 

@@ -8,7 +8,10 @@
 // Reading the timestamps (not the `state` column) means a late or missed cron run can never
 // make a key sign early, stop early, or vanish while its tokens are still valid.
 import type { KeyPolicy } from '../../config/index.ts';
-import type { SigningKeyState } from '../../store/schema.ts';
+
+/** The `state` column of signing_keys (src/store/schema.ts), kept in step by the cron. */
+export const signingKeyStates = ['next', 'current', 'retired', 'expired', 'revoked'] as const;
+export type SigningKeyState = (typeof signingKeyStates)[number];
 
 export interface KeyTimeline {
   kid: string;

@@ -1,6 +1,5 @@
 // The port the key service needs from storage, in its own language.
-import type { SigningKeyState } from '../../store/schema.ts';
-import type { KeyTimeline } from './lifecycle.ts';
+import type { KeyTimeline, SigningKeyState } from './lifecycle.ts';
 import type { PublicJwk } from './key-material.ts';
 
 export interface SigningKeyRecord extends KeyTimeline {

@@ -16,7 +16,7 @@ export interface FieldProps {
   value?: string | undefined;
   required?: boolean;
   hint?: string;
-  invalid?: boolean;
+  invalid?: boolean | undefined;
   minlength?: number;
   maxlength?: number;
 }

@@ -103,7 +103,7 @@ export interface ErrorPageProps {
   /** Where to go from here, e.g. back to the form. */
   link?: { href: string; label: string };
   /** Shown for server errors so a report can be matched to the log line (the request id). */
-  reference?: string;
+  reference?: string | undefined;
 }
 
 /** A page that only says what went wrong: for /oauth/authorize and the hosted pages alike. */

@@ -54,7 +54,7 @@ export interface RegisterPageProps {
   csrf: string;
   returnTo: string;
   email?: string;
-  name?: string;
+  name?: string | undefined;
   error?: string | undefined;
 }
 

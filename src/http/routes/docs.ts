@@ -23,10 +23,13 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
       scriptHosts: ['https://cdn.jsdelivr.net'],
       fontHosts: ['https://fonts.scalar.com'],
     }),
-    Scalar((c) => ({
-      url: '/openapi.json',
-      pageTitle: 'edge-auth API',
-      nonce: c.get('secureHeadersNonce'),
-    })),
+    Scalar((c) => {
+      const nonce = c.get('secureHeadersNonce');
+      return {
+        url: '/openapi.json',
+        pageTitle: 'edge-auth API',
+        ...(nonce === undefined ? {} : { nonce }),
+      };
+    }),
   );
 }
