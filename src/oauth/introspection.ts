@@ -8,6 +8,7 @@ import { blacklistUntil, type TokenDeps, tokenSettings } from '../auth/token-ser
 import { AuthError } from '../shared/errors.ts';
 import type { OAuthClient } from './clients.ts';
 import { isSessionlessRevoked, type RevocationDeps, revokeSessionless } from './revocations.ts';
+import type { TokenReference } from './token-reference.ts';
 
 /** RFC 7662 §2.2. Inactive tokens say nothing else (§2.2: "active": false only). */
 export type Introspection =
@@ -66,7 +67,7 @@ export function mayIntrospect(
 
 export async function introspect(
   deps: TokenDeps,
-  token: string,
+  { token }: TokenReference,
   caller: OAuthClient,
   revocations: RevocationDeps,
 ): Promise<Introspection> {
@@ -142,7 +143,7 @@ const notYours = () =>
 export async function revoke(
   deps: TokenDeps,
   client: OAuthClient,
-  token: string,
+  { token }: TokenReference,
   revocations: RevocationDeps,
 ): Promise<void> {
   const owner = await refreshTokenOwner(token, deps.config.keys.keks);

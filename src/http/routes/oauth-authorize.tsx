@@ -8,12 +8,12 @@ import { htmlPageHeaders } from '../browser/security-headers.ts';
 import { ErrorPage } from '../pages/layout.tsx';
 import { browserSessionOf } from '../browser/sso-session.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
-import { AuthError } from '../../shared/errors.ts';
+import { AuthError, ERRORS } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { singleValued } from '../oauth-form.ts';
 import { issueCode } from '../../oauth/authorization-codes.ts';
-import { CHALLENGE } from '../../oauth/pkce.ts';
-import { grantScope, parseScope } from '../../oauth/scopes.ts';
+import { authorizationRequestFor } from '../../oauth/authorization-request.ts';
+import { grantScope } from '../../oauth/scopes.ts';
 import { redisAuthorizationCodeStore } from '../../store/authorization-codes.ts';
 import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
 
@@ -77,27 +77,12 @@ export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
         }),
         303,
       );
-    if (q.response_type !== 'code') {
-      return fail('unsupported_response_type', 'Only response_type=code is supported.');
+    const checked = authorizationRequestFor(client, q);
+    if (!checked.ok) {
+      const { error, description } = checked.refusal;
+      return fail(error, description ?? ERRORS[error].description);
     }
-    if (!client.grantTypes.includes('authorization_code')) {
-      return fail('unauthorized_client', 'This client may not use the authorization code flow.');
-    }
-    if (!q.code_challenge) {
-      return fail('invalid_request', 'code_challenge is required (PKCE with S256).');
-    }
-    if (q.code_challenge_method !== 'S256') {
-      return fail('invalid_request', 'code_challenge_method must be S256; plain is refused.');
-    }
-    if (!CHALLENGE.test(q.code_challenge)) {
-      return fail('invalid_request', 'code_challenge is not a base64url SHA-256.');
-    }
-    const requested = parseScope(q.scope);
-    if (requested === undefined) return fail('invalid_scope', 'The scope is malformed.');
-    const beyondClient = requested.filter((s) => !client.scopes.includes(s));
-    if (beyondClient.length > 0) {
-      return fail('invalid_scope', `Not allowed for this client: ${beyondClient.join(' ')}.`);
-    }
+    const { request } = checked;
 
     const session = await browserSessionOf(c);
     if (!session) {
@@ -106,7 +91,7 @@ export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
     }
     // The user's roles may grant less than asked: the code carries the narrower grant, and the
     // token response's `scope` says so (§3.3).
-    const { granted } = grantScope(requested, client.scopes, session.scope);
+    const { granted } = grantScope(request.scope, client.scopes, session.scope);
     if (granted.length === 0) {
       return fail('access_denied', 'Your account holds none of the requested permissions.');
     }
@@ -115,7 +100,7 @@ export const oauthAuthorizeRoutes = new Hono<AppEnv>().get(
       {
         clientId: client.clientId,
         redirectUri,
-        codeChallenge: q.code_challenge,
+        codeChallenge: request.code_challenge,
         userId: session.uid,
         scope: granted.join(' '),
         // The epoch the signed-in session's claims were written under: if the user changes

@@ -5,29 +5,20 @@ import { Hono } from 'hono';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
-import { oauthForm } from '../oauth-form.ts';
+import { oauthForm, presentedClientCredentials } from '../oauth-form.ts';
 import { requireAuth } from '../require-auth.ts';
 import { clientInfo, revocationDeps, tokenDeps } from '../../compose/services.ts';
 import { authenticateClient } from '../../oauth/client-auth.ts';
-import {
-  authorizationCodeGrant,
-  clientCredentialsGrant,
-  type GrantDeps,
-  refreshTokenGrant,
-} from '../../oauth/grants.ts';
+import { exchangeToken, type GrantDeps } from '../../oauth/grants.ts';
 import { introspect, revoke } from '../../oauth/introspection.ts';
+import { tokenReferenceOf } from '../../oauth/token-reference.ts';
+import { tokenRequestFor } from '../../oauth/token-request.ts';
 import { redisAuthorizationCodeStore } from '../../store/authorization-codes.ts';
 import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
 import { drizzleUserStore } from '../../store/users.ts';
 
 // RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
 const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
-
-const GRANTS = {
-  authorization_code: authorizationCodeGrant,
-  refresh_token: refreshTokenGrant,
-  client_credentials: clientCredentialsGrant,
-} as const;
 
 export const oauthRoutes = new Hono<AppEnv>()
   .post('/token', async (c) => {
@@ -39,14 +30,12 @@ export const oauthRoutes = new Hono<AppEnv>()
     const keySetVersion =
       form.grant_type === 'client_credentials' ? tokens.readKeySetVersion() : undefined;
     keySetVersion?.catch(() => {}); // awaited by the grant; unobserved if auth fails first
-    const client = await authenticateClient(c, form, drizzleOAuthClientStore(stores.db));
-    const grantType = form.grant_type;
-    if (!grantType) throw new AuthError('invalid_request', 'grant_type is required.');
-    if (!(grantType in GRANTS)) throw new AuthError('unsupported_grant_type');
-    const name = grantType as keyof typeof GRANTS;
-    if (!client.grantTypes.includes(name)) {
-      throw new AuthError('unauthorized_client', `This client may not use ${name}.`);
-    }
+    const client = await authenticateClient(
+      presentedClientCredentials(c, form),
+      drizzleOAuthClientStore(stores.db),
+    );
+    // The whole request is checked before the grant spends anything.
+    const request = tokenRequestFor(client, form);
     const deps: GrantDeps = {
       tokens,
       users: drizzleUserStore(stores.db),
@@ -56,26 +45,35 @@ export const oauthRoutes = new Hono<AppEnv>()
       client: clientInfo(c),
       keySetVersion,
     };
-    return c.json(await GRANTS[name](deps, client, form), 200, noStore);
+    return c.json(await exchangeToken(deps, client, request), 200, noStore);
   })
   .post('/introspect', async (c) => {
     const form = await oauthForm(c);
-    const client = await authenticateClient(c, form, drizzleOAuthClientStore(c.var.stores.db));
+    const client = await authenticateClient(
+      presentedClientCredentials(c, form),
+      drizzleOAuthClientStore(c.var.stores.db),
+    );
     // RFC 7662 §2.1: the endpoint is protected; a public client holds no credential.
     if (client.type !== 'confidential') {
       throw new AuthError('invalid_client', 'Introspection needs a confidential client.', {
         headers: { 'WWW-Authenticate': 'Basic realm="edge-auth"' },
       });
     }
-    if (!form.token) throw new AuthError('invalid_request', 'token is required.');
-    const answer = await introspect(tokenDeps(c), form.token, client, revocationDeps(c));
+    const answer = await introspect(
+      tokenDeps(c),
+      tokenReferenceOf(form),
+      client,
+      revocationDeps(c),
+    );
     return c.json(answer, 200, noStore);
   })
   .post('/revoke', async (c) => {
     const form = await oauthForm(c);
-    const client = await authenticateClient(c, form, drizzleOAuthClientStore(c.var.stores.db));
-    if (!form.token) throw new AuthError('invalid_request', 'token is required.');
-    await revoke(tokenDeps(c), client, form.token, revocationDeps(c));
+    const client = await authenticateClient(
+      presentedClientCredentials(c, form),
+      drizzleOAuthClientStore(c.var.stores.db),
+    );
+    await revoke(tokenDeps(c), client, tokenReferenceOf(form), revocationDeps(c));
     // RFC 7009 §2.2: 200 whether or not the token was valid.
     return c.body(null, 200, noStore);
   })
