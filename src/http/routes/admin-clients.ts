@@ -4,19 +4,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AuthError } from '../../shared/errors.ts';
-import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
-import {
-  ClientIdTakenError,
-  clientPolicy,
-  GRANT_TYPES,
-  type OAuthClient,
-  type OAuthClientStore,
-  parseNewClient,
-} from '../../oauth/clients.ts';
-import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
+import { clientAdminFor } from '../../compose/client-admin.ts';
+import { GRANT_TYPES, type OAuthClient } from '../../oauth/clients.ts';
 import { ErrorResponses, json } from './schemas.ts';
 
 const noStore = { 'Cache-Control': 'no-store' } as const;
@@ -69,8 +61,6 @@ const FIELD_NAMES = {
   accessTokenTtl: 'access_token_ttl',
   refreshTokenTtl: 'refresh_token_ttl',
 } as const;
-
-const store = (c: Context<AppEnv>): OAuthClientStore => drizzleOAuthClientStore(c.var.stores.db);
 
 const IdParam = z.object({
   id: z
@@ -194,30 +184,23 @@ const deleteRoute = createRoute({
   },
 });
 
-const actor = (c: Context<AppEnv>) => ({ userId: c.var.auth.sub, sessionId: c.var.auth.sid });
+const clientAdmin = (c: Context<AppEnv>) =>
+  clientAdminFor(c, { userId: c.var.auth.sub, sessionId: c.var.auth.sid });
 const notFound = () => new AuthError('not_found', 'No such client.');
 
 export const adminClientRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
-    const clients = await store(c).list();
-    audit(c).record({
-      type: 'admin_client_listed',
-      ...actor(c),
-      details: { returned: clients.length, source: 'api' },
-    });
+    const clients = await clientAdmin(c).list();
     return c.json({ clients: clients.map(view) }, 200, noStore);
   })
   .openapi(getRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const found = await store(c).find(id);
-    if (!found) throw notFound();
-    audit(c).record({ type: 'admin_client_read', ...actor(c), details: { target: id } });
-    const { secretHash: _, ...client } = found;
+    const client = await clientAdmin(c).get(c.req.valid('param').id);
+    if (!client) throw notFound();
     return c.json(view(client), 200, noStore);
   })
   .openapi(createClientRoute, async (c) => {
     const body = c.req.valid('json');
-    const parsed = parseNewClient(
+    const created = await clientAdmin(c).create(
       {
         clientId: body.client_id,
         name: body.name,
@@ -230,56 +213,28 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
         accessTokenTtl: body.access_token_ttl,
         refreshTokenTtl: body.refresh_token_ttl,
       },
-      clientPolicy(c.var.config),
       FIELD_NAMES,
     );
-    if (!parsed.ok) throw new AuthError('invalid_request', parsed.problems.join('; '));
-    let created: Awaited<ReturnType<OAuthClientStore['create']>>;
-    try {
-      created = await store(c).create(parsed.client);
-    } catch (error) {
-      if (!(error instanceof ClientIdTakenError)) throw error;
-      throw new AuthError('invalid_request', error.message, { status: 409 });
+    if (!created.ok) {
+      if (created.reason === 'invalid') {
+        throw new AuthError('invalid_request', created.problems.join('; '));
+      }
+      throw new AuthError('invalid_request', created.message, { status: 409 });
     }
     const { client, secret } = created;
-    audit(c).record({
-      type: 'admin_client_created',
-      ...actor(c),
-      details: {
-        target: client.clientId,
-        client_type: client.type,
-        grant_types: client.grantTypes,
-        scopes: client.scopes,
-        redirect_uris: client.redirectUris,
-        audience: client.audience,
-        resource_audiences: client.resourceAudiences,
-        source: 'api',
-      },
-    });
     return c.json({ ...view(client), client_secret: secret }, 201, noStore);
   })
   .openapi(rotateRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const clients = store(c);
-    const secret = await clients.rotateSecret(id);
-    if (secret === undefined) {
-      if (!(await clients.find(id))) throw notFound();
+    const rotated = await clientAdmin(c).rotateSecret(id);
+    if (!rotated.ok) {
+      if (rotated.reason === 'not_found') throw notFound();
       throw new AuthError('invalid_request', 'A public client has no secret to rotate.');
     }
-    audit(c).record({
-      type: 'admin_client_secret_rotated',
-      ...actor(c),
-      details: { target: id, source: 'api' },
-    });
-    return c.json({ client_id: id, client_secret: secret }, 200, noStore);
+    return c.json({ client_id: id, client_secret: rotated.secret }, 200, noStore);
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await store(c).delete(id))) throw notFound();
-    audit(c).record({
-      type: 'admin_client_deleted',
-      ...actor(c),
-      details: { target: id, source: 'api' },
-    });
+    if (!(await clientAdmin(c).delete(id))) throw notFound();
     return c.body(null, 204, noStore);
   });
