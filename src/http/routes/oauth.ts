@@ -1,12 +1,13 @@
 // /oauth: the token, introspection, revocation and userinfo endpoints (the authorization
 // endpoint is src/http/routes/oauth-authorize.ts). Bodies are forms, errors RFC 6749 §5.2 JSON,
 // every answer `Cache-Control: no-store`.
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import { oauthForm, presentedClientCredentials } from '../oauth-form.ts';
 import { requireAuth } from '../require-auth.ts';
+import { documentOAuthRoutes } from './oauth-openapi.ts';
 import { clientInfo, revocationDeps, tokenDeps } from '../../compose/services.ts';
 import { authenticateClient } from '../../oauth/client-auth.ts';
 import { exchangeToken, type GrantDeps } from '../../oauth/grants.ts';
@@ -20,7 +21,11 @@ import { drizzleUserStore } from '../../store/users.ts';
 // RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
 const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
-export const oauthRoutes = new Hono<AppEnv>()
+// Documented, not validated, by zod-openapi: the bodies keep their own form rules.
+const documented = new OpenAPIHono<AppEnv>();
+documentOAuthRoutes(documented.openAPIRegistry);
+
+export const oauthRoutes = documented
   .post('/token', async (c) => {
     const form = await oauthForm(c);
     const { config, stores } = c.var;
