@@ -1,7 +1,7 @@
 // `npm run user -- create | import | wrap-legacy | delete | revoke-sessions`: accounts made
 // and ended from the Node side, e.g. the first admin, the users of the old service, a user an
 // operator must remove. Against the local stack (default) or DATABASE_URL, with the
-// Worker's rules (src/auth/user-import.ts, src/auth/password-policy.ts) and its configuration
+// Worker's own code (src/auth/user-admin.ts, src/auth/user-import.ts) and its configuration
 // (ROLE_SCOPES, DEFAULT_ROLES, ARGON2_*: pass the deployed values when they are not defaults).
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -98,8 +98,9 @@ async function createUser(args: Args, config: Config, handle: ToolDbHandle): Pro
     console.error('warning: --password is visible in ps and shell history; prefer stdin');
   }
   const password = args.password ?? (await readPassword());
-  if (password === '')
+  if (password === '') {
     throw new CliError('no password: type it, or pipe it as the first stdin line');
+  }
   let user;
   try {
     // An operator created the account on purpose: it arrives verified, as from the admin API.

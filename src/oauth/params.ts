@@ -1,11 +1,13 @@
 // OAuth request parameters checked with zod. RFC 6749 §5.2 answers the first problem found
-// with one error code and a description; the schemas' issues carry both (a required
-// parameter's message is its description; any other refusal names its code with refuseWith), in the order the
-// endpoints have always checked them.
+// with one error code and a description; the schemas' issues carry both (a missing required
+// parameter's message is its description; any other refusal names its code with refuseWith),
+// in the order the endpoints have always checked them.
 import { z } from 'zod';
 import { AuthError, type ErrorCode } from '../shared/errors.ts';
 
-/** An OAuth request's parameters: each at most once, empty ones left out (src/http/oauth-form.ts). */
+/**
+ * An OAuth request's parameters: each at most once, empty ones left out (src/http/oauth-form.ts).
+ */
 export type OAuthParams = Readonly<Record<string, string>>;
 
 /** The refusal a failed parse turns into: its code, and its description unless the registry's. */

@@ -211,7 +211,7 @@ export const authorizeRoute = createRoute({
 
 type Registry = OpenAPIHono<AppEnv>['openAPIRegistry'];
 
-/** Documents the token, introspection, revocation and userinfo endpoints (src/http/routes/oauth.ts). */
+/** Documents the token, introspection, revocation and userinfo endpoints (routes/oauth.ts). */
 export function documentOAuthRoutes(registry: Registry): void {
   registry.registerComponent('securitySchemes', 'clientBasic', {
     type: 'http',
