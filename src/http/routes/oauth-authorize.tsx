@@ -33,80 +33,87 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
 
 // Documented, not validated, by zod-openapi: errors about the client are pages, the rest
 // redirects (RFC 6749 §4.1.2.1), which a validation hook's JSON could not be.
-const documented = new OpenAPIHono<AppEnv>();
-documented.openAPIRegistry.registerPath(authorizeRoute);
+const documentedAuthorize = new OpenAPIHono<AppEnv>();
+documentedAuthorize.openAPIRegistry.registerPath(authorizeRoute);
 
-export const oauthAuthorizeRoutes = documented.get('/authorize', htmlPageHeaders(), async (c) => {
-  const { config, stores } = c.var;
-  const url = new URL(c.req.url);
-  let q: Record<string, string>;
-  try {
-    q = singleValued(url.searchParams);
-  } catch (error) {
-    if (!(error instanceof AuthError)) throw error;
-    return c.html(errorPage('Invalid request', error.message), 400, noStore);
-  }
-  const client = q.client_id
-    ? await drizzleOAuthClientStore(stores.db).find(q.client_id)
-    : undefined;
-  if (!client) {
-    return c.html(
-      errorPage('Unknown application', 'The application that sent you here is not registered.'),
-      400,
-      noStore,
-    );
-  }
-  // §3.1.2.3: exact match against a registered URI; it may be left out only when there is
-  // exactly one.
-  const redirectUri =
-    q.redirect_uri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
-  if (!redirectUri || !client.redirectUris.includes(redirectUri)) {
-    return c.html(
-      errorPage(
-        'Invalid redirect address',
-        'The application asked to return to an address it has not registered.',
-      ),
-      400,
-      noStore,
-    );
-  }
-  const fail = (error: ErrorCode, description: string) =>
-    c.redirect(
-      withParams(redirectUri, {
-        error,
-        error_description: description,
-        state: q.state,
-        iss: config.issuer, // RFC 9207
-      }),
-      303,
-    );
-  const checked = authorizationRequestFor(client, q);
-  if (!checked.ok) {
-    const { error, description } = checked.refusal;
-    return fail(error, description ?? ERRORS[error].description);
-  }
-  const { request } = checked;
+export const oauthAuthorizeRoutes = documentedAuthorize.get(
+  '/authorize',
+  htmlPageHeaders(),
+  async (c) => {
+    const { config, stores } = c.var;
+    const url = new URL(c.req.url);
+    let q: Record<string, string>;
+    try {
+      q = singleValued(url.searchParams);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      return c.html(errorPage('Invalid request', error.message), 400, noStore);
+    }
+    const client = q.client_id
+      ? await drizzleOAuthClientStore(stores.db).find(q.client_id)
+      : undefined;
+    if (!client) {
+      return c.html(
+        errorPage('Unknown application', 'The application that sent you here is not registered.'),
+        400,
+        noStore,
+      );
+    }
+    // §3.1.2.3: exact match against a registered URI; it may be left out only when there is
+    // exactly one.
+    const redirectUri =
+      q.redirect_uri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+    if (!redirectUri || !client.redirectUris.includes(redirectUri)) {
+      return c.html(
+        errorPage(
+          'Invalid redirect address',
+          'The application asked to return to an address it has not registered.',
+        ),
+        400,
+        noStore,
+      );
+    }
+    const fail = (error: ErrorCode, description: string) =>
+      c.redirect(
+        withParams(redirectUri, {
+          error,
+          error_description: description,
+          state: q.state,
+          iss: config.issuer, // RFC 9207
+        }),
+        303,
+      );
+    const checked = authorizationRequestFor(client, q);
+    if (!checked.ok) {
+      const { error, description } = checked.refusal;
+      return fail(error, description ?? ERRORS[error].description);
+    }
+    const { request } = checked;
 
-  const session = await browserSessionOf(c);
-  if (!session) {
-    const back = `${url.pathname}${url.search}`;
-    return c.redirect(`/login?return_to=${encodeURIComponent(back)}`, 303);
-  }
-  // The user's roles may grant less than asked: the code carries the narrower grant, and the
-  // token response's `scope` says so (§3.3).
-  const { granted } = grantScope(request.scope, client.scopes, session.scope);
-  if (granted.length === 0) {
-    return fail('access_denied', 'Your account holds none of the requested permissions.');
-  }
-  const code = await issueCode(redisAuthorizationCodeStore(stores.redis, config.redis.keyPrefix), {
-    clientId: client.clientId,
-    redirectUri,
-    codeChallenge: request.code_challenge,
-    userId: session.uid,
-    scope: granted.join(' '),
-    // The epoch the signed-in session's claims were written under: if the user changes
-    // (disable, role, password) before the code is exchanged, no session comes of it.
-    epoch: session.epoch,
-  });
-  return c.redirect(withParams(redirectUri, { code, state: q.state, iss: config.issuer }), 303);
-});
+    const session = await browserSessionOf(c);
+    if (!session) {
+      const back = `${url.pathname}${url.search}`;
+      return c.redirect(`/login?return_to=${encodeURIComponent(back)}`, 303);
+    }
+    // The user's roles may grant less than asked: the code carries the narrower grant, and the
+    // token response's `scope` says so (§3.3).
+    const { granted } = grantScope(request.scope, client.scopes, session.scope);
+    if (granted.length === 0) {
+      return fail('access_denied', 'Your account holds none of the requested permissions.');
+    }
+    const code = await issueCode(
+      redisAuthorizationCodeStore(stores.redis, config.redis.keyPrefix),
+      {
+        clientId: client.clientId,
+        redirectUri,
+        codeChallenge: request.code_challenge,
+        userId: session.uid,
+        scope: granted.join(' '),
+        // The epoch the signed-in session's claims were written under: if the user changes
+        // (disable, role, password) before the code is exchanged, no session comes of it.
+        epoch: session.epoch,
+      },
+    );
+    return c.redirect(withParams(redirectUri, { code, state: q.state, iss: config.issuer }), 303);
+  },
+);
