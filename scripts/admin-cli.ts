@@ -2,7 +2,7 @@
 // no signing-key settings, an audit row per change, and error messages without query params.
 import { randomUUID } from 'node:crypto';
 import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
-import type { AuditEvent, AuditEventType } from '../src/audit/events.ts';
+import type { AuditEvent, AuditEventType, AuditRecorder } from '../src/audit/events.ts';
 import { auditRow } from '../src/audit/trail.ts';
 import type { Config } from '../src/config/index.ts';
 import { drizzleAuditStore } from '../src/store/audit-events.ts';
@@ -37,6 +37,29 @@ export async function auditCliChange<T extends AuditEventType>(
     );
     return false;
   }
+}
+
+/**
+ * An AuditRecorder for a domain service run from a tool: it keeps the events, and `written()`
+ * writes each with auditCliChange (true when every one was written), after the change is done
+ * and printed, as the admin API writes its trail after the response.
+ */
+export function cliAuditRecorder(
+  tool: string,
+  handle: ToolDbHandle,
+): AuditRecorder & { written(): Promise<boolean> } {
+  const events: AuditEvent[] = [];
+  return {
+    record(event) {
+      events.push(event as AuditEvent);
+    },
+    async written() {
+      let all = true;
+      for (const event of events.splice(0))
+        all = (await auditCliChange(tool, handle, event)) && all;
+      return all;
+    },
+  };
 }
 
 /**

@@ -5,15 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../src/config/index.ts';
 import { parseDurationSeconds } from '../src/config/duration.ts';
-import {
-  ClientIdTakenError,
-  clientPolicy,
-  type OAuthClient,
-  parseNewClient,
-} from '../src/oauth/clients.ts';
-import { drizzleOAuthClientStore } from '../src/store/oauth-clients.ts';
+import { toolClientAdmin } from '../src/compose/tool-client-admin.ts';
+import type { OAuthClient } from '../src/oauth/clients.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
-import { auditCliChange, CliError, runWithToolDb } from './admin-cli.ts';
+import { CliError, cliAuditRecorder, runWithToolDb } from './admin-cli.ts';
 
 const USAGE = `usage:
   npm run client -- create --name NAME --grant GRANT... --scope SCOPE...
@@ -71,41 +66,41 @@ const describe = (client: OAuthClient) =>
     ...(client.refreshTokenTtl !== null ? [`  refresh token TTL ${client.refreshTokenTtl}s`] : []),
   ].join('\n');
 
+/** The domain's client administration on the tool's database; its events, written last. */
+function clientAdmin(config: Config, handle: ToolDbHandle) {
+  const audit = cliAuditRecorder('npm run client', handle);
+  return { admin: toolClientAdmin(config, handle.db, audit), audit };
+}
+
 async function create(args: Args, config: Config, handle: ToolDbHandle): Promise<number> {
-  const parsed = parseNewClient(
-    {
-      clientId: args.id,
-      name: args.name ?? '',
-      public: args.public ?? false,
-      grantTypes: args.grant ?? [],
-      scopes: args.scope ?? [],
-      redirectUris: args['redirect-uri'] ?? [],
-      audience: args.audience,
-      resourceAudiences: args['resource-server'],
-      accessTokenTtl: seconds('access-token-ttl', args['access-token-ttl']),
-      refreshTokenTtl: seconds('refresh-token-ttl', args['refresh-token-ttl']),
-    },
-    clientPolicy(config),
-    {
-      clientId: '--id',
-      name: '--name',
-      public: '--public',
-      grantTypes: '--grant',
-      scopes: '--scope',
-      redirectUris: '--redirect-uri',
-      audience: '--audience',
-      resourceAudiences: '--resource-server',
-      accessTokenTtl: '--access-token-ttl',
-      refreshTokenTtl: '--refresh-token-ttl',
-    },
-  );
-  if (!parsed.ok) throw new CliError(parsed.problems.join('\n'), 2);
-  let created: Awaited<ReturnType<ReturnType<typeof drizzleOAuthClientStore>['create']>>;
-  try {
-    created = await drizzleOAuthClientStore(handle.db).create(parsed.client);
-  } catch (error) {
-    if (error instanceof ClientIdTakenError) throw new CliError(error.message);
-    throw error;
+  const input = {
+    clientId: args.id,
+    name: args.name ?? '',
+    public: args.public ?? false,
+    grantTypes: args.grant ?? [],
+    scopes: args.scope ?? [],
+    redirectUris: args['redirect-uri'] ?? [],
+    audience: args.audience,
+    resourceAudiences: args['resource-server'],
+    accessTokenTtl: seconds('access-token-ttl', args['access-token-ttl']),
+    refreshTokenTtl: seconds('refresh-token-ttl', args['refresh-token-ttl']),
+  };
+  const { admin, audit } = clientAdmin(config, handle);
+  const created = await admin.create(input, {
+    clientId: '--id',
+    name: '--name',
+    public: '--public',
+    grantTypes: '--grant',
+    scopes: '--scope',
+    redirectUris: '--redirect-uri',
+    audience: '--audience',
+    resourceAudiences: '--resource-server',
+    accessTokenTtl: '--access-token-ttl',
+    refreshTokenTtl: '--refresh-token-ttl',
+  });
+  if (!created.ok) {
+    if (created.reason === 'invalid') throw new CliError(created.problems.join('\n'), 2);
+    throw new CliError(created.message);
   }
   const { client, secret } = created;
   console.log(`created ${describe(client)}`);
@@ -114,56 +109,37 @@ async function create(args: Args, config: Config, handle: ToolDbHandle): Promise
     console.log(`client_secret: ${secret}`);
     console.error('the secret is shown this once: store it now (only its SHA-256 is kept)');
   }
-  const details = {
-    target: client.clientId,
-    client_type: client.type,
-    grant_types: client.grantTypes,
-    scopes: client.scopes,
-    redirect_uris: client.redirectUris,
-    audience: client.audience,
-    resource_audiences: client.resourceAudiences,
-    source: 'cli' as const,
-  };
-  return (await auditCliChange('npm run client', handle, { type: 'admin_client_created', details }))
-    ? 0
-    : 1;
+  return (await audit.written()) ? 0 : 1;
 }
 
-async function list(handle: ToolDbHandle): Promise<number> {
-  const clients = await drizzleOAuthClientStore(handle.db).list();
+async function list(config: Config, handle: ToolDbHandle): Promise<number> {
+  const { admin, audit } = clientAdmin(config, handle);
+  const clients = await admin.list();
   for (const client of clients) console.log(describe(client));
   if (clients.length === 0) console.error('no clients');
-  const details = { returned: clients.length, source: 'cli' as const };
-  return (await auditCliChange('npm run client', handle, { type: 'admin_client_listed', details }))
-    ? 0
-    : 1;
+  return (await audit.written()) ? 0 : 1;
 }
 
-async function rotateSecret(id: string, handle: ToolDbHandle): Promise<number> {
-  const store = drizzleOAuthClientStore(handle.db);
-  const secret = await store.rotateSecret(id);
-  if (secret === undefined) {
-    const found = await store.find(id);
-    throw new CliError(found ? `${id} is a public client: it has no secret` : `no client ${id}`);
+async function rotateSecret(id: string, config: Config, handle: ToolDbHandle): Promise<number> {
+  const { admin, audit } = clientAdmin(config, handle);
+  const rotated = await admin.rotateSecret(id);
+  if (!rotated.ok) {
+    throw new CliError(
+      rotated.reason === 'public_client'
+        ? `${id} is a public client: it has no secret`
+        : `no client ${id}`,
+    );
   }
-  console.log(`client_secret: ${secret}`);
+  console.log(`client_secret: ${rotated.secret}`);
   console.error('the old secret no longer works; the new one is shown this once');
-  const details = { target: id, source: 'cli' as const };
-  return (await auditCliChange('npm run client', handle, {
-    type: 'admin_client_secret_rotated',
-    details,
-  }))
-    ? 0
-    : 1;
+  return (await audit.written()) ? 0 : 1;
 }
 
-async function remove(id: string, handle: ToolDbHandle): Promise<number> {
-  if (!(await drizzleOAuthClientStore(handle.db).delete(id))) throw new CliError(`no client ${id}`);
+async function remove(id: string, config: Config, handle: ToolDbHandle): Promise<number> {
+  const { admin, audit } = clientAdmin(config, handle);
+  if (!(await admin.delete(id))) throw new CliError(`no client ${id}`);
   console.log(`deleted ${id}`);
-  const details = { target: id, source: 'cli' as const };
-  return (await auditCliChange('npm run client', handle, { type: 'admin_client_deleted', details }))
-    ? 0
-    : 1;
+  return (await audit.written()) ? 0 : 1;
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -189,11 +165,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       case 'create':
         return create(args, config, handle);
       case 'list':
-        return list(handle);
+        return list(config, handle);
       case 'rotate-secret':
-        return rotateSecret(id ?? '', handle);
+        return rotateSecret(id ?? '', config, handle);
       default:
-        return remove(id ?? '', handle);
+        return remove(id ?? '', config, handle);
     }
   });
 }

@@ -1,9 +1,9 @@
 // The password of `npm run user -- create`: read so that it appears nowhere (typed without echo
 // on a terminal, asked twice, or the first line of stdin when piped from a secret store; argv
-// shows up in `ps`, shell history and CI logs), checked by the Worker's own policy, and hashed
-// exactly as the Worker hashes, so the first login neither fails nor re-hashes.
+// shows up in `ps`, shell history and CI logs); the Worker's own src/auth/user-admin.ts checks
+// and hashes it. The native hashes below are the Worker's, faster: for the import's batches
+// (wrap) and the benchmarks, so a first login neither fails nor re-hashes.
 /// <reference path="../src/types/wrangler-modules.d.ts" />
-import { register } from 'node:module';
 import { type Algorithm, hash } from '@node-rs/argon2';
 import { wrapBcryptHash } from '../src/auth/bcrypt-wrapped.ts';
 import type { Argon2Params } from '../src/config/index.ts';
@@ -17,25 +17,6 @@ export async function readPassword(stdin: NodeJS.ReadStream = process.stdin): Pr
   const second = await promptHidden(stdin, 'Repeat it: ');
   if (first !== second) throw new Error('the two passwords differ; nothing was created');
   return first;
-}
-
-// src/auth/password-policy.ts imports its word list as a text module, which wrangler bundles for
-// the Worker. Node has no loader for .txt, so this hook (a data: URL, no extra file) serves it
-// the same way: the CLI applies the Worker's policy itself, not a copy of it.
-const TEXT_MODULE_HOOK = `import { readFile } from 'node:fs/promises';
-export async function load(url, context, next) {
-  if (!url.startsWith('file:') || !url.endsWith('.txt')) return next(url, context);
-  const text = await readFile(new URL(url), 'utf8');
-  return { format: 'module', source: 'export default ' + JSON.stringify(text), shortCircuit: true };
-}`;
-
-/** The Worker's verdict on a new password (length, common-password list); throws a refusal. */
-export async function assertPasswordAcceptable(password: string): Promise<void> {
-  if (password === '') throw new Error('no password: type it, or pipe it as the first stdin line');
-  register(`data:text/javascript,${encodeURIComponent(TEXT_MODULE_HOOK)}`);
-  const { checkPasswordPolicy } = await import('../src/auth/password-policy.ts');
-  const verdict = checkPasswordPolicy(password);
-  if (!verdict.ok) throw new Error(`${verdict.code}: ${verdict.description}`);
 }
 
 /**

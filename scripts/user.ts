@@ -1,12 +1,12 @@
 // `npm run user -- create | import | wrap-legacy | delete | revoke-sessions`: accounts made
 // and ended from the Node side, e.g. the first admin, the users of the old service, a user an
 // operator must remove. Against the local stack (default) or DATABASE_URL, with the
-// Worker's rules (src/auth/user-import.ts, src/auth/password-policy.ts) and its configuration
+// Worker's own code (src/auth/user-admin.ts, src/auth/user-import.ts) and its configuration
 // (ROLE_SCOPES, DEFAULT_ROLES, ARGON2_*: pass the deployed values when they are not defaults).
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, gt, sql } from 'drizzle-orm';
 import type { DetailsOf } from '../src/audit/events.ts';
 import {
   checkEmail,
@@ -16,17 +16,22 @@ import {
   parseUserExport,
 } from '../src/auth/user-import.ts';
 import type { Config } from '../src/config/index.ts';
-import { DELETED_EPOCH } from '../src/auth/user-session-sweeps.ts';
+import { DELETED_EPOCH, type UserSessionStore } from '../src/auth/user-session-sweeps.ts';
+import type { UserStore } from '../src/auth/users.ts';
+import { AuthError } from '../src/shared/errors.ts';
+import type { Db } from '../src/store/db.ts';
 import { users } from '../src/store/schema.ts';
+import { drizzleUserStore } from '../src/store/users.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
 import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';
 import { openToolSessions } from './tool-sessions.ts';
-import {
-  assertPasswordAcceptable,
-  hashLikeTheWorker,
-  readPassword,
-  wrapLikeTheWorker,
-} from './user-password.ts';
+import { readPassword, wrapLikeTheWorker } from './user-password.ts';
+import { registerWorkerModules } from './worker-modules.ts';
+
+// The account changes are the admin API's own (src/auth/user-admin.ts), imported once Node can
+// load what the Worker bundles (its argon2 wasm, its password list).
+registerWorkerModules();
+const userAdmin = await import('../src/auth/user-admin.ts');
 
 const USAGE = `usage:
   npm run user -- create --email ADDRESS [--name NAME] [--role ROLE]...
@@ -84,36 +89,33 @@ async function createUser(args: Args, config: Config, handle: ToolDbHandle): Pro
   if (!roles.ok) throw new CliError(`--role: ${roles.reason}`);
 
   // Before asking for a password that could not be used anyway.
+  const store = userStore(handle);
   const taken = (id: string) => new CliError(`a user with the email ${email.value} exists (${id})`);
-  const [existing] = await handle.db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.email, email.value))
-    .limit(1);
+  const existing = await store.findByEmail(email.value);
   if (existing) throw taken(existing.id);
 
   if (args.password !== undefined) {
     console.error('warning: --password is visible in ps and shell history; prefer stdin');
   }
   const password = args.password ?? (await readPassword());
-  await assertPasswordAcceptable(password);
-  const passwordHash = await hashLikeTheWorker(password, config.argon2);
-  const [row] = await handle.db
-    .insert(users)
-    .values({
-      email: email.value,
-      passwordHash,
-      name: name.value,
-      roles: roles.value,
-      // An operator created the account on purpose: there is no address to prove.
-      emailVerifiedAt: new Date(),
-    })
-    .onConflictDoNothing({ target: users.email })
-    .returning({ id: users.id });
-  if (!row) throw taken('created meanwhile');
-  console.log(`created ${email.value} (${row.id}), roles ${roles.value.join(' ')}`);
+  if (password === '') {
+    throw new CliError('no password: type it, or pipe it as the first stdin line');
+  }
+  let user;
+  try {
+    // An operator created the account on purpose: it arrives verified, as from the admin API.
+    user = await userAdmin.createUser(
+      { config, users: store },
+      { email: email.value, password, name: name.value ?? undefined, roles: roles.value },
+    );
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    if (error.code === 'email_already_registered') throw taken('created meanwhile');
+    throw new CliError(`${error.code}: ${error.message}`);
+  }
+  console.log(`created ${email.value} (${user.id}), roles ${user.roles.join(' ')}`);
 
-  const details = { target: row.id, roles: roles.value, source: 'cli' as const };
+  const details = { target: user.id, roles: user.roles, source: 'cli' as const };
   return (await auditCliChange('npm run user', handle, { type: 'admin_user_created', details }))
     ? 0
     : 1;
@@ -231,35 +233,58 @@ async function wrapLegacy(config: Config, handle: ToolDbHandle): Promise<number>
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Deletes the user (by id or email), then ends its sessions: the same order as the admin API. */
+/** The Worker's user store on the tool's database (a node-postgres or neon-http drizzle). */
+const userStore = (handle: ToolDbHandle): UserStore => drizzleUserStore(handle.db as unknown as Db);
+
+/**
+ * The sessions store, whose failure after the delete is told as such: the user is gone, and
+ * revoke-sessions finishes the job.
+ */
+function sessionsAfterDelete(sessions: UserSessionStore): UserSessionStore {
+  return {
+    ...sessions,
+    async revokeAll(uid, options) {
+      try {
+        return await sessions.revokeAll(uid, options);
+      } catch (error) {
+        throw new CliError(
+          `deleted ${uid}, but its sessions could not be ended (${rootCause(error)}): ` +
+            `run npm run user -- revoke-sessions ${uid}`,
+        );
+      }
+    },
+  };
+}
+
+/** Deletes the user (by id or email), then ends its sessions: the admin API's deleteUser. */
 async function deleteUser(
   who: string,
   env: NodeJS.ProcessEnv,
   config: Config,
   handle: ToolDbHandle,
 ): Promise<number> {
-  let where;
-  if (UUID.test(who)) where = eq(users.id, who);
+  const store = userStore(handle);
+  let id: string | undefined;
+  if (UUID.test(who)) id = who;
   else {
     const email = checkEmail(who);
     if (!email.ok) throw new CliError(`${email.reason}: give an email address or a user id`, 2);
-    where = eq(users.email, email.value);
+    id = (await store.findByEmail(email.value))?.id;
   }
-  const sessions = openToolSessions(env, config);
-  const [row] = await handle.db.delete(users).where(where).returning({ id: users.id });
-  if (!row) throw new CliError(`no user ${who}`);
-  let revoked: number;
+  const sessions = sessionsAfterDelete(openToolSessions(env, config));
+  if (id === undefined) throw new CliError(`no user ${who}`);
+  let deleted;
   try {
-    // DELETED_EPOCH: a login in flight that read the row before the delete creates nothing.
-    revoked = await sessions.revokeAll(row.id, { epoch: DELETED_EPOCH });
+    deleted = await userAdmin.deleteUser({ users: store, sessions }, id);
   } catch (error) {
-    throw new CliError(
-      `deleted ${row.id}, but its sessions could not be ended (${rootCause(error)}): ` +
-        `run npm run user -- revoke-sessions ${row.id}`,
-    );
+    if (error instanceof AuthError && error.code === 'not_found') {
+      throw new CliError(`no user ${who}`);
+    }
+    throw error;
   }
-  console.log(`deleted ${row.id}; sessions ended: ${revoked}`);
-  const details = { target: row.id, sessions_revoked: revoked, source: 'cli' as const };
+  const { user, sessions: revoked } = deleted;
+  console.log(`deleted ${user.id}; sessions ended: ${revoked}`);
+  const details = { target: user.id, sessions_revoked: revoked, source: 'cli' as const };
   return (await auditCliChange('npm run user', handle, { type: 'admin_user_deleted', details }))
     ? 0
     : 1;
@@ -276,7 +301,7 @@ async function revokeUserSessions(
   const id = uid.toLowerCase();
   // A row deleted by hand: also block logins in flight (as `delete` does). A live user keeps
   // the right to sign in again, so its epoch is left alone.
-  const [row] = await handle.db.select({ id: users.id }).from(users).where(eq(users.id, id));
+  const row = await userStore(handle).findById(id);
   const revoked = await openToolSessions(env, config).revokeAll(
     id,
     row ? {} : { epoch: DELETED_EPOCH },

@@ -46,7 +46,7 @@ async function existing(deps: UserAdminDeps, id: string): Promise<UserRecord> {
 export const getUser = existing;
 
 export async function createUser(
-  deps: UserAdminDeps,
+  deps: Pick<UserAdminDeps, 'config' | 'users'>,
   input: {
     email: string;
     password: string;

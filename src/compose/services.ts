@@ -24,7 +24,8 @@ import type { UserStore } from '../auth/users.ts';
 import type { Config } from '../config/index.ts';
 import { createOutbox, type Outbox } from '../email/outbox.ts';
 import type { AuthorizationCodeStore } from '../oauth/authorization-codes.ts';
-import type { OAuthClientStore } from '../oauth/clients.ts';
+import { type ClientAdmin, createClientAdmin } from '../oauth/client-admin.ts';
+import { clientPolicy, type OAuthClientStore } from '../oauth/clients.ts';
 import type { RevocationDeps } from '../oauth/revocations.ts';
 import { RequestTrace } from '../shared/trace.ts';
 import { mailerFor } from '../mailers/index.ts';
@@ -73,6 +74,8 @@ export interface Services {
   readonly outbox: Outbox;
   readonly limits: RateLimits;
   readonly loginBackoff: LoginBackoffStore;
+  /** OAuth client administration (the admin API's), acting as `actor`. */
+  clientAdmin(actor: { userId: string; sessionId: string }): ClientAdmin;
   /** The cron's purges of rows that can no longer matter. */
   readonly housekeeping: Housekeeping;
   /** One cheap call to each store, in parallel. */
@@ -202,6 +205,14 @@ export function createServices(scope: RequestScope): Services {
         purgeRevocations: (before) => purgeExpiredRevocations(stores.db, before),
       }));
     },
+    clientAdmin: (actor) =>
+      createClientAdmin({
+        clients: services.oauthClients,
+        audit: services.audit,
+        policy: clientPolicy(config),
+        source: 'api',
+        actor,
+      }),
     health: () => checkStores(stores),
     flushAudit() {
       const trail = once.peek<AuditTrail>('audit');

@@ -5,6 +5,8 @@
 // bytes read pass the limit; it is never buffered whole.
 import type { Context } from 'hono';
 import { AuthError } from '../shared/errors.ts';
+import type { PresentedClientCredentials } from '../oauth/client-auth.ts';
+import type { OAuthParams } from '../oauth/params.ts';
 import type { AppEnv } from './context.ts';
 
 export const MAX_FORM_BODY = 16 * 1024;
@@ -12,7 +14,7 @@ export const MAX_FORM_BODY = 16 * 1024;
 const tooLarge = () =>
   new AuthError('payload_too_large', `The request body exceeds ${MAX_FORM_BODY} bytes.`);
 
-export async function oauthForm<E extends AppEnv>(c: Context<E>): Promise<Record<string, string>> {
+export async function oauthForm<E extends AppEnv>(c: Context<E>): Promise<OAuthParams> {
   const type = c.req.header('Content-Type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     throw new AuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
@@ -53,4 +55,19 @@ export function singleValued(params: URLSearchParams): Record<string, string> {
     if (value !== '') out[name] = value;
   }
   return out;
+}
+
+/**
+ * The client credentials a request presents (RFC 6749 §2.3.1): the Authorization header and
+ * the form's client_id and client_secret, for src/oauth/client-auth.ts to check.
+ */
+export function presentedClientCredentials<E extends AppEnv>(
+  c: Context<E>,
+  form: OAuthParams,
+): PresentedClientCredentials {
+  return {
+    authorization: c.req.header('Authorization'),
+    clientId: form.client_id,
+    clientSecret: form.client_secret,
+  };
 }

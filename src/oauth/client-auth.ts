@@ -2,9 +2,7 @@
 // §2.3.1): client_secret_basic or client_secret_post. §2.3: "The client MUST NOT use more than
 // one authentication method in each request." A public client identifies itself with
 // client_id alone and is returned as it is: the caller decides what a public client may do.
-import type { Context } from 'hono';
 import { AuthError } from '../shared/errors.ts';
-import type { AppEnv } from '../http/context.ts';
 import { type OAuthClient, type OAuthClientStore, secretMatches } from './clients.ts';
 
 /** §5.2: a 401 invalid_client carries a challenge for the scheme the client should use. */
@@ -36,30 +34,38 @@ function basicCredentials(header: string): { id: string; secret: string } {
   }
 }
 
+/** What a request presents to authenticate its client: both methods, as they arrived. */
+export interface PresentedClientCredentials {
+  /** The `Authorization` header, when there is one. */
+  authorization: string | undefined;
+  /** The body's `client_id` and `client_secret` (client_secret_post, or a public client). */
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+}
+
 export async function authenticateClient(
-  c: Context<AppEnv>,
-  form: Record<string, string>,
+  presented: PresentedClientCredentials,
   store: OAuthClientStore,
 ): Promise<OAuthClient> {
-  const header = c.req.header('Authorization');
+  const { authorization: header, clientId, clientSecret } = presented;
   let id: string | undefined;
   let secret: string | undefined;
   if (header !== undefined) {
     // §5.2: an unsupported authentication method is invalid_client.
     if (!/^basic /i.test(header)) throw invalidClient('Only Basic client authentication.');
-    if (form.client_secret !== undefined) {
+    if (clientSecret !== undefined) {
       throw new AuthError('invalid_request', 'Use one client authentication method, not two.');
     }
     const basic = basicCredentials(header);
-    if (form.client_id !== undefined && form.client_id !== basic.id) {
+    if (clientId !== undefined && clientId !== basic.id) {
       throw new AuthError('invalid_request', 'client_id differs from the Basic credentials.');
     }
     id = basic.id;
     // An empty password is no secret, as an empty client_secret parameter is (§3.1).
     secret = basic.secret === '' ? undefined : basic.secret;
   } else {
-    id = form.client_id;
-    secret = form.client_secret;
+    id = clientId;
+    secret = clientSecret;
   }
   if (!id) throw invalidClient('Client authentication is required.');
 

@@ -18,7 +18,10 @@ import { AuthError } from '../shared/errors.ts';
 import { type AuthorizationCodeStore, redeemCode } from './authorization-codes.ts';
 import type { OAuthClient } from './clients.ts';
 import { verifierMatches } from './pkce.ts';
-import { grantScope, parseScope } from './scopes.ts';
+import { grantScope } from './scopes.ts';
+import type { TokenRequest } from './token-request.ts';
+
+type RequestOf<G extends TokenRequest['grant_type']> = Extract<TokenRequest, { grant_type: G }>;
 
 /** RFC 6749 §5.1. */
 export interface TokenResponse {
@@ -69,15 +72,28 @@ function response(
   };
 }
 
+/** The grant `request` names, for `client` (authenticated, and allowed that grant). */
+export function exchangeToken(
+  deps: GrantDeps,
+  client: OAuthClient,
+  request: TokenRequest,
+): Promise<TokenResponse> {
+  switch (request.grant_type) {
+    case 'authorization_code':
+      return authorizationCodeGrant(deps, client, request);
+    case 'refresh_token':
+      return refreshTokenGrant(deps, client, request);
+    case 'client_credentials':
+      return clientCredentialsGrant(deps, client, request);
+  }
+}
+
 export async function authorizationCodeGrant(
   deps: GrantDeps,
   client: OAuthClient,
-  form: Record<string, string>,
+  request: RequestOf<'authorization_code'>,
 ): Promise<TokenResponse> {
-  const { code, redirect_uri: redirectUri, code_verifier: verifier } = form;
-  if (!code) throw new AuthError('invalid_request', 'code is required.');
-  if (!redirectUri) throw new AuthError('invalid_request', 'redirect_uri is required.');
-  if (!verifier) throw new AuthError('invalid_request', 'code_verifier is required (PKCE).');
+  const { code, redirect_uri: redirectUri, code_verifier: verifier } = request;
   const redemption = await redeemCode(deps.codes, code);
   if (redemption.kind === 'reused') {
     // §4.1.2: deny, and revoke what the first use produced.
@@ -132,15 +148,13 @@ export async function authorizationCodeGrant(
 export async function refreshTokenGrant(
   deps: GrantDeps,
   client: OAuthClient,
-  form: Record<string, string>,
+  request: RequestOf<'refresh_token'>,
 ): Promise<TokenResponse> {
-  const presented = form.refresh_token;
-  if (!presented) throw new AuthError('invalid_request', 'refresh_token is required.');
+  const { refresh_token: presented, scope: asked } = request;
   // §6: a narrower scope may be asked for, never a wider one. The whole request is checked
-  // before the token rotates: a malformed scope here, a wider one inside the rotation script,
-  // which refuses it changing nothing (a refused request must not burn the refresh token).
-  const asked = parseScope(form.scope);
-  if (asked === undefined) throw new AuthError('invalid_scope', 'The scope is malformed.');
+  // before the token rotates: a malformed scope by its schema (src/oauth/token-request.ts), a
+  // wider one inside the rotation script, which refuses it changing nothing (a refused
+  // request must not burn the refresh token).
   let outcome: Awaited<ReturnType<typeof refreshSession>>;
   try {
     outcome = await refreshSession(
@@ -180,12 +194,10 @@ export async function refreshTokenGrant(
 export async function clientCredentialsGrant(
   deps: GrantDeps,
   client: OAuthClient,
-  form: Record<string, string>,
+  request: RequestOf<'client_credentials'>,
 ): Promise<TokenResponse> {
   if (client.type !== 'confidential') throw new AuthError('unauthorized_client');
-  const asked = parseScope(form.scope);
-  if (asked === undefined) throw new AuthError('invalid_scope');
-  const { granted, refused } = grantScope(asked, client.scopes, undefined);
+  const { granted, refused } = grantScope(request.scope, client.scopes, undefined);
   if (refused.length > 0) {
     throw new AuthError('invalid_scope', `Not allowed for this client: ${refused.join(' ')}.`);
   }

@@ -9,6 +9,7 @@ import { type TokenDeps, tokenSettings } from '../auth/token-pair.ts';
 import { AuthError } from '../shared/errors.ts';
 import type { OAuthClient } from './clients.ts';
 import { isSessionlessRevoked, type RevocationDeps, revokeSessionless } from './revocations.ts';
+import type { TokenReference } from './token-reference.ts';
 
 /** RFC 7662 §2.2. Inactive tokens say nothing else (§2.2: "active": false only). */
 export type Introspection =
@@ -67,7 +68,7 @@ export function mayIntrospect(
 
 export async function introspect(
   deps: TokenDeps,
-  token: string,
+  { token }: TokenReference,
   caller: OAuthClient,
   revocations: RevocationDeps,
 ): Promise<Introspection> {
@@ -143,7 +144,7 @@ const notYours = () =>
 export async function revoke(
   deps: TokenDeps,
   client: OAuthClient,
-  token: string,
+  { token }: TokenReference,
   revocations: RevocationDeps,
 ): Promise<void> {
   const owner = await refreshTokenOwner(token, deps.config.keys.keks);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/store/schema.ts';
 import type { AppEnv } from '../../src/http/context.ts';
 import { renderError } from '../../src/http/error-response.ts';
-import { oauthForm } from '../../src/http/oauth-form.ts';
+import { oauthForm, presentedClientCredentials } from '../../src/http/oauth-form.ts';
 import { authenticateClient } from '../../src/oauth/client-auth.ts';
 import type { NewClient } from '../../src/oauth/clients.ts';
 import { drizzleOAuthClientStore } from '../../src/store/oauth-clients.ts';
@@ -228,7 +228,8 @@ describe('admin clients API', () => {
 const app = new Hono<AppEnv>()
   .post('/auth', async (c) => {
     const store = drizzleOAuthClientStore(testDb());
-    const client = await authenticateClient(c, await oauthForm(c), store);
+    const form = await oauthForm(c);
+    const client = await authenticateClient(presentedClientCredentials(c, form), store);
     return c.json({ client_id: client.clientId, type: client.type });
   })
   .onError(renderError);

@@ -10,6 +10,28 @@ describe('API documentation', () => {
     expect(doc.paths['/health']).toHaveProperty('get.responses.503');
   });
 
+  it('documents the OAuth endpoints: form bodies in, their JSON and errors out', async () => {
+    const { response } = await send('/openapi.json');
+    type Operation = {
+      requestBody?: { content: Record<string, unknown> };
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    const doc = await response.json<{ paths: Record<string, Record<string, Operation>> }>();
+    for (const path of ['/oauth/token', '/oauth/introspect', '/oauth/revoke']) {
+      const post = doc.paths[path]?.post;
+      expect(Object.keys(post?.requestBody?.content ?? {}), path).toEqual([
+        'application/x-www-form-urlencoded',
+      ]);
+      expect(post?.responses['400']?.content, path).toHaveProperty('application/json');
+      expect(post?.responses['401']?.content, path).toHaveProperty('application/json');
+    }
+    expect(doc.paths['/oauth/token']?.post?.responses['200']?.content).toHaveProperty(
+      'application/json',
+    );
+    expect(doc.paths['/oauth/authorize']?.get?.responses).toHaveProperty('303');
+    expect(Object.keys(doc.paths['/oauth/userinfo'] ?? {}).sort()).toEqual(['get', 'post']);
+  });
+
   it('serves the docs page at /docs', async () => {
     const { response } = await send('/docs');
     expect(response.status).toBe(200);

@@ -8,13 +8,7 @@ import type { AppEnv, EnvWith } from '../context.ts';
 import type { AuthVariables } from '../require-auth.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
-import {
-  clientPolicy,
-  GRANT_TYPES,
-  type OAuthClient,
-  type OAuthClientStore,
-  parseNewClient,
-} from '../../oauth/clients.ts';
+import { GRANT_TYPES, type OAuthClient } from '../../oauth/clients.ts';
 import { ErrorResponses, json } from './schemas.ts';
 
 const noStore = { 'Cache-Control': 'no-store' } as const;
@@ -67,8 +61,6 @@ const FIELD_NAMES = {
   accessTokenTtl: 'access_token_ttl',
   refreshTokenTtl: 'refresh_token_ttl',
 } as const;
-
-const store = <E extends AppEnv>(c: Context<E>): OAuthClientStore => c.var.services.oauthClients;
 
 const IdParam = z.object({
   id: z
@@ -192,37 +184,23 @@ const deleteRoute = createRoute({
   },
 });
 
-const actor = (c: Context<EnvWith<AuthVariables>>) => ({
-  userId: c.var.auth.sub,
-  sessionId: c.var.auth.sid,
-});
+const clientAdmin = (c: Context<EnvWith<AuthVariables>>) =>
+  c.var.services.clientAdmin({ userId: c.var.auth.sub, sessionId: c.var.auth.sid });
 const notFound = () => new AuthError('not_found', 'No such client.');
 
 export const adminClientRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
-    const clients = await store(c).list();
-    c.var.services.audit.record({
-      type: 'admin_client_listed',
-      ...actor(c),
-      details: { returned: clients.length, source: 'api' },
-    });
+    const clients = await clientAdmin(c).list();
     return c.json({ clients: clients.map(view) }, 200, noStore);
   })
   .openapi(getRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const found = await store(c).find(id);
-    if (!found) throw notFound();
-    c.var.services.audit.record({
-      type: 'admin_client_read',
-      ...actor(c),
-      details: { target: id },
-    });
-    const { secretHash: _, ...client } = found;
+    const client = await clientAdmin(c).get(c.req.valid('param').id);
+    if (!client) throw notFound();
     return c.json(view(client), 200, noStore);
   })
   .openapi(createClientRoute, async (c) => {
     const body = c.req.valid('json');
-    const parsed = parseNewClient(
+    const created = await clientAdmin(c).create(
       {
         clientId: body.client_id,
         name: body.name,
@@ -235,50 +213,28 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
         accessTokenTtl: body.access_token_ttl,
         refreshTokenTtl: body.refresh_token_ttl,
       },
-      clientPolicy(c.var.config),
       FIELD_NAMES,
     );
-    if (!parsed.ok) throw new AuthError('invalid_request', parsed.problems.join('; '));
-    // A chosen id that exists: ClientIdTakenError, a 409 (client_id_taken).
-    const { client, secret } = await store(c).create(parsed.client);
-    c.var.services.audit.record({
-      type: 'admin_client_created',
-      ...actor(c),
-      details: {
-        target: client.clientId,
-        client_type: client.type,
-        grant_types: client.grantTypes,
-        scopes: client.scopes,
-        redirect_uris: client.redirectUris,
-        audience: client.audience,
-        resource_audiences: client.resourceAudiences,
-        source: 'api',
-      },
-    });
+    if (!created.ok) {
+      if (created.reason === 'invalid') {
+        throw new AuthError('invalid_request', created.problems.join('; '));
+      }
+      throw new AuthError('client_id_taken', created.message);
+    }
+    const { client, secret } = created;
     return c.json({ ...view(client), client_secret: secret }, 201, noStore);
   })
   .openapi(rotateRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const clients = store(c);
-    const secret = await clients.rotateSecret(id);
-    if (secret === undefined) {
-      if (!(await clients.find(id))) throw notFound();
+    const rotated = await clientAdmin(c).rotateSecret(id);
+    if (!rotated.ok) {
+      if (rotated.reason === 'not_found') throw notFound();
       throw new AuthError('invalid_request', 'A public client has no secret to rotate.');
     }
-    c.var.services.audit.record({
-      type: 'admin_client_secret_rotated',
-      ...actor(c),
-      details: { target: id, source: 'api' },
-    });
-    return c.json({ client_id: id, client_secret: secret }, 200, noStore);
+    return c.json({ client_id: id, client_secret: rotated.secret }, 200, noStore);
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await store(c).delete(id))) throw notFound();
-    c.var.services.audit.record({
-      type: 'admin_client_deleted',
-      ...actor(c),
-      details: { target: id, source: 'api' },
-    });
+    if (!(await clientAdmin(c).delete(id))) throw notFound();
     return c.body(null, 204, noStore);
   });

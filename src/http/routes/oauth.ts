@@ -1,30 +1,26 @@
 // /oauth: the token, introspection, revocation and userinfo endpoints (the authorization
 // endpoint is src/http/routes/oauth-authorize.ts). Bodies are forms, errors RFC 6749 §5.2 JSON,
 // every answer `Cache-Control: no-store`.
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
-import { oauthForm } from '../oauth-form.ts';
+import { oauthForm, presentedClientCredentials } from '../oauth-form.ts';
 import { requireAuth } from '../require-auth.ts';
+import { documentOAuthRoutes } from './oauth-openapi.ts';
 import { authenticateClient } from '../../oauth/client-auth.ts';
-import {
-  authorizationCodeGrant,
-  clientCredentialsGrant,
-  type GrantDeps,
-  refreshTokenGrant,
-} from '../../oauth/grants.ts';
+import { exchangeToken, type GrantDeps } from '../../oauth/grants.ts';
 import { introspect, revoke } from '../../oauth/introspection.ts';
+import { tokenReferenceOf } from '../../oauth/token-reference.ts';
+import { tokenRequestFor } from '../../oauth/token-request.ts';
 
 // RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
 const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
-const GRANTS = {
-  authorization_code: authorizationCodeGrant,
-  refresh_token: refreshTokenGrant,
-  client_credentials: clientCredentialsGrant,
-} as const;
+// Documented, not validated, by zod-openapi: the bodies keep their own form rules.
+const documented = new OpenAPIHono<AppEnv>();
+documentOAuthRoutes(documented.openAPIRegistry);
 
-export const oauthRoutes = new Hono<AppEnv>()
+export const oauthRoutes = documented
   .post('/token', async (c) => {
     const form = await oauthForm(c);
     const { services } = c.var;
@@ -34,14 +30,12 @@ export const oauthRoutes = new Hono<AppEnv>()
     const keySetVersion =
       form.grant_type === 'client_credentials' ? tokens.readKeySetVersion() : undefined;
     keySetVersion?.catch(() => {}); // awaited by the grant; unobserved if auth fails first
-    const client = await authenticateClient(c, form, c.var.services.oauthClients);
-    const grantType = form.grant_type;
-    if (!grantType) throw new AuthError('invalid_request', 'grant_type is required.');
-    if (!(grantType in GRANTS)) throw new AuthError('unsupported_grant_type');
-    const name = grantType as keyof typeof GRANTS;
-    if (!client.grantTypes.includes(name)) {
-      throw new AuthError('unauthorized_client', `This client may not use ${name}.`);
-    }
+    const client = await authenticateClient(
+      presentedClientCredentials(c, form),
+      c.var.services.oauthClients,
+    );
+    // The whole request is checked before the grant spends anything.
+    const request = tokenRequestFor(client, form);
     const deps: GrantDeps = {
       tokens,
       users: services.users,
@@ -51,21 +45,23 @@ export const oauthRoutes = new Hono<AppEnv>()
       client: c.var.services.client,
       keySetVersion,
     };
-    return c.json(await GRANTS[name](deps, client, form), 200, noStore);
+    return c.json(await exchangeToken(deps, client, request), 200, noStore);
   })
   .post('/introspect', async (c) => {
     const form = await oauthForm(c);
-    const client = await authenticateClient(c, form, c.var.services.oauthClients);
+    const client = await authenticateClient(
+      presentedClientCredentials(c, form),
+      c.var.services.oauthClients,
+    );
     // RFC 7662 §2.1: the endpoint is protected; a public client holds no credential.
     if (client.type !== 'confidential') {
       throw new AuthError('invalid_client', 'Introspection needs a confidential client.', {
         headers: { 'WWW-Authenticate': 'Basic realm="edge-auth"' },
       });
     }
-    if (!form.token) throw new AuthError('invalid_request', 'token is required.');
     const answer = await introspect(
       c.var.services.tokens,
-      form.token,
+      tokenReferenceOf(form),
       client,
       c.var.services.revocations,
     );
@@ -73,9 +69,11 @@ export const oauthRoutes = new Hono<AppEnv>()
   })
   .post('/revoke', async (c) => {
     const form = await oauthForm(c);
-    const client = await authenticateClient(c, form, c.var.services.oauthClients);
-    if (!form.token) throw new AuthError('invalid_request', 'token is required.');
-    await revoke(c.var.services.tokens, client, form.token, c.var.services.revocations);
+    const client = await authenticateClient(
+      presentedClientCredentials(c, form),
+      c.var.services.oauthClients,
+    );
+    await revoke(c.var.services.tokens, client, tokenReferenceOf(form), c.var.services.revocations);
     // RFC 7009 §2.2: 200 whether or not the token was valid.
     return c.body(null, 200, noStore);
   })

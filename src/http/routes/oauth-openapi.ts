@@ -1,0 +1,225 @@
+// The OAuth endpoints in the OpenAPI document. They are only documented here, not validated by
+// zod-openapi: their bodies go through src/http/oauth-form.ts (form-urlencoded only, each
+// parameter once, 16 KiB) and then the domain's schemas (src/oauth/token-request.ts,
+// token-reference.ts, authorization-request.ts), which answer in RFC 6749 §5.2 terms.
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../context.ts';
+import { ErrorResponses, json } from './schemas.ts';
+
+const form = <T extends z.ZodType>(schema: T) => ({
+  content: { 'application/x-www-form-urlencoded': { schema } },
+});
+
+const noStoreHeaders = {
+  'Cache-Control': { schema: { type: 'string' as const }, description: 'no-store' },
+  Pragma: { schema: { type: 'string' as const }, description: 'no-cache' },
+};
+
+// Basic, or client_secret_post in the body (no scheme: {}).
+const basicAuth: Record<string, string[]>[] = [{ clientBasic: [] }, {}];
+
+/** RFC 6749 §2.3.1: client_secret_post (or a public client naming itself). */
+const ClientFields = {
+  client_id: z.string().optional().openapi({
+    description: 'With client_secret (client_secret_post), or alone for a public client.',
+  }),
+  client_secret: z.string().optional().openapi({
+    description: 'client_secret_post; not together with an Authorization header.',
+  }),
+};
+
+const scope = z.string().optional().openapi({ description: 'Space-separated scope tokens.' });
+
+const TokenRequestForm = z
+  .union([
+    z
+      .object({
+        grant_type: z.literal('authorization_code'),
+        code: z.string(),
+        redirect_uri: z.string(),
+        code_verifier: z.string().openapi({ description: 'PKCE (RFC 7636), S256 only.' }),
+        ...ClientFields,
+      })
+      .openapi('AuthorizationCodeTokenRequest'),
+    z
+      .object({
+        grant_type: z.literal('refresh_token'),
+        refresh_token: z.string(),
+        scope: scope.openapi({ description: 'A narrower scope than the session holds (§6).' }),
+        ...ClientFields,
+      })
+      .openapi('RefreshTokenRequest'),
+    z
+      .object({ grant_type: z.literal('client_credentials'), scope, ...ClientFields })
+      .openapi('ClientCredentialsTokenRequest'),
+  ])
+  .openapi('OAuthTokenRequest');
+
+const OAuthTokenResponse = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    refresh_token: z.string().optional().openapi({
+      description:
+        'Only for a client allowed the refresh_token grant; never for client_credentials.',
+    }),
+    scope: z.string(),
+  })
+  .openapi('OAuthTokenResponse');
+
+const tokenRoute = createRoute({
+  method: 'post',
+  path: '/token',
+  tags: ['OAuth'],
+  summary: 'Token endpoint (RFC 6749 §3.2)',
+  description:
+    'Grants: authorization_code (with PKCE), refresh_token (rotating; a reused token revokes the session), client_credentials (confidential clients). The client authenticates with HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post), never both; a public client names itself with client_id. The body is application/x-www-form-urlencoded, at most 16 KiB, each parameter at most once.',
+  security: basicAuth,
+  request: { body: { required: true, ...form(TokenRequestForm) } },
+  responses: {
+    200: {
+      description: 'The tokens (RFC 6749 §5.1).',
+      headers: noStoreHeaders,
+      ...json(OAuthTokenResponse),
+    },
+    ...ErrorResponses([400, 401, 413, 429, 503]),
+  },
+});
+
+const TokenReferenceForm = z
+  .object({
+    token: z.string(),
+    token_type_hint: z
+      .string()
+      .optional()
+      .openapi({ description: 'Accepted and not needed: the token says what it is.' }),
+    ...ClientFields,
+  })
+  .openapi('OAuthTokenReference');
+
+const IntrospectionResponse = z
+  .object({
+    active: z.boolean(),
+    token_type: z.enum(['Bearer', 'refresh_token']).optional(),
+    scope: z.string().optional(),
+    client_id: z.string().optional(),
+    sub: z.string().optional(),
+    username: z.string().optional(),
+    exp: z.number().int().optional(),
+    iat: z.number().int().optional(),
+    nbf: z.number().int().optional(),
+    aud: z.union([z.string(), z.array(z.string())]).optional(),
+    iss: z.string().optional(),
+    jti: z.string().optional(),
+    sid: z.string().optional(),
+  })
+  .openapi('Introspection');
+
+const introspectRoute = createRoute({
+  method: 'post',
+  path: '/introspect',
+  tags: ['OAuth'],
+  summary: 'Token introspection (RFC 7662)',
+  description:
+    'For confidential clients. A client learns about the tokens issued to it, and a resource server about the access tokens meant for its audiences; any other token is answered {"active": false}, as a dead one is.',
+  security: basicAuth,
+  request: { body: { required: true, ...form(TokenReferenceForm) } },
+  responses: {
+    200: {
+      description: "The token's state; an inactive token says nothing else.",
+      headers: noStoreHeaders,
+      ...json(IntrospectionResponse),
+    },
+    ...ErrorResponses([400, 401, 413, 503]),
+  },
+});
+
+const revokeRoute = createRoute({
+  method: 'post',
+  path: '/revoke',
+  tags: ['OAuth'],
+  summary: 'Token revocation (RFC 7009)',
+  description:
+    'A refresh token ends its session; an access token is blacklisted until it expires. Unknown, expired or malformed tokens are a success; a live token of another client is refused with unauthorized_client.',
+  security: basicAuth,
+  request: { body: { required: true, ...form(TokenReferenceForm) } },
+  responses: {
+    200: { description: 'Revoked, or nothing to revoke (empty body).', headers: noStoreHeaders },
+    ...ErrorResponses([400, 401, 413, 503]),
+  },
+});
+
+const UserInfo = z
+  .object({
+    sub: z.string(),
+    email: z.string(),
+    email_verified: z.boolean(),
+    name: z.string().optional(),
+    roles: z.array(z.string()),
+  })
+  .openapi('UserInfo');
+
+const userinfo = (method: 'get' | 'post') =>
+  createRoute({
+    method,
+    path: '/userinfo',
+    tags: ['OAuth'],
+    summary: 'UserInfo (OIDC Core §5.3)',
+    description: 'Any audience of this issuer; the access token must be live.',
+    security: [{ bearerAuth: [] }],
+    responses: {
+      200: { description: "The user's claims.", headers: noStoreHeaders, ...json(UserInfo) },
+      ...ErrorResponses([401, 503]),
+    },
+  });
+const userinfoRoutes = [userinfo('get'), userinfo('post')];
+
+const query = (description: string, required = false) =>
+  z
+    .string()
+    .optional()
+    .openapi({ description, param: { in: 'query', required } });
+
+export const authorizeRoute = createRoute({
+  method: 'get',
+  path: '/authorize',
+  tags: ['OAuth'],
+  summary: 'Authorization endpoint (RFC 6749 §4.1.1)',
+  description:
+    'Authorization code flow with PKCE (S256 only). A browser signed in on the hosted pages is sent back with a code at once; otherwise it goes to /login first. Errors about the client or the redirect URI are shown on a page; every other error is redirected to the client with error, error_description, state and iss (RFC 9207). Each parameter at most once.',
+  request: {
+    query: z.object({
+      response_type: query('Must be code.', true),
+      client_id: query('A registered client.', true),
+      redirect_uri: query("One of the client's; may be left out when it has exactly one."),
+      code_challenge: query('BASE64URL(SHA256(code_verifier)), 43 characters.', true),
+      code_challenge_method: query('Must be S256.', true),
+      scope: query('Space-separated; empty: what the client is allowed.'),
+      state: query('Returned unchanged.'),
+    }),
+  },
+  responses: {
+    303: {
+      description:
+        'To the redirect URI with code, state and iss (or error and error_description), or to /login.',
+      headers: { Location: { schema: { type: 'string' as const } } },
+    },
+    400: { description: 'Unknown client or unregistered redirect URI: an HTML page.' },
+  },
+});
+
+type Registry = OpenAPIHono<AppEnv>['openAPIRegistry'];
+
+/** Documents the token, introspection, revocation and userinfo endpoints (routes/oauth.ts). */
+export function documentOAuthRoutes(registry: Registry): void {
+  registry.registerComponent('securitySchemes', 'clientBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description:
+      'client_secret_basic (RFC 6749 §2.3.1): client_id and client_secret, each form-urlencoded.',
+  });
+  for (const route of [tokenRoute, introspectRoute, revokeRoute, ...userinfoRoutes]) {
+    registry.registerPath(route);
+  }
+}
