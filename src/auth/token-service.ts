@@ -127,7 +127,7 @@ export async function startSession(
   };
   const settings = settingsFor(config, grant);
   const refreshTtl = grant?.refreshTokenTtl ?? config.refreshTokenTtl;
-  const refreshToken = await newRefreshToken(session.uid, session.sid, config.keys.keks);
+  const refreshToken = await newRefreshToken(session.uid, session.sid, config.keys.ring);
   const created = await deps.sessions.create(
     {
       ...session,
@@ -193,9 +193,9 @@ export async function refreshSession(
 ): Promise<RefreshOutcome> {
   const { config } = deps;
   // A forged or mangled token stops here, before any store work.
-  const owner = await refreshTokenOwner(presented, config.keys.keks);
+  const owner = await refreshTokenOwner(presented, config.keys.ring);
   if (!owner) throw new AuthError('invalid_grant');
-  const successor = await successorOf(presented, config.keys.keks);
+  const successor = await successorOf(presented, config.keys.ring);
   const [presentedHash, successorHash] = await Promise.all([
     hashRefreshToken(presented),
     hashRefreshToken(successor),

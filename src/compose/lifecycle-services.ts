@@ -18,7 +18,7 @@ import { userSessionStore } from './user-services.ts';
  */
 function mailRecipientLimiter(c: Context<AppEnv>): LifecycleDeps['mayMail'] {
   return async (email, audit) => {
-    const key = await emailLimiterKey(c.var.config.keys.keks, email);
+    const key = await emailLimiterKey(c.var.config.keys.ring, email);
     const outcome = await consumeOpen(c, 'mail_recipient', key);
     if (!outcome || outcome.allowed) return true;
     audit.record({

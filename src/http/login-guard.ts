@@ -46,7 +46,7 @@ export function loginGuard(
 ): LoginGuard {
   const { config, stores } = c.var;
   const { ip } = clientInfo(c);
-  const keyOfEmail = emailLimiterKey(config.keys.keks, email);
+  const keyOfEmail = emailLimiterKey(config.keys.ring, email);
   let backoffKey = '';
   let reservation: Reservation | undefined;
 

@@ -16,7 +16,6 @@ import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { toBase64Url } from '../../shared/base64url.ts';
-import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { checkOrigin } from './csrf.ts';
@@ -44,12 +43,6 @@ const cookieOf = (c: Context<AppEnv>): string | undefined => {
   return value && VALUE.test(value) ? value : undefined;
 };
 
-function newestKek(c: Context<AppEnv>): Uint8Array<ArrayBuffer> {
-  const kek = c.var.config.keys.keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
-  return kek.raw;
-}
-
 // One token per request, even if several forms on a page ask (the cookie is set only once).
 const issued = new WeakMap<Request, Promise<string>>();
 
@@ -69,19 +62,10 @@ export function formCsrfToken(c: Context<AppEnv>): Promise<string> {
         sameSite: 'Lax',
       });
     }
-    token = hmacBase64Url(newestKek(c), INFO, value);
+    token = c.var.config.keys.ring.sign(INFO, value);
     issued.set(c.req.raw, token);
   }
   return token;
-}
-
-async function tokenMatches(c: Context<AppEnv>, cookie: string, sent: string): Promise<boolean> {
-  // Any configured KEK: a form rendered just before a KEK rotation still posts.
-  let genuine = false;
-  for (const kek of c.var.config.keys.keks) {
-    if (timingSafeEqual(sent, await hmacBase64Url(kek.raw, INFO, cookie))) genuine = true;
-  }
-  return genuine;
 }
 
 /**
@@ -106,7 +90,8 @@ export function verifiedForm() {
     if (!cookie) throw fail('this browser has no form cookie (are cookies blocked?)');
     const sent = fields[FORM_CSRF_FIELD];
     if (!sent) throw fail('the form token is missing');
-    if (!(await tokenMatches(c, cookie, sent))) {
+    // Any configured KEK: a form rendered just before a KEK rotation still posts.
+    if (!(await c.var.config.keys.ring.verify(INFO, cookie, sent))) {
       throw fail('the form token does not belong to this browser');
     }
     c.set('pageForm', fields);

@@ -7,7 +7,6 @@
 // Redis round trip. `__Host-` pins it to this host, path /, Secure (RFC 6265bis §4.1.3.2).
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
 import type { SessionClaims } from '../../auth/sessions.ts';
 import { sessionIdOf, startSession } from '../../auth/token-service.ts';
 import type { UserRecord } from '../../auth/users.ts';
@@ -37,9 +36,7 @@ export async function startBrowserSession(
   const tokens = await startSession(tokenDeps(c), user, clientInfo(c), new Date());
   const sid = sessionIdOf(tokens);
   if (!sid) throw new Error('session id missing from a fresh access token');
-  const kek = config.keys.keks[0];
-  if (!kek) throw new Error('no key-encryption key configured');
-  const mac = await hmacBase64Url(kek.raw, INFO, `${user.id}.${sid}`);
+  const mac = await config.keys.ring.sign(INFO, `${user.id}.${sid}`);
   // The refresh token is not kept: this session lives until its refresh TTL, unrefreshed.
   setCookie(c, COOKIE, `${user.id}.${sid}.${mac}`, cookieOptions(c, tokens.refresh_expires_in));
   return sid;
@@ -53,11 +50,7 @@ export async function browserSessionOf(
   if (!value) return undefined;
   const [uid = '', sid = '', mac = ''] = value.split('.');
   if (!UUID.test(uid) || !UUID.test(sid)) return undefined;
-  let genuine = false;
-  for (const kek of c.var.config.keys.keks) {
-    if (timingSafeEqual(mac, await hmacBase64Url(kek.raw, INFO, `${uid}.${sid}`))) genuine = true;
-  }
-  if (!genuine) return undefined;
+  if (!(await c.var.config.keys.ring.verify(INFO, `${uid}.${sid}`, mac))) return undefined;
   return tokenDeps(c).sessions.read(uid, sid);
 }
 
