@@ -15,6 +15,7 @@ import {
   StoreUnavailableError,
 } from '../shared/errors.ts';
 import { failureFacts } from '../shared/safe-cause.ts';
+import { noStore } from './cache-control.ts';
 
 export const BEARER_REALM = 'edge-auth';
 
@@ -64,7 +65,7 @@ export function renderError(err: unknown, c: Context): Response {
   const description =
     authError.status >= 500 ? ERRORS[authError.code].description : authError.message;
   return c.json(errorBody(authError.code, description), authError.status, {
-    'Cache-Control': 'no-store',
+    ...noStore,
     ...bearerChallenge(authError),
     ...authError.headers,
   });

@@ -6,12 +6,10 @@
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { AuthError } from '../shared/errors.ts';
+import { SCOPE_TOKEN } from '../shared/scope-token.ts';
 import type { AppEnv } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
 import { requireAuth } from './require-auth.ts';
-
-/** RFC 6749 §3.3 scope-token. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export function requireScope(...scopes: string[]) {
   if (scopes.length === 0) throw new Error('requireScope: name at least one scope');

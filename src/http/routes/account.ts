@@ -15,6 +15,7 @@ import { sessionIdOf, startSession } from '../../auth/token-service.ts';
 import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
 import { loginGuard } from '../login-guard.ts';
@@ -29,8 +30,6 @@ import {
   TokenPairSchema,
   TurnstileToken,
 } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const OneTimeToken = z
   .string()

@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
 import {
@@ -18,8 +19,6 @@ import {
 } from '../../oauth/clients.ts';
 import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
 import { ErrorResponses, json } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const ClientFields = {
   client_id: z.string(),

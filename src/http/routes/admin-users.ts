@@ -20,13 +20,12 @@ import type { UserRecord } from '../../auth/users.ts';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
 import { userSessionStore } from '../../compose/user-services.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../../store/users.ts';
 import { ErrorResponses, json } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const AdminUserSchema = z
   .object({

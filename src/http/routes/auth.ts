@@ -21,6 +21,7 @@ import {
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
 import { loginGuard } from '../login-guard.ts';
@@ -89,8 +90,6 @@ const UserSchema = z
     created_at: z.iso.datetime(),
   })
   .openapi('User');
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const registerRoute = createRoute({
   method: 'post',

@@ -10,14 +10,13 @@ import { browserSessionOf } from '../browser/sso-session.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { singleValued } from '../oauth-form.ts';
 import { issueCode } from '../../oauth/authorization-codes.ts';
 import { CHALLENGE } from '../../oauth/pkce.ts';
 import { grantScope, parseScope } from '../../oauth/scopes.ts';
 import { redisAuthorizationCodeStore } from '../../store/authorization-codes.ts';
 import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const errorPage = (title: string, message: string) => <ErrorPage title={title} message={message} />;
 

@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { oauthNoStore } from '../cache-control.ts';
 import { oauthForm } from '../oauth-form.ts';
 import { requireAuth } from '../require-auth.ts';
 import { clientInfo, revocationDeps, tokenDeps } from '../../compose/services.ts';
@@ -19,9 +20,6 @@ import { introspect, revoke } from '../../oauth/introspection.ts';
 import { redisAuthorizationCodeStore } from '../../store/authorization-codes.ts';
 import { drizzleOAuthClientStore } from '../../store/oauth-clients.ts';
 import { drizzleUserStore } from '../../store/users.ts';
-
-// RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
-const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 const GRANTS = {
   authorization_code: authorizationCodeGrant,
@@ -56,7 +54,7 @@ export const oauthRoutes = new Hono<AppEnv>()
       client: clientInfo(c),
       keySetVersion,
     };
-    return c.json(await GRANTS[name](deps, client, form), 200, noStore);
+    return c.json(await GRANTS[name](deps, client, form), 200, oauthNoStore);
   })
   .post('/introspect', async (c) => {
     const form = await oauthForm(c);
@@ -69,7 +67,7 @@ export const oauthRoutes = new Hono<AppEnv>()
     }
     if (!form.token) throw new AuthError('invalid_request', 'token is required.');
     const answer = await introspect(tokenDeps(c), form.token, client, revocationDeps(c));
-    return c.json(answer, 200, noStore);
+    return c.json(answer, 200, oauthNoStore);
   })
   .post('/revoke', async (c) => {
     const form = await oauthForm(c);
@@ -77,7 +75,7 @@ export const oauthRoutes = new Hono<AppEnv>()
     if (!form.token) throw new AuthError('invalid_request', 'token is required.');
     await revoke(tokenDeps(c), client, form.token, revocationDeps(c));
     // RFC 7009 §2.2: 200 whether or not the token was valid.
-    return c.body(null, 200, noStore);
+    return c.body(null, 200, oauthNoStore);
   })
   .on(['GET', 'POST'], '/userinfo', requireAuth({ anyAudience: true }), async (c) => {
     const user = await drizzleUserStore(c.var.stores.db).findById(c.var.auth.sub);
@@ -92,6 +90,6 @@ export const oauthRoutes = new Hono<AppEnv>()
         roles: user.roles,
       },
       200,
-      noStore,
+      oauthNoStore,
     );
   });

@@ -7,6 +7,7 @@ import { verifiedForm } from '../browser/form-csrf.ts';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
 import { AuthError, ERRORS } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { logError } from '../error-response.ts';
 import { ErrorPage } from '../pages/layout.tsx';
 
@@ -43,5 +44,5 @@ export function pageError(err: unknown, c: Context<AppEnv>): Response | Promise<
       reference={error.status >= 500 ? c.var.requestId : undefined}
     />
   );
-  return c.html(page, error.status, { ...error.headers, 'Cache-Control': 'no-store' });
+  return c.html(page, error.status, { ...error.headers, ...noStore });
 }

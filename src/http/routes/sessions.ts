@@ -6,11 +6,10 @@ import { clearSessionCookies, refreshCookieOf } from '../browser/session-cookies
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { requireAuth } from '../require-auth.ts';
 import { userSessionStore } from '../../compose/user-services.ts';
 import { ErrorResponses, json } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const SessionSchema = z
   .object({

@@ -14,13 +14,12 @@ import { issueCookieSession } from '../browser/session-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { lifecycleDeps } from '../../compose/lifecycle-services.ts';
 import { clientInfo, tokenDeps } from '../../compose/services.ts';
 import { ErrorPage, Layout } from '../pages/layout.tsx';
 
 const FORM_PATH = '/api/v1/auth/verify-email/confirm';
-const noStore = { 'Cache-Control': 'no-store' } as const;
-
 export const verifyEmailPage = new Hono<AppEnv>()
   // The page's form posts to its own origin, which needs a referrer policy that still sends
   // Origin (src/http/browser/security-headers.ts formPageHeaders).
