@@ -1,5 +1,4 @@
-// requireScope: requireAuth, then every listed scope must be in the token's `scope` claim
-// (requireRole, below: one of the listed roles in `roles`).
+// requireScope: requireAuth, then every listed scope must be in the token's `scope` claim.
 // RFC 6750 §3.1: "insufficient_scope — The request requires higher privileges than provided by
 // the access token. The resource server SHOULD respond with the HTTP 403 (Forbidden) status
 // code and MAY include the "scope" attribute with the scope necessary to access the resource."
@@ -30,22 +29,4 @@ export function requireScope(...scopes: string[]) {
     await next();
   });
   return every(requireAuth(), checkScope);
-}
-
-/**
- * requireRole: requireAuth, then at least one of the listed roles must be in the token's
- * `roles` claim. Prefer requireScope for authorisation (scopes are what tokens are for); roles
- * suit routes that mean a person's job, not a permission.
- */
-export function requireRole(...roles: string[]) {
-  if (roles.length === 0) throw new Error('requireRole: name at least one role');
-  const description = `This resource needs one of the roles: ${roles.join(', ')}.`;
-  const checkRole = createMiddleware<AppEnv>(async function requireRole(c, next) {
-    const held = c.var.auth.roles;
-    if (!Array.isArray(held) || !roles.some((role) => held.includes(role))) {
-      throw new AuthError('insufficient_scope', description);
-    }
-    await next();
-  });
-  return every(requireAuth(), checkRole);
 }

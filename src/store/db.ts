@@ -10,8 +10,7 @@
 // wraps every failure in a DrizzleQueryError whose message is the SQL and its parameters
 // (an email, an argon2 hash), so only facts survive (src/shared/safe-cause.ts).
 import { neon, neonConfig } from '@neondatabase/serverless';
-import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
-import { drizzle, NeonHttpDatabase } from 'drizzle-orm/neon-http';
+import { drizzle } from 'drizzle-orm/neon-http';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Config } from '../config/index.ts';
 import * as schema from './schema.ts';
@@ -24,25 +23,6 @@ import { REQUEST_ID_HEADER, type RequestTrace } from '../shared/trace.ts';
  * (createDb below) or a Node tool's, neon-http or node-postgres (dev/db-client.ts).
  */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-/**
- * Runs statements as one transaction: on neon-http as one batch (one round trip, which Neon
- * runs as a transaction), on node-postgres (the keys CLI against a real DATABASE_URL, which has
- * no batch) one after another inside `db.transaction`.
- */
-export async function atomically<T extends readonly [BatchItem<'pg'>, ...BatchItem<'pg'>[]]>(
-  db: Db,
-  build: (q: Db) => T,
-): Promise<BatchResponse<T>> {
-  const neonHttp = db instanceof NeonHttpDatabase ? db : undefined;
-  if (neonHttp) return neonHttp.batch(build(db));
-  return db.transaction(async (tx) => {
-    const results = [];
-    for (const statement of build(tx)) results.push(await statement);
-    // TypeScript cannot follow a loop over a tuple: each result is its statement's.
-    return results as BatchResponse<T>;
-  });
-}
 
 /** Postgres refused the statement because of its data; only the codes are kept. */
 export class SqlStatementError extends Error {

@@ -1,7 +1,7 @@
 // OAuthClientStore over Drizzle: one statement per call. Ids and secrets are made here, with
 // the domain's generators; only the secret's hash is written.
 import { asc, eq, isNotNull, and } from 'drizzle-orm';
-import { type OAuthClientRow, oauthClients } from './schema.ts';
+import { oauthClients } from './schema.ts';
 import type { Db } from './db.ts';
 import {
   ClientIdTakenError,
@@ -13,7 +13,7 @@ import {
   type OAuthClientStore,
 } from '../oauth/clients.ts';
 
-const toClient = ({ secretHash, ...row }: OAuthClientRow): OAuthClient => ({
+const toClient = ({ secretHash, ...row }: typeof oauthClients.$inferSelect): OAuthClient => ({
   clientId: row.clientId,
   name: row.name,
   type: secretHash === null ? 'public' : 'confidential',

@@ -10,7 +10,8 @@
 import { and, eq, gt, inArray, isNull, lte } from 'drizzle-orm';
 import type { OneTimeTokenStore } from '../auth/one-time-tokens.ts';
 import { oneTimeTokens } from './schema.ts';
-import { atomically, type Db } from './db.ts';
+import { atomically } from './atomically.ts';
+import type { Db } from './db.ts';
 
 export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
   return {

@@ -4,7 +4,8 @@
 import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { CreateKey, SigningKeyRecord, SigningKeyStore } from '../auth/keys/store.ts';
 import type { PublicJwk } from '../auth/keys/key-material.ts';
-import { atomically, type Db } from './db.ts';
+import { atomically } from './atomically.ts';
+import type { Db } from './db.ts';
 import * as schema from './schema.ts';
 
 const { signingKeys } = schema;
@@ -12,7 +13,7 @@ const { signingKeys } = schema;
 /** Expired keys stay listed this long (for `npm run keys -- list`), then drop out of reads. */
 const EXPIRED_VISIBLE_MS = 7 * 86_400_000;
 
-const toRecord = (row: schema.SigningKey): SigningKeyRecord => ({
+const toRecord = (row: typeof signingKeys.$inferSelect): SigningKeyRecord => ({
   kid: row.kid,
   issuer: row.issuer,
   generation: row.generation,
