@@ -47,9 +47,6 @@ export async function newRefreshToken(uid: string, sid: string, ring: KeyRing): 
   return PREFIX + ids + tag + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-/** Cheap syntactic check before any store work. */
-export const looksLikeRefreshToken = (token: string): boolean => SHAPE.test(token);
-
 /**
  * The user and session a token names, if its tag is genuine under any listed KEK (so adding a
  * KEK does not orphan live tokens). A genuine tag says nothing about the token being live.

@@ -52,7 +52,7 @@ class DbEndpointError extends Error {
 const STATEMENT_CLASSES = new Set(['22', '23']);
 
 /** The one translation of a database failure (see the top of this file). */
-export function toDbError(error: unknown): Error {
+function toDbError(error: unknown): Error {
   if (error instanceof StoreUnavailableError || error instanceof SqlStatementError) return error;
   const facts = failureFacts(error);
   const { pg_code } = facts;
