@@ -4,14 +4,12 @@
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle as drizzleNeon } from 'drizzle-orm/neon-http';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import type { Db } from '../src/store/db.ts';
 import * as schema from '../src/store/schema.ts';
 
-export type ToolDb = PgDatabase<PgQueryResultHKT, typeof schema>;
-
 export interface ToolDbHandle {
-  db: ToolDb;
+  db: Db;
   /** Where it points, for messages (never includes a password). */
   target: string;
   close(): Promise<void>;
@@ -22,7 +20,7 @@ export function openToolDb(env: NodeJS.ProcessEnv = process.env): ToolDbHandle {
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
     const url = new URL(env.DATABASE_URL);
     return {
-      db: drizzlePg({ client: pool, schema }) as unknown as ToolDb,
+      db: drizzlePg({ client: pool, schema }),
       target: `${url.protocol}//${url.host}${url.pathname}`,
       close: () => pool.end(),
     };
@@ -31,7 +29,7 @@ export function openToolDb(env: NodeJS.ProcessEnv = process.env): ToolDbHandle {
   neonConfig.fetchEndpoint = `${stackUrl}/sql`;
   const sql = neon('postgres://edge:edge@127.0.0.1:5432/edge_auth');
   return {
-    db: drizzleNeon({ client: sql, schema }) as unknown as ToolDb,
+    db: drizzleNeon({ client: sql, schema }),
     target: `local stack at ${stackUrl} (start it with npm run dev or npm run stack)`,
     close: async () => {},
   };

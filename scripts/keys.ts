@@ -115,7 +115,7 @@ try {
     }
   } else if (command === 'rekey') {
     const { resealed } = await resealKeys(ctx);
-    console.log(`re-encrypted ${resealed.length} key(s) under KEK "${config.keys.keks[0]?.id}"`);
+    console.log(`re-encrypted ${resealed.length} key(s) under KEK "${config.keys.keks[0].id}"`);
   }
   const rows = (await ctx.store.list(ctx.issuer)).map((key) => ({
     kid: key.kid,

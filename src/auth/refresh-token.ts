@@ -18,25 +18,19 @@
 //
 // Tokens of the earlier format (session id only) are simply invalid: the project had no
 // release that issued them.
-import type { KeyEncryptionKey } from '../config/kek-list.ts';
 import { fromBase64Url, sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
-import { hmacBase64Url, timingSafeEqual } from '../shared/hmac-keys.ts';
-import { InvariantError } from '../shared/errors.ts';
+import type { KeyRing } from '../shared/key-ring.ts';
 
 /** Prefix so a leaked token is recognisable (secret scanners) and never confused with a JWT. */
 const PREFIX = 'eart_';
 const ID = '[A-Za-z0-9_-]{21}[AQgw]';
 const SHAPE = new RegExp(`^eart_(${ID})(${ID})([A-Za-z0-9_-]{22})([A-Za-z0-9_-]{43})$`);
 const TAG_INFO = 'edge-auth refresh-token session tag v2';
+/** 132 bits of HMAC: unguessable, and short enough for the token. */
+const TAG_LENGTH = 22;
 const SUCCESSOR_INFO = 'edge-auth refresh-token successor v2';
 /** The part every token of a session shares: prefix, ids and tag. */
 const NAMING_LENGTH = PREFIX.length + 66;
-
-const newestKek = (keks: KeyEncryptionKey[]) => {
-  const kek = keks[0];
-  if (!kek) throw new InvariantError('no key-encryption key configured');
-  return kek.raw;
-};
 
 const uuidToBase64Url = (uuid: string) =>
   toBase64Url(Uint8Array.from(uuid.replace(/-/g, '').match(/../g) ?? [], (h) => parseInt(h, 16)));
@@ -46,22 +40,12 @@ function base64UrlToUuid(text: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const tagOf = (ids: string, secret: Uint8Array<ArrayBuffer>) =>
-  hmacBase64Url(secret, TAG_INFO, ids).then((mac) => mac.slice(0, 22));
-
 /** A fresh refresh token for session `sid` of user `uid` (both UUIDs). */
-export async function newRefreshToken(
-  uid: string,
-  sid: string,
-  keks: KeyEncryptionKey[],
-): Promise<string> {
+export async function newRefreshToken(uid: string, sid: string, ring: KeyRing): Promise<string> {
   const ids = uuidToBase64Url(uid) + uuidToBase64Url(sid);
-  const tag = await tagOf(ids, newestKek(keks));
+  const tag = await ring.sign(TAG_INFO, ids, TAG_LENGTH);
   return PREFIX + ids + tag + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 }
-
-/** Cheap syntactic check before any store work. */
-export const looksLikeRefreshToken = (token: string): boolean => SHAPE.test(token);
 
 /**
  * The user and session a token names, if its tag is genuine under any listed KEK (so adding a
@@ -69,23 +53,19 @@ export const looksLikeRefreshToken = (token: string): boolean => SHAPE.test(toke
  */
 export async function refreshTokenOwner(
   token: string,
-  keks: KeyEncryptionKey[],
+  ring: KeyRing,
 ): Promise<{ uid: string; sid: string } | undefined> {
   const match = SHAPE.exec(token);
   if (!match) return undefined;
   const [, uidPart = '', sidPart = '', tag = ''] = match;
-  for (const kek of keks) {
-    if (timingSafeEqual(tag, await tagOf(uidPart + sidPart, kek.raw))) {
-      return { uid: base64UrlToUuid(uidPart), sid: base64UrlToUuid(sidPart) };
-    }
-  }
-  return undefined;
+  if (!(await ring.verify(TAG_INFO, uidPart + sidPart, tag, TAG_LENGTH))) return undefined;
+  return { uid: base64UrlToUuid(uidPart), sid: base64UrlToUuid(sidPart) };
 }
 
 export const hashRefreshToken = (token: string): Promise<string> => sha256Base64Url(token);
 
 /** The successor of a (well-formed) token: same ids and tag, secret = HMAC(key, token). */
-export async function successorOf(token: string, keks: KeyEncryptionKey[]): Promise<string> {
-  const mac = await hmacBase64Url(newestKek(keks), SUCCESSOR_INFO, token);
+export async function successorOf(token: string, ring: KeyRing): Promise<string> {
+  const mac = await ring.sign(SUCCESSOR_INFO, token);
   return token.slice(0, NAMING_LENGTH) + mac;
 }

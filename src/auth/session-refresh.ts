@@ -47,9 +47,9 @@ export async function refreshSession(
 ): Promise<RefreshOutcome> {
   const { config } = deps;
   // A forged or mangled token stops here, before any store work.
-  const owner = await refreshTokenOwner(presented, config.keys.keks);
+  const owner = await refreshTokenOwner(presented, config.keys.ring);
   if (!owner) throw new AuthError('invalid_grant');
-  const successor = await successorOf(presented, config.keys.keks);
+  const successor = await successorOf(presented, config.keys.ring);
   const [presentedHash, successorHash] = await Promise.all([
     hashRefreshToken(presented),
     hashRefreshToken(successor),

@@ -98,7 +98,7 @@ export async function startSession(
   const { config } = deps;
   const session = claimsFor(deps, user, grant);
   const refreshTtl = grant?.refreshTokenTtl ?? config.refreshTokenTtl;
-  const refreshToken = await newRefreshToken(session.uid, session.sid, config.keys.keks);
+  const refreshToken = await newRefreshToken(session.uid, session.sid, config.keys.ring);
   const created = await recordSession(deps, session, user.securityEpoch, client, now, {
     hash: await hashRefreshToken(refreshToken),
     ttl: refreshTtl,

@@ -227,7 +227,7 @@ export function createServices(scope: RequestScope): Services {
  * owner asked for, and the per-address request limits still stand.
  */
 async function mayMail(services: Services, email: string, audit: AuditRecorder): Promise<boolean> {
-  const key = await emailLimiterKey(services.config.keys.keks, email);
+  const key = await emailLimiterKey(services.config.keys.ring, email);
   const outcome = await services.limits.consumeOpen('mail_recipient', key);
   if (!outcome || outcome.allowed) return true;
   audit.record({

@@ -5,10 +5,11 @@ import type { AuditRecorder } from '../audit/events.ts';
 import type { Config } from '../config/index.ts';
 import { type ClientAdmin, createClientAdmin } from '../oauth/client-admin.ts';
 import { clientPolicy } from '../oauth/clients.ts';
-import { type ClientDb, drizzleOAuthClientStore } from '../store/oauth-clients.ts';
+import type { Db } from '../store/db.ts';
+import { drizzleOAuthClientStore } from '../store/oauth-clients.ts';
 
 /** For a command-line tool, on its own database handle; its audit events go to `audit`. */
-export function toolClientAdmin(config: Config, db: ClientDb, audit: AuditRecorder): ClientAdmin {
+export function toolClientAdmin(config: Config, db: Db, audit: AuditRecorder): ClientAdmin {
   return createClientAdmin({
     clients: drizzleOAuthClientStore(db),
     audit,

@@ -23,7 +23,6 @@ export interface EmailBindings {
 }
 
 export const EMAIL_PROVIDERS = ['resend', 'dev-mailbox'] as const;
-export type EmailProvider = (typeof EMAIL_PROVIDERS)[number];
 
 /** The sender when EMAIL_FROM is unset; only the dev mailbox accepts it (Resend needs a domain). */
 export const DEV_EMAIL_FROM = 'edge-auth <no-reply@localhost>';

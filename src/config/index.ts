@@ -2,6 +2,7 @@
 // fails the request with 500 server_misconfigured, and the log line names the variable.
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.ts';
+import { type KeyRing, keyRing } from '../shared/key-ring.ts';
 import { type AbuseBindings, abuseFields, type AbuseConfig, toAbuseConfig } from './abuse.ts';
 import { type AuditBindings, auditFields, type AuditConfig, toAuditConfig } from './audit.ts';
 import {
@@ -12,7 +13,7 @@ import {
 } from './browser.ts';
 import { type EmailBindings, type EmailConfig, emailFields, toEmailConfig } from './email.ts';
 import { DAY, duration, httpUrl, int, list } from './fields.ts';
-import { type KeyEncryptionKey, parseKekList } from './kek-list.ts';
+import { type KeyEncryptionKeys, parseKekList } from './kek-list.ts';
 import { DEFAULT_ROLE_SCOPES, parseRoleScopes, type RoleScopes } from './roles.ts';
 
 /** The Worker's env as wrangler passes it: vars and secrets are strings. */
@@ -167,8 +168,10 @@ function jwksCacheLifetime(env: {
 }
 
 export interface KeyPolicy {
-  /** First encrypts, all decrypt. */
-  keks: KeyEncryptionKey[];
+  /** First encrypts, all decrypt (signing keys at rest: src/auth/keys/key-material.ts). */
+  keks: KeyEncryptionKeys;
+  /** The same KEKs as MAC keys: the first signs, all verify (tokens, cookies, limiter keys). */
+  ring: KeyRing;
   modulusBits: 2048 | 3072 | 4096;
   rotationPeriod: number;
   publishLead: number;
@@ -248,6 +251,7 @@ function toConfig(env: z.output<typeof schema>): Config {
     sessionCap: env.SESSION_CAP,
     keys: {
       keks: env.KEY_ENCRYPTION_KEY,
+      ring: keyRing(env.KEY_ENCRYPTION_KEY),
       modulusBits: env.SIGNING_KEY_BITS as 2048 | 3072 | 4096,
       rotationPeriod: env.KEY_ROTATION_PERIOD,
       publishLead: env.KEY_PUBLISH_LEAD,

@@ -8,6 +8,9 @@ export interface KeyEncryptionKey {
   raw: Uint8Array<ArrayBuffer>;
 }
 
+/** Newest first; never empty once the configuration has been parsed. */
+export type KeyEncryptionKeys = readonly [KeyEncryptionKey, ...KeyEncryptionKey[]];
+
 function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return undefined;
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
@@ -19,12 +22,11 @@ function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
 }
 
 /** The parsed list, or a message saying what is wrong (never echoing key material). */
-export function parseKekList(raw: string): KeyEncryptionKey[] | string {
+export function parseKekList(raw: string): KeyEncryptionKeys | string {
   const entries = raw
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  if (entries.length === 0) return 'is empty (generate one: npm run keys -- new-kek)';
   const keks: KeyEncryptionKey[] = [];
   for (const [index, entry] of entries.entries()) {
     const colon = entry.indexOf(':');
@@ -39,5 +41,7 @@ export function parseKekList(raw: string): KeyEncryptionKey[] | string {
     if (keks.some((k) => k.id === id)) return `key id "${id}" appears twice`;
     keks.push({ id, raw: key });
   }
-  return keks;
+  const [newest, ...older] = keks;
+  if (!newest) return 'is empty (generate one: npm run keys -- new-kek)';
+  return [newest, ...older];
 }

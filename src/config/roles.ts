@@ -1,5 +1,6 @@
 // ROLE_SCOPES: "role=scope scope;role=scope". The defaults follow the project's RBAC design:
 // five roles, three scopes. Access tokens carry the roles and the union of their scopes.
+import { SCOPE_TOKEN } from '../shared/scope-token.ts';
 
 export type RoleScopes = ReadonlyMap<string, readonly string[]>;
 
@@ -17,8 +18,7 @@ export function parseRoleScopes(raw: string): RoleScopes | string {
     const [role = '', scopes = ''] = entry.split('=', 2).map((part) => part.trim());
     if (!NAME.test(role)) return `"${role}" is not a role name (lower-case, 1-32 characters)`;
     const list = scopes.split(/\s+/).filter(Boolean);
-    const bad = list.find((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope));
-    // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    const bad = list.find((scope) => !SCOPE_TOKEN.test(scope));
     if (bad) return `scope "${bad}" of role "${role}" has characters RFC 6749 §3.3 forbids`;
     roles.set(role, list);
   }

@@ -21,6 +21,7 @@ import {
 } from '../shared/errors.ts';
 import { failureFacts } from '../shared/safe-cause.ts';
 import { ErrorPage } from './pages/layout.tsx';
+import { noStore } from './cache-control.ts';
 
 export const BEARER_REALM = 'edge-auth';
 
@@ -100,7 +101,7 @@ const publicMessage = (error: AuthError) =>
 
 function jsonFace(error: AuthError, c: Context): Response {
   return c.json(errorBody(error.code, publicMessage(error)), error.status, {
-    'Cache-Control': 'no-store',
+    ...noStore,
     ...bearerChallenge(error),
     ...error.headers,
   });

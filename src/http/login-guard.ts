@@ -42,7 +42,7 @@ export function loginGuard<E extends AppEnv>(
 ): LoginGuard {
   const { config, services } = c.var;
   const { ip } = services.client;
-  const keyOfEmail = emailLimiterKey(config.keys.keks, email);
+  const keyOfEmail = emailLimiterKey(config.keys.ring, email);
   const limiter = services.limits;
   const backoff = services.loginBackoff;
   let backoffKey = '';

@@ -1,18 +1,15 @@
-// requireScope: requireAuth, then every listed scope must be in the token's `scope` claim
-// (requireRole, below: one of the listed roles in `roles`).
+// requireScope: requireAuth, then every listed scope must be in the token's `scope` claim.
 // RFC 6750 §3.1: "insufficient_scope — The request requires higher privileges than provided by
 // the access token. The resource server SHOULD respond with the HTTP 403 (Forbidden) status
 // code and MAY include the "scope" attribute with the scope necessary to access the resource."
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { AuthError, InvariantError } from '../shared/errors.ts';
+import { SCOPE_TOKEN } from '../shared/scope-token.ts';
 import type { MiddlewareHandler } from 'hono';
 import type { EnvWith } from './context.ts';
 import { BEARER_REALM } from './error-response.ts';
 import { type AuthVariables, requireAuth } from './require-auth.ts';
-
-/** RFC 6749 §3.3 scope-token. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** requireAuth, then the scopes: the routes behind it see `c.var.auth`. */
 export function requireScope(...scopes: string[]): MiddlewareHandler<EnvWith<AuthVariables>> {
@@ -35,22 +32,4 @@ export function requireScope(...scopes: string[]): MiddlewareHandler<EnvWith<Aut
     await next();
   });
   return every(requireAuth(), checkScope);
-}
-
-/**
- * requireRole: requireAuth, then at least one of the listed roles must be in the token's
- * `roles` claim. Prefer requireScope for authorisation (scopes are what tokens are for); roles
- * suit routes that mean a person's job, not a permission.
- */
-export function requireRole(...roles: string[]): MiddlewareHandler<EnvWith<AuthVariables>> {
-  if (roles.length === 0) throw new InvariantError('requireRole: name at least one role');
-  const description = `This resource needs one of the roles: ${roles.join(', ')}.`;
-  const checkRole = createMiddleware<EnvWith<AuthVariables>>(async function requireRole(c, next) {
-    const held = c.var.auth.roles;
-    if (!Array.isArray(held) || !roles.some((role) => held.includes(role))) {
-      throw new AuthError('insufficient_scope', description);
-    }
-    await next();
-  });
-  return every(requireAuth(), checkRole);
 }

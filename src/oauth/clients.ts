@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
 import { timingSafeEqual } from '../shared/hmac-keys.ts';
+import { SCOPE_TOKEN } from '../shared/scope-token.ts';
 import type { Config } from '../config/index.ts';
 import { AuthError } from '../shared/errors.ts';
 import { IDENTITY_SCOPES } from './scopes.ts';
@@ -125,8 +126,6 @@ export function clientPolicy(
 
 /** Chosen ids: lower-case slugs; `eac_` is the generated ids' prefix. */
 export const CLIENT_ID_SLUG = /^[a-z0-9][a-z0-9._-]{2,63}$/;
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Why a redirect URI cannot be registered, or undefined when it can. */

@@ -73,7 +73,7 @@ export async function introspect(
   revocations: RevocationDeps,
 ): Promise<Introspection> {
   const { config } = deps;
-  const owner = await refreshTokenOwner(token, config.keys.keks);
+  const owner = await refreshTokenOwner(token, config.keys.ring);
   if (owner) {
     const hash = await hashRefreshToken(token);
     const session = await deps.sessions.inspectRefresh(owner.uid, owner.sid, hash);
@@ -147,7 +147,7 @@ export async function revoke(
   { token }: TokenReference,
   revocations: RevocationDeps,
 ): Promise<void> {
-  const owner = await refreshTokenOwner(token, deps.config.keys.keks);
+  const owner = await refreshTokenOwner(token, deps.config.keys.ring);
   if (owner) {
     // The session's live token, or the one it replaced (in or past the grace window): a
     // client revoking the token it last held must not leave its successor alive.

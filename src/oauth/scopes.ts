@@ -2,7 +2,8 @@
 // may be granted is the intersection of what it asked for, what it is allowed, and what the
 // user's roles grant; the OpenID identity scopes grant no API permission and are always
 // grantable to a client allowed them.
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+import { SCOPE_TOKEN } from '../shared/scope-token.ts';
+
 export const IDENTITY_SCOPES = ['openid', 'profile', 'email'] as const;
 
 /** Parsed scope tokens, or undefined when the string is malformed. */

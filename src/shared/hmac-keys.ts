@@ -1,12 +1,13 @@
 // HMAC keys derived from a configured secret with HKDF (RFC 5869), one per purpose ("info"), so
 // a value computed for one purpose (a refresh-token successor, a CSRF token) is never valid
-// for another. Derived once per isolate and secret.
+// for another. Derived once per isolate and secret. Which secret signs and which verify is
+// src/shared/key-ring.ts.
 import { toBase64Url } from './base64url.ts';
 
 const encoder = new TextEncoder();
 const derived = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
 
-export function hmacKey(secret: Uint8Array<ArrayBuffer>, info: string): Promise<CryptoKey> {
+function hmacKey(secret: Uint8Array<ArrayBuffer>, info: string): Promise<CryptoKey> {
   let byInfo = derived.get(secret);
   if (!byInfo) derived.set(secret, (byInfo = new Map()));
   let key = byInfo.get(info);

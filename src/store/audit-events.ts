@@ -1,16 +1,13 @@
 // audit_events over Drizzle: append (one batched INSERT), the admin's keyset-paginated read,
 // and the retention purge. Works on neon-http (the Worker) and node-postgres (the keys CLI).
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { AuditEventStore } from '../audit/store.ts';
+import type { Db } from './db.ts';
 import * as schema from './schema.ts';
 
 const { auditEvents } = schema;
 
-type AnyPgDb = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-export function drizzleAuditStore(database: unknown): AuditEventStore {
-  const db = database as AnyPgDb;
+export function drizzleAuditStore(db: Db): AuditEventStore {
   return {
     async append(rows) {
       if (rows.length > 0) await db.insert(auditEvents).values(rows);

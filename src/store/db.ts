@@ -10,14 +10,19 @@
 // wraps every failure in a DrizzleQueryError whose message is the SQL and its parameters
 // (an email, an argon2 hash), so only facts survive (src/shared/safe-cause.ts).
 import { neon, neonConfig } from '@neondatabase/serverless';
-import { drizzle, type NeonHttpDatabase } from 'drizzle-orm/neon-http';
+import { drizzle } from 'drizzle-orm/neon-http';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Config } from '../config/index.ts';
 import * as schema from './schema.ts';
 import { InvariantError, StoreUnavailableError } from '../shared/errors.ts';
 import { describeFacts, failureFacts, type FailureFacts, SafeCause } from '../shared/safe-cause.ts';
 import { REQUEST_ID_HEADER, type RequestTrace } from '../shared/trace.ts';
 
-export type Db = NeonHttpDatabase<typeof schema>;
+/**
+ * A database over this schema, as every store adapter takes it: the Worker's neon-http one
+ * (createDb below) or a Node tool's, neon-http or node-postgres (dev/db-client.ts).
+ */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** Postgres refused the statement because of its data; only the codes are kept. */
 export class SqlStatementError extends Error {
@@ -50,7 +55,7 @@ class DbEndpointError extends Error {
 const STATEMENT_CLASSES = new Set(['22', '23']);
 
 /** The one translation of a database failure (see the top of this file). */
-export function toDbError(error: unknown): Error {
+function toDbError(error: unknown): Error {
   if (error instanceof StoreUnavailableError || error instanceof SqlStatementError) return error;
   const facts = failureFacts(error);
   const { pg_code } = facts;

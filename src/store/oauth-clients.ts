@@ -1,9 +1,8 @@
 // OAuthClientStore over Drizzle: one statement per call. Ids and secrets are made here, with
 // the domain's generators; only the secret's hash is written.
 import { asc, eq, isNotNull, and } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { type OAuthClientRow, oauthClients } from './schema.ts';
-import type * as schema from './schema.ts';
+import { oauthClients } from './schema.ts';
+import type { Db } from './db.ts';
 import {
   ClientIdTakenError,
   generateClientId,
@@ -14,10 +13,7 @@ import {
   type OAuthClientStore,
 } from '../oauth/clients.ts';
 
-/** The Worker's neon-http database, or a Node tool's (scripts/client.ts). */
-export type ClientDb = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-const toClient = ({ secretHash, ...row }: OAuthClientRow): OAuthClient => ({
+const toClient = ({ secretHash, ...row }: typeof oauthClients.$inferSelect): OAuthClient => ({
   clientId: row.clientId,
   name: row.name,
   type: secretHash === null ? 'public' : 'confidential',
@@ -32,7 +28,7 @@ const toClient = ({ secretHash, ...row }: OAuthClientRow): OAuthClient => ({
   createdAt: row.createdAt,
 });
 
-export function drizzleOAuthClientStore(db: ClientDb): OAuthClientStore {
+export function drizzleOAuthClientStore(db: Db): OAuthClientStore {
   return {
     async find(clientId) {
       const [row] = await db

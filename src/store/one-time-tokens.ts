@@ -6,18 +6,19 @@
 //
 // and Postgres re-checks the WHERE clause on the latest row version once a concurrent UPDATE of
 // the same row commits (READ COMMITTED), so when two uses race, the second sees used_at set and
-// returns no row. Issuing is one neon-http batch (a transaction, one round trip).
+// returns no row. Issuing is one transaction (on neon-http one batch: one round trip).
 import { and, eq, gt, inArray, isNull, lte } from 'drizzle-orm';
 import type { OneTimeTokenStore } from '../auth/one-time-tokens.ts';
 import { oneTimeTokens } from './schema.ts';
+import { atomically } from './atomically.ts';
 import type { Db } from './db.ts';
 
 export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
   return {
     async replace({ tokenHash, userId, kind, expiresAt, now }) {
-      await db.batch([
+      await atomically(db, (q) => [
         // Superseded tokens go rather than being marked used: used_at means "was consumed".
-        db
+        q
           .delete(oneTimeTokens)
           .where(
             and(
@@ -26,7 +27,7 @@ export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
               isNull(oneTimeTokens.usedAt),
             ),
           ),
-        db.insert(oneTimeTokens).values({ tokenHash, userId, kind, createdAt: now, expiresAt }),
+        q.insert(oneTimeTokens).values({ tokenHash, userId, kind, createdAt: now, expiresAt }),
       ]);
     },
     async consume(tokenHash, kind, now) {

@@ -54,7 +54,3 @@ export function createRedis(
 function isNoScriptReply(error: unknown): boolean {
   return error instanceof errors.UpstashError && error.message.toLowerCase().includes('noscript');
 }
-
-/** Prefixes every key, so a shared Upstash database stays tidy (DESIGN: Redis keys). */
-export const redisKey = (config: Config, ...parts: string[]): string =>
-  config.redis.keyPrefix + parts.join(':');

@@ -51,9 +51,6 @@ export const users = pgTable('users', {
   ...timestamps,
 });
 
-export type User = typeof users.$inferSelect;
-export type NewUser = typeof users.$inferInsert;
-
 /**
  * Lifecycle of a signing key: its states are declared in src/auth/keys/lifecycle.ts. The
  * timestamps are the truth (a late cron never makes a key sign early or vanish early); `state`
@@ -94,9 +91,6 @@ export const signingKeys = pgTable(
     check('signing_keys_sign_after_publish', sql`${t.signFrom} >= ${t.publishFrom}`),
   ],
 );
-
-export type SigningKey = typeof signingKeys.$inferSelect;
-export type NewSigningKey = typeof signingKeys.$inferInsert;
 
 /**
  * Security-relevant events (src/audit/). Append-only: a trigger rejects UPDATE; DELETE is the
@@ -155,9 +149,6 @@ export const oneTimeTokens = pgTable(
   ],
 );
 
-export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
-export type NewOneTimeTokenRow = typeof oneTimeTokens.$inferInsert;
-
 /**
  * OAuth clients (src/oauth/clients.ts). A confidential client has a secret, stored as its SHA-256 (it is 256 random
  * bits, so no slow hash is needed); a public client (a SPA, a mobile app) has none and must
@@ -203,8 +194,6 @@ export const oauthClients = pgTable(
     ),
   ],
 );
-
-export type OAuthClientRow = typeof oauthClients.$inferSelect;
 
 /**
  * Revoked access tokens that no session backs (client credentials): Redis's blacklist is the

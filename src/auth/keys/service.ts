@@ -88,8 +88,7 @@ export async function createKey(
     revoke?: { kid: string; at: Date };
   },
 ): Promise<SigningKeyRecord | undefined> {
-  const kek = ctx.policy.keks[0];
-  if (!kek) throw new InvariantError('KeyPolicy has no key-encryption key');
+  const [kek] = ctx.policy.keks;
   const generated = await generateSigningKey(ctx.policy.modulusBits);
   const record: SigningKeyRecord = {
     kid: generated.kid,
@@ -281,7 +280,6 @@ export async function advanceKeys(ctx: KeyContext, now: Date): Promise<AdvanceRe
  */
 export async function resealKeys(ctx: KeyContext): Promise<{ resealed: string[] }> {
   const [primary] = ctx.policy.keks;
-  if (!primary) throw new InvariantError('KeyPolicy has no key-encryption key');
   const resealed: string[] = [];
   for (const key of await ctx.store.list(ctx.issuer)) {
     if (key.kekId === primary.id) continue;

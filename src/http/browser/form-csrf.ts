@@ -16,8 +16,7 @@ import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { toBase64Url } from '../../shared/base64url.ts';
-import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
-import { AuthError, InvariantError } from '../../shared/errors.ts';
+import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv, EnvWith } from '../context.ts';
 import { checkOrigin } from './origin-check.ts';
 
@@ -43,48 +42,28 @@ const cookieOf = <E extends AppEnv>(c: Context<E>): string | undefined => {
   return value && VALUE.test(value) ? value : undefined;
 };
 
-function newestKek<E extends AppEnv>(c: Context<E>): Uint8Array<ArrayBuffer> {
-  const kek = c.var.config.keys.keks[0];
-  if (!kek) throw new InvariantError('no key-encryption key configured');
-  return kek.raw;
-}
-
 // One token per request, even if several forms on a page ask (the cookie is set only once).
 const issued = new WeakMap<Request, Promise<string>>();
 
 /** The `csrf` value for this browser's forms; sets the form cookie when it has none. */
 export function formCsrfToken<E extends AppEnv>(c: Context<E>): Promise<string> {
-  let token = issued.get(c.req.raw);
-  if (!token) {
-    let value = cookieOf(c);
-    if (!value) {
-      value = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
-      // A browser-session cookie: a new one costs nothing but reloading an open form.
-      setCookie(c, COOKIE, value, {
-        prefix: 'host',
-        path: '/',
-        secure: true,
-        httpOnly: true,
-        sameSite: 'Lax',
-      });
-    }
-    token = hmacBase64Url(newestKek(c), INFO, value);
-    issued.set(c.req.raw, token);
+  const known = issued.get(c.req.raw);
+  if (known) return known;
+  let value = cookieOf(c);
+  if (!value) {
+    value = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    // A browser-session cookie: a new one costs nothing but reloading an open form.
+    setCookie(c, COOKIE, value, {
+      prefix: 'host',
+      path: '/',
+      secure: true,
+      httpOnly: true,
+      sameSite: 'Lax',
+    });
   }
+  const token = c.var.config.keys.ring.sign(INFO, value);
+  issued.set(c.req.raw, token);
   return token;
-}
-
-async function tokenMatches<E extends AppEnv>(
-  c: Context<E>,
-  cookie: string,
-  sent: string,
-): Promise<boolean> {
-  // Any configured KEK: a form rendered just before a KEK rotation still posts.
-  let genuine = false;
-  for (const kek of c.var.config.keys.keks) {
-    if (timingSafeEqual(sent, await hmacBase64Url(kek.raw, INFO, cookie))) genuine = true;
-  }
-  return genuine;
 }
 
 /**
@@ -109,7 +88,8 @@ export function verifiedForm() {
     if (!cookie) throw fail('this browser has no form cookie (are cookies blocked?)');
     const sent = fields[FORM_CSRF_FIELD];
     if (!sent) throw fail('the form token is missing');
-    if (!(await tokenMatches(c, cookie, sent))) {
+    // Any configured KEK: a form rendered just before a KEK rotation still posts.
+    if (!(await c.var.config.keys.ring.verify(INFO, cookie, sent))) {
       throw fail('the form token does not belong to this browser');
     }
     c.set('pageForm', fields);

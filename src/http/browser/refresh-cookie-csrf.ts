@@ -40,7 +40,7 @@ export function csrfForRefreshCookie() {
       if (!cookie || !timingSafeEqual(header, cookie)) {
         throw fail(`the ${CSRF_HEADER} header does not match the CSRF cookie`);
       }
-      if (!(await csrfTokenMatches(header, refreshToken, c.var.config.keys.keks))) {
+      if (!(await csrfTokenMatches(header, refreshToken, c.var.config.keys.ring))) {
         throw fail(`the ${CSRF_HEADER} header does not belong to this session`);
       }
       c.set('cookieRefreshToken', refreshToken);

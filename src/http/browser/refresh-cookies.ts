@@ -57,7 +57,7 @@ export async function issueRefreshCookies<E extends AppEnv>(
   tokens: TokenPair,
 ): Promise<RefreshCookieBody> {
   const { refresh_token: refreshToken, ...rest } = tokens;
-  const csrfToken = await csrfTokenFor(refreshToken, c.var.config.keys.keks);
+  const csrfToken = await csrfTokenFor(refreshToken, c.var.config.keys.ring);
   setCookie(c, REFRESH_COOKIE, refreshToken, options(c, tokens.refresh_expires_in, true));
   setCookie(c, CSRF_COOKIE, csrfToken, options(c, tokens.refresh_expires_in, false));
   return { ...rest, csrf_token: csrfToken };

@@ -8,6 +8,7 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
 type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
 import { DEFAULT_HSTS_MAX_AGE } from '../../config/browser.ts';
 import { loadConfig } from '../../config/index.ts';
+import { noStore } from '../cache-control.ts';
 import type { AppEnv } from '../context.ts';
 
 const common = (hstsMaxAge: number): Partial<SecureHeadersOptions> => ({
@@ -107,7 +108,7 @@ export function htmlPageHeaders(options: { scriptHosts?: string[]; fontHosts?: s
 export function formPageHeaders(): MiddlewareHandler<AppEnv> {
   return async function pageHeaders(c, next) {
     await next();
-    c.res.headers.set('Cache-Control', 'no-store');
+    c.res.headers.set('Cache-Control', noStore['Cache-Control']);
     c.res.headers.set('Referrer-Policy', 'same-origin');
   };
 }

@@ -8,10 +8,8 @@
 // Redis round trip. `__Host-` pins it to this host, path /, Secure (RFC 6265bis §4.1.3.2).
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { hmacBase64Url, timingSafeEqual } from '../../shared/hmac-keys.ts';
 import type { SessionClaims } from '../../auth/session-store.ts';
 import { type SessionUser, startBrowserSession } from '../../auth/session-start.ts';
-import { InvariantError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 
 const COOKIE = 'ea_sso';
@@ -43,9 +41,7 @@ export async function signInBrowser<E extends AppEnv>(
     c.var.services.client,
     new Date(),
   );
-  const kek = config.keys.keks[0];
-  if (!kek) throw new InvariantError('no key-encryption key configured');
-  const mac = await hmacBase64Url(kek.raw, INFO, `${user.id}.${sid}`);
+  const mac = await config.keys.ring.sign(INFO, `${user.id}.${sid}`);
   setCookie(c, COOKIE, `${user.id}.${sid}.${mac}`, cookieOptions(c, expiresIn));
   return sid;
 }
@@ -58,11 +54,7 @@ export async function browserSessionOf<E extends AppEnv>(
   if (!value) return undefined;
   const [uid = '', sid = '', mac = ''] = value.split('.');
   if (!UUID.test(uid) || !UUID.test(sid)) return undefined;
-  let genuine = false;
-  for (const kek of c.var.config.keys.keks) {
-    if (timingSafeEqual(mac, await hmacBase64Url(kek.raw, INFO, `${uid}.${sid}`))) genuine = true;
-  }
-  if (!genuine) return undefined;
+  if (!(await c.var.config.keys.ring.verify(INFO, `${uid}.${sid}`, mac))) return undefined;
   return c.var.services.sessions.read(uid, sid);
 }
 

@@ -14,6 +14,7 @@ import { EmailSchema } from '../../auth/email.ts';
 import { startSession } from '../../auth/session-start.ts';
 import { clearRefreshCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { loginGuard } from '../login-guard.ts';
 import { rateLimit } from '../rate-limit.ts';
@@ -26,8 +27,6 @@ import {
   TokenPairSchema,
   TurnstileToken,
 } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const OneTimeToken = z
   .string()

@@ -6,12 +6,11 @@ import type { Context } from 'hono';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv, EnvWith } from '../context.ts';
 import type { AuthVariables } from '../require-auth.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
 import { GRANT_TYPES, type OAuthClient } from '../../oauth/clients.ts';
 import { ErrorResponses, json } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const ClientFields = {
   client_id: z.string(),

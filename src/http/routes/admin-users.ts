@@ -19,11 +19,10 @@ import type { UserRecord } from '../../auth/users.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv, EnvWith } from '../context.ts';
 import type { AuthVariables } from '../require-auth.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { requireScope } from '../require-scope.ts';
 import { ErrorResponses, json } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const AdminUserSchema = z
   .object({

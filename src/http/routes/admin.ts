@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { readAuditPage } from '../../audit/read.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { requireScope } from '../require-scope.ts';
 import { ErrorResponses, json } from './schemas.ts';
 
@@ -92,5 +93,5 @@ export const adminRoutes = new OpenAPIHono<AppEnv>().openapi(auditRoute, async (
     request_id: row.requestId,
     details: row.details,
   }));
-  return c.json({ events, next_cursor: page.nextCursor }, 200, { 'Cache-Control': 'no-store' });
+  return c.json({ events, next_cursor: page.nextCursor }, 200, noStore);
 });

@@ -15,6 +15,7 @@ import {
 } from '../browser/refresh-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { loginGuard } from '../login-guard.ts';
 import { rateLimit } from '../rate-limit.ts';
@@ -80,8 +81,6 @@ const UserSchema = z
     created_at: z.iso.datetime(),
   })
   .openapi('User');
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const registerRoute = createRoute({
   method: 'post',

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 
 const StoreHealth = z.object({
   ok: z.boolean(),
@@ -36,7 +37,7 @@ const route = createRoute({
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const { db, redis } = await c.var.services.health();
   const failing = (['db', 'redis'] as const).filter((store) => !{ db, redis }[store].ok);
-  c.header('Cache-Control', 'no-store');
+  c.header('Cache-Control', noStore['Cache-Control']);
   if (failing.length > 0) {
     return c.json({ status: 'unavailable' as const, db, redis, failing }, 503);
   }

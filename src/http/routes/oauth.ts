@@ -4,6 +4,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { oauthNoStore } from '../cache-control.ts';
 import { oauthForm, presentedClientCredentials } from '../oauth-form.ts';
 import { requireAuth } from '../require-auth.ts';
 import { documentOAuthRoutes } from './oauth-openapi.ts';
@@ -12,9 +13,6 @@ import { exchangeToken, type GrantDeps } from '../../oauth/grants.ts';
 import { introspect, revoke } from '../../oauth/introspection.ts';
 import { tokenReferenceOf } from '../../oauth/token-reference.ts';
 import { tokenRequestFor } from '../../oauth/token-request.ts';
-
-// RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
-const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 // Documented, not validated, by zod-openapi: the bodies keep their own form rules.
 const documented = new OpenAPIHono<AppEnv>();
@@ -45,7 +43,7 @@ export const oauthRoutes = documented
       client: c.var.services.client,
       keySetVersion,
     };
-    return c.json(await exchangeToken(deps, client, request), 200, noStore);
+    return c.json(await exchangeToken(deps, client, request), 200, oauthNoStore);
   })
   .post('/introspect', async (c) => {
     const form = await oauthForm(c);
@@ -65,7 +63,7 @@ export const oauthRoutes = documented
       client,
       c.var.services.revocations,
     );
-    return c.json(answer, 200, noStore);
+    return c.json(answer, 200, oauthNoStore);
   })
   .post('/revoke', async (c) => {
     const form = await oauthForm(c);
@@ -75,7 +73,7 @@ export const oauthRoutes = documented
     );
     await revoke(c.var.services.tokens, client, tokenReferenceOf(form), c.var.services.revocations);
     // RFC 7009 §2.2: 200 whether or not the token was valid.
-    return c.body(null, 200, noStore);
+    return c.body(null, 200, oauthNoStore);
   })
   .on(['GET', 'POST'], '/userinfo', requireAuth({ anyAudience: true }), async (c) => {
     const user = await c.var.services.users.findById(c.var.auth.sub);
@@ -90,6 +88,6 @@ export const oauthRoutes = documented
         roles: user.roles,
       },
       200,
-      noStore,
+      oauthNoStore,
     );
   });

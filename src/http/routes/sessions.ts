@@ -5,10 +5,9 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { clearRefreshCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { noStore } from '../cache-control.ts';
 import { requireAuth } from '../require-auth.ts';
 import { ErrorResponses, json } from './schemas.ts';
-
-const noStore = { 'Cache-Control': 'no-store' } as const;
 
 const SessionSchema = z
   .object({

@@ -13,11 +13,10 @@ import { signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { renderErrorPage } from '../error-response.ts';
+import { noStore } from '../cache-control.ts';
 import { ErrorPage, Layout } from '../pages/layout.tsx';
 
 const FORM_PATH = '/api/v1/auth/verify-email/confirm';
-const noStore = { 'Cache-Control': 'no-store' } as const;
-
 export const verifyEmailPage = new Hono<AppEnv>()
   // The page's form posts to its own origin, which needs a referrer policy that still sends
   // Origin (src/http/browser/security-headers.ts formPageHeaders).
