@@ -3,7 +3,8 @@
 // KEY_ENCRYPTION_KEY, UPSTASH_REDIS_REST_URL/TOKEN and REDIS_KEY_PREFIX set as in the
 // deployed Worker: `rotate` must reach the Worker's Redis).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { discoveryUrl, jwksUrl, keyContext } from '../src/compose/key-context.ts';
+import { keyContext } from '../src/compose/key-context.ts';
+import { discoveryUrl, jwksUrl } from '../src/shared/well-known-urls.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
 import { KeySetVersionNotBumpedError, rotateInEmergency } from '../src/auth/keys/emergency.ts';
 import { advanceKeys, resealKeys } from '../src/auth/keys/service.ts';

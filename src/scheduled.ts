@@ -4,7 +4,7 @@
 // so a missed run is simply caught up by the next one.
 import { runAuditRetention } from './audit/purge.ts';
 import { advanceKeys } from './auth/keys/service.ts';
-import { discoveryUrl, jwksUrl } from './compose/key-context.ts';
+import { discoveryUrl, jwksUrl } from './shared/well-known-urls.ts';
 import { createServices, type Services } from './compose/services.ts';
 import { type Bindings, loadConfig } from './config/index.ts';
 import { purgeEdgeCache } from './http/edge-cache.ts';

@@ -10,6 +10,3 @@ export const keyContext = (config: Config, db: Db): KeyContext => ({
   store: drizzleSigningKeyStore(db),
   observeKeySetVersion: (version) => observeKeySetVersion(config.issuer, version),
 });
-
-export const jwksUrl = (issuer: string) => `${issuer}/.well-known/jwks.json`;
-export const discoveryUrl = (issuer: string) => `${issuer}/.well-known/openid-configuration`;

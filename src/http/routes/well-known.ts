@@ -4,7 +4,7 @@
 const authServerMetadataUrl = (issuer: string) =>
   `${issuer}/.well-known/oauth-authorization-server`;
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { discoveryUrl, jwksUrl } from '../../compose/key-context.ts';
+import { discoveryUrl, jwksUrl } from '../../shared/well-known-urls.ts';
 import type { Config } from '../../config/index.ts';
 import { IDENTITY_SCOPES } from '../../oauth/scopes.ts';
 import { publishedKeySet } from '../../auth/keys/service.ts';
