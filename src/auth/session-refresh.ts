@@ -7,9 +7,24 @@ import { hashRefreshToken, refreshTokenOwner, successorOf } from './refresh-toke
 import type { SessionClaims } from './session-store.ts';
 import { type ClientGrant, signTokenPair, type TokenDeps, type TokenPair } from './token-pair.ts';
 
-export type RefreshOutcome =
-  | { kind: 'refreshed'; tokens: TokenPair; session: SessionClaims }
-  | { kind: 'reused'; uid: string; sid: string };
+export interface Refreshed {
+  tokens: TokenPair;
+  session: SessionClaims;
+}
+
+/**
+ * A refresh token presented again after its grace period: the session is revoked (by the
+ * rotation script, before this is thrown), and the caller audits whose it was.
+ */
+export class RefreshTokenReusedError extends AuthError {
+  readonly uid: string;
+  readonly sid: string;
+  constructor(uid: string, sid: string) {
+    super('refresh_token_reused');
+    this.uid = uid;
+    this.sid = sid;
+  }
+}
 
 /**
  * The 429 for a session over its refresh limit, from the rotation script's reply. Exact: the
@@ -36,7 +51,8 @@ export class RefreshLimitedError extends AuthError {
  * the session record. Reuse revokes the session. The whole request is checked inside the
  * rotation before anything changes: the client binding, a narrower `scope` (RFC 6749 §6: the
  * new access token carries it, the session keeps its grant; a wider one is invalid_scope) and
- * the per-session refresh limit (rate_limited, with a true Retry-After).
+ * the per-session refresh limit (rate_limited, with a true Retry-After). Every refusal is
+ * thrown: invalid_grant, invalid_scope, RefreshLimitedError, RefreshTokenReusedError.
  */
 export async function refreshSession(
   deps: TokenDeps,
@@ -44,7 +60,7 @@ export async function refreshSession(
   now: Date,
   grant?: ClientGrant,
   scope?: string[],
-): Promise<RefreshOutcome> {
+): Promise<Refreshed> {
   const { config } = deps;
   // A forged or mangled token stops here, before any store work.
   const owner = await refreshTokenOwner(presented, config.keys.ring);
@@ -73,14 +89,13 @@ export async function refreshSession(
     case 'limited':
       throw new RefreshLimitedError(rotation.limit, rotation.reset, now);
     case 'reused':
-      return rotation;
+      throw new RefreshTokenReusedError(rotation.uid, rotation.sid);
   }
   deps.keys.observeKeySetVersion(keySetVersion);
   const session =
     scope === undefined ? rotation.session : { ...rotation.session, scope: scope.join(' ') };
   const refresh = { token: successor, expiresIn: rotation.refreshTtlSeconds };
   return {
-    kind: 'refreshed',
     session,
     tokens: await signTokenPair(deps, session, refresh, now, grant),
   };

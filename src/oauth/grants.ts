@@ -4,7 +4,12 @@
 import { signAccessToken } from '../auth/access-token.ts';
 import type { KeySetVersion } from '../auth/keys/service.ts';
 import type { SessionStore } from '../auth/session-store.ts';
-import { RefreshLimitedError, refreshSession } from '../auth/session-refresh.ts';
+import {
+  RefreshLimitedError,
+  type Refreshed,
+  refreshSession,
+  RefreshTokenReusedError,
+} from '../auth/session-refresh.ts';
 import { StaleLoginError, startSession } from '../auth/session-start.ts';
 import {
   type ClientGrant,
@@ -155,7 +160,7 @@ export async function refreshTokenGrant(
   // before the token rotates: a malformed scope by its schema (src/oauth/token-request.ts), a
   // wider one inside the rotation script, which refuses it changing nothing (a refused
   // request must not burn the refresh token).
-  let outcome: Awaited<ReturnType<typeof refreshSession>>;
+  let outcome: Refreshed;
   try {
     outcome = await refreshSession(
       deps.tokens,
@@ -165,6 +170,14 @@ export async function refreshTokenGrant(
       asked.length > 0 ? asked : undefined,
     );
   } catch (error) {
+    if (error instanceof RefreshTokenReusedError) {
+      deps.audit.record({
+        type: 'refresh_reuse_detected',
+        userId: error.uid,
+        sessionId: error.sid,
+      });
+      throw invalidGrant('This refresh token was already used; the session has been revoked.');
+    }
     if (error instanceof AuthError && error.code === 'invalid_grant') throw invalidGrant();
     if (error instanceof RefreshLimitedError) {
       deps.audit.record({
@@ -174,14 +187,6 @@ export async function refreshTokenGrant(
       });
     }
     throw error;
-  }
-  if (outcome.kind === 'reused') {
-    deps.audit.record({
-      type: 'refresh_reuse_detected',
-      userId: outcome.uid,
-      sessionId: outcome.sid,
-    });
-    throw invalidGrant('This refresh token was already used; the session has been revoked.');
   }
   deps.audit.record({
     type: 'refresh',

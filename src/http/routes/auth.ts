@@ -5,7 +5,12 @@ import { authenticate, register } from '../../auth/accounts.ts';
 import { DisplayNameSchema } from '../../auth/display-name.ts';
 import { EmailSchema } from '../../auth/email.ts';
 import { endSession } from '../../auth/logout.ts';
-import { RefreshLimitedError, refreshSession } from '../../auth/session-refresh.ts';
+import {
+  RefreshLimitedError,
+  type Refreshed,
+  refreshSession,
+  RefreshTokenReusedError,
+} from '../../auth/session-refresh.ts';
 import { StaleLoginError, startSession } from '../../auth/session-start.ts';
 import { csrfForRefreshCookie } from '../browser/refresh-cookie-csrf.ts';
 import {
@@ -221,14 +226,22 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         'refresh_token is required (in the body, or as the refresh cookie in browser mode).',
       );
     }
-    let outcome: Awaited<ReturnType<typeof refreshSession>>;
+    let outcome: Refreshed;
     try {
       outcome = await refreshSession(c.var.services.tokens, presented, new Date());
     } catch (error) {
-      // A cookie the server no longer accepts would only fail again: the browser drops it.
-      if (fromCookie && error instanceof AuthError && error.code === 'invalid_grant') {
-        clearRefreshCookies(c);
+      if (error instanceof RefreshTokenReusedError) {
+        c.var.services.audit.record({
+          type: 'refresh_reuse_detected',
+          userId: error.uid,
+          sessionId: error.sid,
+        });
       }
+      // A cookie the server no longer accepts would only fail again: the browser drops it.
+      const dead =
+        error instanceof RefreshTokenReusedError ||
+        (error instanceof AuthError && error.code === 'invalid_grant');
+      if (fromCookie && dead) clearRefreshCookies(c);
       if (error instanceof RefreshLimitedError) {
         c.var.services.audit.record({
           type: 'rate_limited',
@@ -237,15 +250,6 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         });
       }
       throw error;
-    }
-    if (outcome.kind === 'reused') {
-      c.var.services.audit.record({
-        type: 'refresh_reuse_detected',
-        userId: outcome.uid,
-        sessionId: outcome.sid,
-      });
-      if (fromCookie) clearRefreshCookies(c);
-      throw new AuthError('refresh_token_reused');
     }
     c.var.services.audit.record({
       type: 'refresh',
