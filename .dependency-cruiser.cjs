@@ -131,6 +131,15 @@ module.exports = {
       to: { path: '^src/http/' },
     },
     {
+      name: 'compose-not-to-hono',
+      comment:
+        'The composition root serves the Worker, the cron and the CLIs alike: it takes a ' +
+        'RequestScope, never a Hono Context.',
+      severity: 'error',
+      from: { path: '^src/compose/' },
+      to: { path: HONO },
+    },
+    {
       name: 'kernel-imports-only-kernel',
       comment:
         'src/config and src/shared are the shared kernel: every layer imports them, so they ' +

@@ -15,6 +15,11 @@ import type { LoginBackoffStore } from '../abuse/login-backoff.ts';
 import type { LifecycleDeps } from '../auth/account-lifecycle.ts';
 import type { AccountDeps } from '../auth/accounts.ts';
 import type { KeyContext } from '../auth/keys/service.ts';
+import {
+  createLoginGuard,
+  type LoginGuardOptions,
+  type RateLimitedLoginGuard,
+} from '../auth/login-guard.ts';
 import { oneTimeTokens } from '../auth/one-time-tokens.ts';
 import type { SessionStore } from '../auth/session-store.ts';
 import type { TokenDeps } from '../auth/token-pair.ts';
@@ -74,6 +79,12 @@ export interface Services {
   readonly outbox: Outbox;
   readonly limits: RateLimits;
   readonly loginBackoff: LoginBackoffStore;
+  /** What a password check must pass first: limits, backoff, Turnstile (src/auth/login-guard.ts). */
+  loginGuard(
+    email: string,
+    turnstileToken: string | undefined,
+    options?: LoginGuardOptions,
+  ): RateLimitedLoginGuard;
   /** OAuth client administration (the admin API's), acting as `actor`. */
   clientAdmin(actor: { userId: string; sessionId: string }): ClientAdmin;
   /** The cron's purges of rows that can no longer matter. */
@@ -205,6 +216,21 @@ export function createServices(scope: RequestScope): Services {
         purgeRevocations: (before) => purgeExpiredRevocations(stores.db, before),
       }));
     },
+    loginGuard: (email, turnstileToken, options) =>
+      createLoginGuard(
+        {
+          config,
+          ip: scope.client.ip,
+          requestId,
+          limits: services.limits,
+          backoff: services.loginBackoff,
+          audit: services.audit,
+          keepAlive: scope.keepAlive,
+        },
+        email,
+        turnstileToken,
+        options,
+      ),
     clientAdmin: (actor) =>
       createClientAdmin({
         clients: services.oauthClients,

@@ -139,21 +139,21 @@ describe('authorization endpoint', () => {
       browser.cookie,
     );
     expect(unknown.response.status).toBe(400);
-    expect(await unknown.response.text()).toContain(
-      'The application that sent you here is not registered.',
-    );
+    const unknownPage = await unknown.response.text();
+    expect(unknownPage).toContain('The application that sent you here is not registered.');
     expect(unknown.location).toBeUndefined();
-    expect(await unknown.response.text()).toContain('Unknown application');
+    expect(unknownPage).toContain('Unknown application');
     const unregistered = await authorize(
       { ...base, client_id: client.clientId, redirect_uri: 'https://evil.example/cb' },
       browser.cookie,
     );
     expect(unregistered.response.status).toBe(400);
-    expect(await unregistered.response.text()).toContain(
+    const unregisteredPage = await unregistered.response.text();
+    expect(unregisteredPage).toContain(
       'The application asked to return to an address it has not registered.',
     );
     expect(unregistered.location).toBeUndefined();
-    expect(await unregistered.response.text()).toContain('Invalid redirect address');
+    expect(unregisteredPage).toContain('Invalid redirect address');
   });
 
   it('redirects other errors with state and iss: plain PKCE, no PKCE, scope escalation, bad response_type', async () => {

@@ -16,7 +16,8 @@ import { clearRefreshCookies, refreshCookieOf } from '../browser/refresh-cookies
 import type { AppEnv } from '../context.ts';
 import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
-import { loginGuard } from '../login-guard.ts';
+import type { RateLimitedLoginGuard } from '../../auth/login-guard.ts';
+import { withRateLimitFields } from '../rate-limit-fields.ts';
 import { rateLimit } from '../rate-limit.ts';
 import { requireAuth } from '../require-auth.ts';
 import { requireHuman } from '../turnstile.ts';
@@ -190,20 +191,38 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(changeRoute, async (c) => {
     const body = c.req.valid('json');
-    await changePassword(
-      c.var.services.lifecycle,
-      { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
-      { current: body.current_password, next: body.new_password },
-      (email) => loginGuard(c, email, undefined, { turnstile: false }),
+    const guards: RateLimitedLoginGuard[] = [];
+    await withRateLimitFields(
+      c,
+      () => guards,
+      changePassword(
+        c.var.services.lifecycle,
+        { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
+        { current: body.current_password, next: body.new_password },
+        (email) => {
+          const guard = c.var.services.loginGuard(email, undefined, { turnstile: false });
+          guards.push(guard);
+          return guard;
+        },
+      ),
     );
     return c.body(null, 204, noStore);
   })
   .openapi(deleteRoute, async (c) => {
-    await deleteOwnAccount(
-      c.var.services.lifecycle,
-      { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
-      c.req.valid('json').password,
-      (email) => loginGuard(c, email, undefined, { turnstile: false }),
+    const guards: RateLimitedLoginGuard[] = [];
+    await withRateLimitFields(
+      c,
+      () => guards,
+      deleteOwnAccount(
+        c.var.services.lifecycle,
+        { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
+        c.req.valid('json').password,
+        (email) => {
+          const guard = c.var.services.loginGuard(email, undefined, { turnstile: false });
+          guards.push(guard);
+          return guard;
+        },
+      ),
     );
     // A browser's refresh cookie (Path=/api/v1/auth, so sent here) names a dead session now.
     if (refreshCookieOf(c) !== undefined) clearRefreshCookies(c);

@@ -22,7 +22,7 @@ import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
-import { loginGuard } from '../login-guard.ts';
+import { withRateLimitFields } from '../rate-limit-fields.ts';
 import { rateLimit } from '../rate-limit.ts';
 import { requireAuth } from '../require-auth.ts';
 import { requireHuman, turnstileTokenOf } from '../turnstile.ts';
@@ -197,8 +197,10 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid('json');
-    const guard = loginGuard(c, body.email, turnstileTokenOf(c, body.turnstile_token));
-    let user = await authenticate(c.var.services.accounts, body, guard);
+    const guard = c.var.services.loginGuard(body.email, turnstileTokenOf(c, body.turnstile_token));
+    const check = () =>
+      withRateLimitFields(c, () => [guard], authenticate(c.var.services.accounts, body, guard));
+    let user = await check();
     let started;
     try {
       started = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
@@ -206,7 +208,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       if (!(error instanceof StaleLoginError)) throw error;
       // A disable, role or password change landed while we checked the password: start over
       // from the user's new state (a second refusal is a 503).
-      user = await authenticate(c.var.services.accounts, body, guard);
+      user = await check();
       started = await startSession(c.var.services.tokens, user, c.var.services.client, new Date());
     }
     const { sid, tokens } = started;

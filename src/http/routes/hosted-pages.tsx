@@ -23,7 +23,7 @@ import { browserSessionOf, clearBrowserSession, signInBrowser } from '../browser
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { renderErrorPage } from '../error-response.ts';
-import { loginGuard } from '../login-guard.ts';
+import { withRateLimitFields } from '../rate-limit-fields.ts';
 import { rateLimit } from '../rate-limit.ts';
 import { requireHuman } from '../turnstile.ts';
 import {
@@ -122,19 +122,21 @@ hostedPages
       return again(new AuthError('invalid_request', 'Enter your email address and password.'));
     }
     try {
-      const guard = loginGuard(c, email.data, c.var.pageForm[TURNSTILE_FIELD]);
+      const guard = c.var.services.loginGuard(email.data, c.var.pageForm[TURNSTILE_FIELD]);
       const credentials = { email: email.data, password };
-      const user = await authenticate(c.var.services.accounts, credentials, guard);
+      const check = () =>
+        withRateLimitFields(
+          c,
+          () => [guard],
+          authenticate(c.var.services.accounts, credentials, guard),
+        );
+      const user = await check();
       try {
         return await signIn(c, user, returnTo);
       } catch (error) {
         if (!(error instanceof StaleLoginError)) throw error;
         // The account changed while we checked the password: once more from its new state.
-        return await signIn(
-          c,
-          await authenticate(c.var.services.accounts, credentials, guard),
-          returnTo,
-        );
+        return await signIn(c, await check(), returnTo);
       }
     } catch (error) {
       if (!showable(error)) throw error;

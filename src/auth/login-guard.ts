@@ -8,16 +8,20 @@
 //
 // Login FAILS CLOSED: if Redis errors or the limiters time out, the attempt is refused with 503
 // rather than checked unthrottled, because an outage must not become a window for stuffing.
-import type { Context } from 'hono';
+//
+// The guard knows no HTTP: the composition root builds it (services.loginGuard), and the route
+// copies `rateLimitFields` onto its response once the guard has admitted the attempt.
 import { ipLimitKey } from '../abuse/client-ip.ts';
 import { emailLimiterKey } from '../abuse/email-key.ts';
 import {
   type LimitOutcome,
+  type RateLimiter,
   rateLimitedError,
   rateLimitHeaders,
   retryAfterOf,
 } from '../abuse/limiters.ts';
 import {
+  type LoginBackoffStore,
   recordLoginFailure,
   recordLoginSuccess,
   releaseAttempt,
@@ -26,25 +30,48 @@ import {
   successNeedsWrite,
 } from '../abuse/login-backoff.ts';
 import { verifyTurnstile } from '../abuse/turnstile.ts';
-import type { LoginGuard } from '../auth/accounts.ts';
+import type { AuditRecorder } from '../audit/events.ts';
+import type { Config } from '../config/index.ts';
 import { AuthError, StoreUnavailableError } from '../shared/errors.ts';
 import { describeCause } from '../shared/safe-cause.ts';
-import type { AppEnv } from './context.ts';
+import type { LoginGuard } from './accounts.ts';
+
+export interface LoginGuardDeps {
+  config: Config;
+  /** The client address (the per-address limit, Turnstile's remoteip). */
+  ip: string;
+  /** For the log line of a failure that could not be recorded. */
+  requestId: string;
+  limits: RateLimiter;
+  backoff: LoginBackoffStore;
+  audit: AuditRecorder;
+  /** Keeps the verdict's write alive after the response (ctx.waitUntil). */
+  keepAlive: (work: Promise<unknown>) => void;
+}
+
+export interface LoginGuardOptions {
+  /** Whether Turnstile (when configured) applies: not to a signed-in user's own password. */
+  turnstile: boolean;
+}
+
+export interface RateLimitedLoginGuard extends LoginGuard {
+  /** RateLimit-* fields for the response, once admit() has run (draft-ietf-httpapi-ratelimit-headers). */
+  readonly rateLimitFields: Record<string, string>;
+}
 
 const failClosed = (cause: unknown) =>
   cause instanceof AuthError ? cause : new StoreUnavailableError('redis', cause);
 
-export function loginGuard<E extends AppEnv>(
-  c: Context<E>,
+export function createLoginGuard(
+  deps: LoginGuardDeps,
   email: string,
   turnstileToken: string | undefined,
-  options: { turnstile: boolean } = { turnstile: true },
-): LoginGuard {
-  const { config, services } = c.var;
-  const { ip } = services.client;
+  options: LoginGuardOptions = { turnstile: true },
+): RateLimitedLoginGuard {
+  const { config, ip, backoff, audit } = deps;
   const keyOfEmail = emailLimiterKey(config.keys.ring, email);
-  const limiter = services.limits;
-  const backoff = services.loginBackoff;
+  const limiter = deps.limits;
+  let rateLimitFields: Record<string, string> = {};
   let backoffKey = '';
   let reservation: Reservation | undefined;
 
@@ -70,6 +97,10 @@ export function loginGuard<E extends AppEnv>(
   };
 
   return {
+    get rateLimitFields() {
+      return rateLimitFields;
+    },
+
     async admit() {
       const human =
         config.abuse.turnstile && options.turnstile
@@ -86,13 +117,13 @@ export function loginGuard<E extends AppEnv>(
         const refused = outcomes.find((o) => !o.allowed);
         if (refused) {
           const error = rateLimitedError(refused, now);
-          c.var.services.audit.record({
+          audit.record({
             type: 'rate_limited',
             details: { limiter: refused.limiter, retry_after: retryAfterOf(error) },
           });
           return error;
         }
-        if (reservation && !reservation.admitted) return backoffRefusal(c, reservation, now);
+        if (reservation && !reservation.admitted) return backoffRefusal(deps, reservation, now);
         if (proven.status === 'rejected') return proven.reason as unknown;
         return undefined;
       };
@@ -102,15 +133,11 @@ export function loginGuard<E extends AppEnv>(
         // account's budget until its reservation expires.
         if (reservation?.admitted) {
           const { attemptId } = reservation;
-          c.var.services.keepAlive(
-            releaseAttempt(backoff, backoffKey, attemptId).catch(() => undefined),
-          );
+          deps.keepAlive(releaseAttempt(backoff, backoffKey, attemptId).catch(() => undefined));
         }
         throw error;
       }
-      for (const [field, value] of Object.entries(rateLimitHeaders(outcomes, now))) {
-        c.header(field, value);
-      }
+      rateLimitFields = rateLimitHeaders(outcomes, now);
     },
 
     async failed(userId) {
@@ -124,7 +151,7 @@ export function loginGuard<E extends AppEnv>(
           Date.now(),
         );
         if (next.blockedUntil > 0) {
-          c.var.services.audit.record({
+          audit.record({
             type: 'login_throttled',
             userId: userId ?? null,
             details: {
@@ -139,7 +166,7 @@ export function loginGuard<E extends AppEnv>(
           JSON.stringify({
             level: 'warn',
             msg: 'login failure not recorded',
-            request_id: c.var.requestId,
+            request_id: deps.requestId,
             cause: describeCause(error),
           }),
         );
@@ -148,9 +175,7 @@ export function loginGuard<E extends AppEnv>(
 
     succeeded() {
       if (!reservation || !successNeedsWrite(reservation)) return;
-      c.var.services.keepAlive(
-        recordLoginSuccess(backoff, backoffKey, reservation.attemptId).catch(() => 0),
-      );
+      deps.keepAlive(recordLoginSuccess(backoff, backoffKey, reservation.attemptId).catch(() => 0));
     },
   };
 }
@@ -159,17 +184,13 @@ export function loginGuard<E extends AppEnv>(
  * 429 without a password check: the account is backing off, or the attempts already in flight
  * use up what its failures leave (each of them may be the failure that starts the wait).
  */
-function backoffRefusal<E extends AppEnv>(
-  c: Context<E>,
-  reservation: Reservation,
-  now: number,
-): AuthError {
+function backoffRefusal(deps: LoginGuardDeps, reservation: Reservation, now: number): AuthError {
   const blocked = reservation.blockedUntil > now;
   const waitMs = blocked
     ? reservation.blockedUntil - now
-    : c.var.config.abuse.backoff.baseSeconds * 1000;
+    : deps.config.abuse.backoff.baseSeconds * 1000;
   const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-  c.var.services.audit.record({
+  deps.audit.record({
     type: 'rate_limited',
     details: {
       limiter: 'login_backoff',
