@@ -1,12 +1,17 @@
 // What the admin command-line tools (npm run user, npm run client) share: a config that needs
-// no signing-key settings, an audit row per change, and error messages without query params.
+// no signing-key settings, the Worker's services on the tool's handles, an audit row per
+// change, and error messages without query params.
 import { randomUUID } from 'node:crypto';
 import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
 import type { AuditEvent, AuditEventType, AuditRecorder } from '../src/audit/events.ts';
 import { auditRow } from '../src/audit/trail.ts';
+import {
+  createToolServices,
+  type ToolRedis,
+  type ToolServices,
+} from '../src/compose/tool-services.ts';
 import type { Config } from '../src/config/index.ts';
-import { drizzleAuditStore } from '../src/store/audit-events.ts';
-import { toolConfig } from './tool-config.ts';
+import { toolConfig, toolRedis } from './tool-config.ts';
 
 /**
  * These tools read only settings like the argon2 cost, the role set and the TTLs, so against a
@@ -24,12 +29,12 @@ export function adminToolConfig(env: NodeJS.ProcessEnv): Config {
 /** Writes one audit row, as the admin API would; false (and a warning) if it failed. */
 export async function auditCliChange<T extends AuditEventType>(
   tool: string,
-  handle: ToolDbHandle,
+  services: ToolServices,
   event: AuditEvent<T>,
 ): Promise<boolean> {
   const origin = { ip: null, userAgent: tool, requestId: `cli-${randomUUID()}` };
   try {
-    await drizzleAuditStore(handle.db).append([auditRow(event, origin, new Date())]);
+    await services.auditEvents.append([auditRow(event, origin, new Date())]);
     return true;
   } catch (error) {
     console.error(
@@ -46,7 +51,7 @@ export async function auditCliChange<T extends AuditEventType>(
  */
 export function cliAuditRecorder(
   tool: string,
-  handle: ToolDbHandle,
+  services: ToolServices,
 ): AuditRecorder & { written(): Promise<boolean> } {
   const events: AuditEvent[] = [];
   return {
@@ -56,7 +61,7 @@ export function cliAuditRecorder(
     async written() {
       let all = true;
       for (const event of events.splice(0))
-        all = (await auditCliChange(tool, handle, event)) && all;
+        all = (await auditCliChange(tool, services, event)) && all;
       return all;
     },
   };
@@ -83,22 +88,44 @@ export class CliError extends Error {
 }
 
 /**
- * Runs one command against the database (the local stack, or DATABASE_URL): opens it, runs,
- * closes it, and turns a failure into a message and an exit code. A refusal or an unreachable
- * database prints a message, not a stack trace (nor a URL's password: pg and the Neon client
- * do not put the connection string in their errors).
+ * The Worker's Redis, where the sessions live, over Upstash REST: against the local stack the
+ * stack's Upstash bridge; against a deployment (DATABASE_URL set) UPSTASH_REDIS_REST_URL and
+ * UPSTASH_REDIS_REST_TOKEN must be given too.
+ */
+function sessionsRedis(env: NodeJS.ProcessEnv, config: Config): ToolRedis {
+  // toolConfig defaults Redis to the local stack; against a deployment it must be given.
+  if (env.DATABASE_URL && !(env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN)) {
+    throw new CliError(
+      'with DATABASE_URL set, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are needed ' +
+        'too: the sessions live in Redis',
+    );
+  }
+  return toolRedis(config);
+}
+
+/**
+ * Runs one command against the database (the local stack, or DATABASE_URL): opens it, runs
+ * with the Worker's services on it (src/compose/tool-services.ts; Redis only if the command
+ * ends sessions), closes it, and turns a failure into a message and an exit code. A refusal or
+ * an unreachable database prints a message, not a stack trace (nor a URL's password: pg and
+ * the Neon client do not put the connection string in their errors). The handle is there for
+ * a command's own SQL.
  */
 export async function runWithToolDb(
   env: NodeJS.ProcessEnv,
   what: string,
-  run: (config: Config, handle: ToolDbHandle) => Promise<number>,
+  run: (services: ToolServices, handle: ToolDbHandle) => Promise<number>,
 ): Promise<number> {
   let handle: ToolDbHandle | undefined;
   try {
     const config = adminToolConfig(env);
     handle = openToolDb(env);
     console.error(`${what} in ${handle.target}`);
-    return await run(config, handle);
+    const services = createToolServices(config, {
+      db: handle.db,
+      redis: () => sessionsRedis(env, config),
+    });
+    return await run(services, handle);
   } catch (error) {
     console.error(`error: ${rootCause(error)}`);
     return error instanceof CliError ? error.exitCode : 1;

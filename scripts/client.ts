@@ -3,11 +3,9 @@
 // (src/oauth/clients.ts) under its configuration: pass the deployed ROLE_SCOPES,
 // ACCESS_TOKEN_TTL and SESSION_MAX_LIFETIME when they are not the defaults.
 import { parseArgs } from 'node:util';
-import type { Config } from '../src/config/index.ts';
 import { parseDurationSeconds } from '../src/config/duration.ts';
-import { toolClientAdmin } from '../src/compose/tool-client-admin.ts';
+import type { ToolServices } from '../src/compose/tool-services.ts';
 import type { OAuthClient } from '../src/oauth/clients.ts';
-import type { ToolDbHandle } from '../dev/db-client.ts';
 import { CliError, cliAuditRecorder, runWithToolDb } from './admin-cli.ts';
 
 const USAGE = `usage:
@@ -67,12 +65,12 @@ const describe = (client: OAuthClient) =>
   ].join('\n');
 
 /** The domain's client administration on the tool's database; its events, written last. */
-function clientAdmin(config: Config, handle: ToolDbHandle) {
-  const audit = cliAuditRecorder('npm run client', handle);
-  return { admin: toolClientAdmin(config, handle.db, audit), audit };
+function clientAdmin(services: ToolServices) {
+  const audit = cliAuditRecorder('npm run client', services);
+  return { admin: services.clientAdmin(audit), audit };
 }
 
-async function create(args: Args, config: Config, handle: ToolDbHandle): Promise<number> {
+async function create(args: Args, services: ToolServices): Promise<number> {
   const input = {
     clientId: args.id,
     name: args.name ?? '',
@@ -85,7 +83,7 @@ async function create(args: Args, config: Config, handle: ToolDbHandle): Promise
     accessTokenTtl: seconds('access-token-ttl', args['access-token-ttl']),
     refreshTokenTtl: seconds('refresh-token-ttl', args['refresh-token-ttl']),
   };
-  const { admin, audit } = clientAdmin(config, handle);
+  const { admin, audit } = clientAdmin(services);
   const created = await admin.create(input, {
     clientId: '--id',
     name: '--name',
@@ -112,16 +110,16 @@ async function create(args: Args, config: Config, handle: ToolDbHandle): Promise
   return (await audit.written()) ? 0 : 1;
 }
 
-async function list(config: Config, handle: ToolDbHandle): Promise<number> {
-  const { admin, audit } = clientAdmin(config, handle);
+async function list(services: ToolServices): Promise<number> {
+  const { admin, audit } = clientAdmin(services);
   const clients = await admin.list();
   for (const client of clients) console.log(describe(client));
   if (clients.length === 0) console.error('no clients');
   return (await audit.written()) ? 0 : 1;
 }
 
-async function rotateSecret(id: string, config: Config, handle: ToolDbHandle): Promise<number> {
-  const { admin, audit } = clientAdmin(config, handle);
+async function rotateSecret(id: string, services: ToolServices): Promise<number> {
+  const { admin, audit } = clientAdmin(services);
   const rotated = await admin.rotateSecret(id);
   if (!rotated.ok) {
     throw new CliError(
@@ -135,8 +133,8 @@ async function rotateSecret(id: string, config: Config, handle: ToolDbHandle): P
   return (await audit.written()) ? 0 : 1;
 }
 
-async function remove(id: string, config: Config, handle: ToolDbHandle): Promise<number> {
-  const { admin, audit } = clientAdmin(config, handle);
+async function remove(id: string, services: ToolServices): Promise<number> {
+  const { admin, audit } = clientAdmin(services);
   if (!(await admin.delete(id))) throw new CliError(`no client ${id}`);
   console.log(`deleted ${id}`);
   return (await audit.written()) ? 0 : 1;
@@ -160,16 +158,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     console.error(USAGE);
     return args.help ? 0 : 2;
   }
-  return runWithToolDb(env, 'clients', (config, handle) => {
+  return runWithToolDb(env, 'clients', (services) => {
     switch (command) {
       case 'create':
-        return create(args, config, handle);
+        return create(args, services);
       case 'list':
-        return list(config, handle);
+        return list(services);
       case 'rotate-secret':
-        return rotateSecret(id ?? '', config, handle);
+        return rotateSecret(id ?? '', services);
       default:
-        return remove(id ?? '', config, handle);
+        return remove(id ?? '', services);
     }
   });
 }

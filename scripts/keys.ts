@@ -3,14 +3,12 @@
 // KEY_ENCRYPTION_KEY, UPSTASH_REDIS_REST_URL/TOKEN and REDIS_KEY_PREFIX set as in the
 // deployed Worker: `rotate` must reach the Worker's Redis).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { keyContext } from '../src/compose/key-context.ts';
+import { createToolServices } from '../src/compose/tool-services.ts';
 import { discoveryUrl, jwksUrl } from '../src/shared/well-known-urls.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
 import { KeySetVersionNotBumpedError, rotateInEmergency } from '../src/auth/keys/emergency.ts';
 import { advanceKeys, resealKeys } from '../src/auth/keys/service.ts';
-import { keySetVersionKey, redisKeySetVersionCounter } from '../src/store/key-set-version.ts';
 import { auditRow } from '../src/audit/trail.ts';
-import { drizzleAuditStore } from '../src/store/audit-events.ts';
 import { openToolDb } from '../dev/db-client.ts';
 import { purgeByUrl } from './edge-purge.ts';
 import { toolConfig, toolRedis } from './tool-config.ts';
@@ -37,10 +35,11 @@ if (!['list', 'rotate', 'bump-version', 'advance', 'rekey'].includes(command ?? 
 
 const config = toolConfig();
 const handle = openToolDb();
-const ctx = keyContext(config, handle.db);
+const services = createToolServices(config, { db: handle.db, redis: () => toolRedis(config) });
+const ctx = services.keys;
 /** The Worker's `keys:version` counter: isolates compare it before they sign. */
-const versionCounter = redisKeySetVersionCounter(toolRedis(config), config.redis.keyPrefix);
-const versionKey = keySetVersionKey(config.redis.keyPrefix);
+const versionCounter = services.keySetVersion;
+const versionKey = services.keySetVersionKey;
 
 function versionNotBumped(cause: unknown): void {
   console.error(
@@ -65,7 +64,7 @@ async function auditKeyChange(change: {
   const details = { source: 'cli' as const, issuer: config.issuer, ...change };
   const origin = { ip: null, userAgent: 'npm run keys', requestId: `cli-${randomUUID()}` };
   try {
-    await drizzleAuditStore(handle.db).append([
+    await services.auditEvents.append([
       auditRow({ type: 'key_rotated', details }, origin, new Date()),
     ]);
   } catch (error) {

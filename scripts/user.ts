@@ -15,16 +15,12 @@ import {
   type ExportFormat,
   parseUserExport,
 } from '../src/auth/user-import.ts';
-import type { Config } from '../src/config/index.ts';
 import { DELETED_EPOCH, type UserSessionStore } from '../src/auth/user-session-sweeps.ts';
-import type { UserStore } from '../src/auth/users.ts';
+import type { ToolServices } from '../src/compose/tool-services.ts';
 import { AuthError } from '../src/shared/errors.ts';
-import type { Db } from '../src/store/db.ts';
 import { users } from '../src/store/schema.ts';
-import { drizzleUserStore } from '../src/store/users.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
 import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';
-import { openToolSessions } from './tool-sessions.ts';
 import { readPassword, wrapLikeTheWorker } from './user-password.ts';
 import { registerWorkerModules } from './worker-modules.ts';
 
@@ -80,18 +76,17 @@ function parseCli(argv: string[]) {
   });
 }
 
-async function createUser(args: Args, config: Config, handle: ToolDbHandle): Promise<number> {
+async function createUser(args: Args, services: ToolServices): Promise<number> {
   const email = checkEmail(args.email);
   const name = checkName(args.name);
-  const roles = checkRoles(args.role ?? [], config);
+  const roles = checkRoles(args.role ?? [], services.config);
   if (!email.ok) throw new CliError(`--email: ${email.reason}`);
   if (!name.ok) throw new CliError(`--name: ${name.reason}`);
   if (!roles.ok) throw new CliError(`--role: ${roles.reason}`);
 
   // Before asking for a password that could not be used anyway.
-  const store = userStore(handle);
   const taken = (id: string) => new CliError(`a user with the email ${email.value} exists (${id})`);
-  const existing = await store.findByEmail(email.value);
+  const existing = await services.users.findByEmail(email.value);
   if (existing) throw taken(existing.id);
 
   if (args.password !== undefined) {
@@ -104,10 +99,12 @@ async function createUser(args: Args, config: Config, handle: ToolDbHandle): Pro
   let user;
   try {
     // An operator created the account on purpose: it arrives verified, as from the admin API.
-    user = await userAdmin.createUser(
-      { config, users: store },
-      { email: email.value, password, name: name.value ?? undefined, roles: roles.value },
-    );
+    user = await userAdmin.createUser(services.userAdmin, {
+      email: email.value,
+      password,
+      name: name.value ?? undefined,
+      roles: roles.value,
+    });
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
     if (error.code === 'email_already_registered') throw taken('created meanwhile');
@@ -116,12 +113,13 @@ async function createUser(args: Args, config: Config, handle: ToolDbHandle): Pro
   console.log(`created ${email.value} (${user.id}), roles ${user.roles.join(' ')}`);
 
   const details = { target: user.id, roles: user.roles, source: 'cli' as const };
-  return (await auditCliChange('npm run user', handle, { type: 'admin_user_created', details }))
+  return (await auditCliChange('npm run user', services, { type: 'admin_user_created', details }))
     ? 0
     : 1;
 }
 
-async function importUsers(args: Args, file: string, config: Config, handle: ToolDbHandle) {
+async function importUsers(args: Args, file: string, services: ToolServices, handle: ToolDbHandle) {
+  const { config } = services;
   if (args.format !== undefined && args.format !== 'csv' && args.format !== 'jsonl') {
     throw new CliError('--format must be csv or jsonl', 2);
   }
@@ -175,7 +173,7 @@ async function importUsers(args: Args, file: string, config: Config, handle: Too
     ...counts,
     invalid: invalid.length,
   };
-  const audited = await auditCliChange('npm run user', handle, {
+  const audited = await auditCliChange('npm run user', services, {
     type: 'admin_users_imported',
     details,
   });
@@ -193,7 +191,8 @@ async function importUsers(args: Args, file: string, config: Config, handle: Too
 const BARE_BCRYPT = sql`${users.passwordHash} ~ ${'^\\$2[aby]\\$'}`;
 
 /** Wraps every bare bcrypt hash in argon2id, 500 rows per statement, resumable by id. */
-async function wrapLegacy(config: Config, handle: ToolDbHandle): Promise<number> {
+async function wrapLegacy(services: ToolServices, handle: ToolDbHandle): Promise<number> {
+  const { config } = services;
   let found = 0;
   let wrapped = 0;
   let after: string | undefined;
@@ -224,7 +223,7 @@ async function wrapLegacy(config: Config, handle: ToolDbHandle): Promise<number>
   }
   console.log(`bare bcrypt hashes found ${found}, wrapped ${wrapped}`);
   const details = { source: 'cli' as const, found, wrapped };
-  const audited = await auditCliChange('npm run user', handle, {
+  const audited = await auditCliChange('npm run user', services, {
     type: 'admin_legacy_hashes_wrapped',
     details,
   });
@@ -232,9 +231,6 @@ async function wrapLegacy(config: Config, handle: ToolDbHandle): Promise<number>
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The Worker's user store on the tool's database (a node-postgres or neon-http drizzle). */
-const userStore = (handle: ToolDbHandle): UserStore => drizzleUserStore(handle.db as unknown as Db);
 
 /**
  * The sessions store, whose failure after the delete is told as such: the user is gone, and
@@ -257,25 +253,20 @@ function sessionsAfterDelete(sessions: UserSessionStore): UserSessionStore {
 }
 
 /** Deletes the user (by id or email), then ends its sessions: the admin API's deleteUser. */
-async function deleteUser(
-  who: string,
-  env: NodeJS.ProcessEnv,
-  config: Config,
-  handle: ToolDbHandle,
-): Promise<number> {
-  const store = userStore(handle);
+async function deleteUser(who: string, services: ToolServices): Promise<number> {
   let id: string | undefined;
   if (UUID.test(who)) id = who;
   else {
     const email = checkEmail(who);
     if (!email.ok) throw new CliError(`${email.reason}: give an email address or a user id`, 2);
-    id = (await store.findByEmail(email.value))?.id;
+    id = (await services.users.findByEmail(email.value))?.id;
   }
-  const sessions = sessionsAfterDelete(openToolSessions(env, config));
+  // Redis settings are checked before the delete: without them, its sessions would live on.
+  const sessions = sessionsAfterDelete(services.userSessions);
   if (id === undefined) throw new CliError(`no user ${who}`);
   let deleted;
   try {
-    deleted = await userAdmin.deleteUser({ users: store, sessions }, id);
+    deleted = await userAdmin.deleteUser({ users: services.users, sessions }, id);
   } catch (error) {
     if (error instanceof AuthError && error.code === 'not_found') {
       throw new CliError(`no user ${who}`);
@@ -285,30 +276,25 @@ async function deleteUser(
   const { user, sessions: revoked } = deleted;
   console.log(`deleted ${user.id}; sessions ended: ${revoked}`);
   const details = { target: user.id, sessions_revoked: revoked, source: 'cli' as const };
-  return (await auditCliChange('npm run user', handle, { type: 'admin_user_deleted', details }))
+  return (await auditCliChange('npm run user', services, { type: 'admin_user_deleted', details }))
     ? 0
     : 1;
 }
 
 /** Ends every session of a user id; no SQL read, so it works for a row that is gone. */
-async function revokeUserSessions(
-  uid: string,
-  env: NodeJS.ProcessEnv,
-  config: Config,
-  handle: ToolDbHandle,
-): Promise<number> {
+async function revokeUserSessions(uid: string, services: ToolServices): Promise<number> {
   if (!UUID.test(uid)) throw new CliError('revoke-sessions takes a user id (a UUID)', 2);
   const id = uid.toLowerCase();
   // A row deleted by hand: also block logins in flight (as `delete` does). A live user keeps
   // the right to sign in again, so its epoch is left alone.
-  const row = await userStore(handle).findById(id);
-  const revoked = await openToolSessions(env, config).revokeAll(
-    id,
-    row ? {} : { epoch: DELETED_EPOCH },
-  );
+  const row = await services.users.findById(id);
+  const revoked = await services.userSessions.revokeAll(id, row ? {} : { epoch: DELETED_EPOCH });
   console.log(`sessions ended: ${revoked}`);
   const details = { target: id, sessions_revoked: revoked };
-  return (await auditCliChange('npm run user', handle, { type: 'admin_sessions_revoked', details }))
+  return (await auditCliChange('npm run user', services, {
+    type: 'admin_sessions_revoked',
+    details,
+  }))
     ? 0
     : 1;
 }
@@ -334,18 +320,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     console.error(USAGE);
     return args.help ? 0 : 2;
   }
-  return runWithToolDb(env, 'users', (config, handle) => {
+  return runWithToolDb(env, 'users', (services, handle) => {
     switch (command) {
       case 'create':
-        return createUser(args, config, handle);
+        return createUser(args, services);
       case 'import':
-        return importUsers(args, file ?? '', config, handle);
+        return importUsers(args, file ?? '', services, handle);
       case 'wrap-legacy':
-        return wrapLegacy(config, handle);
+        return wrapLegacy(services, handle);
       case 'delete':
-        return deleteUser(file ?? '', env, config, handle);
+        return deleteUser(file ?? '', services);
       default:
-        return revokeUserSessions(file ?? '', env, config, handle);
+        return revokeUserSessions(file ?? '', services);
     }
   });
 }
