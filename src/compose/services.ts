@@ -1,7 +1,8 @@
 // The composition root: the one module that turns a request's config and stores into the
 // domain services its route calls. The HTTP layer builds one `Services` per request
-// (src/http/request-context.ts, as `c.var.services`); the cron handler and the CLIs build theirs
-// the same way. Nothing else creates a store adapter.
+// (src/http/request-context.ts, as `c.var.services`); the cron handler builds its own the same
+// way, and the Node CLIs theirs with src/compose/tool-services.ts over their own clients.
+// Nothing outside src/compose creates a store adapter.
 //
 // Every member is built on first use and kept for the request, so a request that needs neither
 // store (JWKS on a warm cache, /openapi.json) opens no client at all, and one that asks for the
