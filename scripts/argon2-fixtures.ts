@@ -4,7 +4,7 @@
 // - "workerd": hashes made by hashPassword running in real workerd (through wrangler, with the
 //   same bundling rules as deploy), which test/node/password-interop.test.ts verifies with
 //   @node-rs/argon2;
-// - "node": hashes made by @node-rs/argon2 here, which test/worker/passwords.test.ts verifies
+// - "node": hashes made by @node-rs/argon2 here, which test/worker/passwords-hashing.test.ts verifies
 //   with verifyPassword inside workerd.
 // Each entry carries its password. The salts are random, so every run writes different strings;
 // any run's output is valid. The Node test also makes fresh hashes in both directions on every

@@ -1,5 +1,5 @@
 // Corrections to ioredis-mock 8.13.1's commands, each for a difference from Redis 7 that the
-// conformance tests (test/node/upstash-bridge.test.ts) found. They work on the mock's own keyspace
+// conformance tests (test/node/upstash-bridge-*.test.ts) found. They work on the mock's own keyspace
 // (data + expires) and its raw command emulators, synchronously, so scripts and transactions
 // that use them stay atomic.
 import type { Reply } from './backend.ts';

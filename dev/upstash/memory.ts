@@ -17,7 +17,7 @@
 //   status_reply/sha1hex, Lua-to-Redis reply conversion, the bridge's corrections inside scripts).
 //
 // Still different from Redis, because not worth emulating (the memory-only tests in
-// test/node/upstash-bridge.test.ts assert the first and the last):
+// test/node/upstash-bridge-*.test.ts assert the first and the last):
 // - Scripts run on Lua 5.3 (fengari), not Redis's 5.1: integer division and `//` exist,
 //   `math.pow`/`table.getn`/`loadstring` do not; no cjson, cmsgpack, bit or struct libraries;
 //   globals are not write-protected. Each EVAL builds a fresh Lua VM: ~1.5-2 ms, not µs.

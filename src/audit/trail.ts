@@ -1,7 +1,7 @@
 // One request's audit trail: events are collected while the request runs, then logged (one
 // JSON line each, for Workers Logs / Logpush) and written in ONE batched INSERT after the
 // response has gone (ctx.waitUntil), so auditing adds no latency and no round trip to the
-// request's critical path. No Hono types here: the HTTP side lives in src/http/audit.ts.
+// request's critical path. No Hono types here: src/compose/services.ts gives each request its trail and src/compose/background.ts writes it.
 import { describeCause } from '../shared/safe-cause.ts';
 import {
   type AuditEvent,

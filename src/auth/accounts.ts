@@ -30,7 +30,7 @@ export interface AccountDeps {
 
 /**
  * What stands between a login attempt and its password check (rate limits, backoff, human
- * proof). The HTTP side implements it: src/http/login-guard.ts.
+ * proof). src/auth/login-guard.ts implements it (limits, backoff, Turnstile).
  */
 export interface LoginGuard {
   /** Throws when the attempt must not be checked at all. Runs beside the user lookup. */

@@ -7,7 +7,7 @@ export interface RateLimits extends RateLimiter {
   /**
    * The same, failing OPEN: undefined (and a warning) when the limiter failed or timed out,
    * because refusing every registration while Redis hiccups hurts real users more than a few
-   * unthrottled requests. Login fails closed instead (src/http/login-guard.ts).
+   * unthrottled requests. Login fails closed instead (src/auth/login-guard.ts).
    */
   consumeOpen(name: LimiterName, identifier: string): Promise<LimitOutcome | undefined>;
 }

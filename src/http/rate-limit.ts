@@ -1,9 +1,9 @@
 // Rate limits at the HTTP edge. `rateLimit(name)` guards a route by client address (register,
 // password-reset requests). They FAIL OPEN (src/compose/rate-limits.ts): when Redis errors or
 // the limiter times out the request proceeds and a warning is logged. Login is the exception
-// and fails closed (src/http/login-guard.ts): it is what credential stuffing targets. The
+// and fails closed (src/auth/login-guard.ts): it is what credential stuffing targets. The
 // per-session refresh limit is not here: it is counted inside the rotation script
-// (src/store/session-scripts.ts), at no extra round trip, after reuse detection.
+// (src/store/session-store-scripts.ts), at no extra round trip, after reuse detection.
 import type { Context, Next } from 'hono';
 import { ipLimitKey } from '../abuse/client-ip.ts';
 import {

@@ -1,5 +1,5 @@
 // /oauth: the token, introspection, revocation and userinfo endpoints (the authorization
-// endpoint is src/http/routes/oauth-authorize.ts). Bodies are forms, errors RFC 6749 §5.2 JSON,
+// endpoint is src/http/routes/oauth-authorize.tsx). Bodies are forms, errors RFC 6749 §5.2 JSON,
 // every answer `Cache-Control: no-store`.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { AuthError } from '../../shared/errors.ts';
