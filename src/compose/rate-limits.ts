@@ -12,7 +12,7 @@ export interface RateLimits extends RateLimiter {
   consumeOpen(name: LimiterName, identifier: string): Promise<LimitOutcome | undefined>;
 }
 
-export function rateLimits(requestId: string, limiter: () => RateLimiter): RateLimits {
+export function rateLimits(requestId: string, limiter: RateLimiter): RateLimits {
   const warnFailOpen = (limiter: LimiterName, cause: unknown) =>
     console.warn(
       JSON.stringify({
@@ -24,7 +24,7 @@ export function rateLimits(requestId: string, limiter: () => RateLimiter): RateL
       }),
     );
   const limits: RateLimits = {
-    consume: (name, identifier) => limiter().consume(name, identifier),
+    consume: limiter.consume,
     async consumeOpen(name, identifier) {
       let outcome: LimitOutcome | undefined;
       try {

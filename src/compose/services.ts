@@ -205,7 +205,7 @@ export function createServices(scope: RequestScope): Services {
     },
     get limits() {
       return once('limits', () =>
-        rateLimits(requestId, () => upstashRateLimiter(stores.limiterRedis, config)),
+        rateLimits(requestId, upstashRateLimiter(stores.limiterRedis, config)),
       );
     },
     get loginBackoff() {
