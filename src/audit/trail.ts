@@ -84,11 +84,9 @@ export function auditRow<T extends AuditEventType>(
   };
 }
 
-/** The one JSON log line of an event; same fields as the row. */
-export function auditLogLine(row: NewAuditEventRecord): string {
-  return JSON.stringify({
-    level: 'info',
-    msg: 'audit',
+/** An event as the log line and the admin API show it: snake_case, the time in ISO 8601. */
+export function auditEventJson(row: NewAuditEventRecord) {
+  return {
     at: row.at.toISOString(),
     type: row.type,
     user_id: row.userId,
@@ -97,5 +95,10 @@ export function auditLogLine(row: NewAuditEventRecord): string {
     user_agent: row.userAgent,
     request_id: row.requestId,
     details: row.details,
-  });
+  };
+}
+
+/** The one JSON log line of an event; same fields as the row. */
+export function auditLogLine(row: NewAuditEventRecord): string {
+  return JSON.stringify({ level: 'info', msg: 'audit', ...auditEventJson(row) });
 }

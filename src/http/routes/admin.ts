@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { readAuditPage } from '../../audit/read.ts';
 import type { AppEnv } from '../context.ts';
+import { auditEventJson } from '../../audit/trail.ts';
 import { noStore } from '../cache-control.ts';
 import { requireScope } from '../require-scope.ts';
 import { ErrorResponses, json } from './schemas.ts';
@@ -82,16 +83,6 @@ export const adminRoutes = new OpenAPIHono<AppEnv>().openapi(auditRoute, async (
       returned: page.events.length,
     },
   });
-  const events = page.events.map((row) => ({
-    id: String(row.id),
-    at: row.at.toISOString(),
-    type: row.type,
-    user_id: row.userId,
-    session_id: row.sessionId,
-    ip: row.ip,
-    user_agent: row.userAgent,
-    request_id: row.requestId,
-    details: row.details,
-  }));
+  const events = page.events.map((row) => ({ id: String(row.id), ...auditEventJson(row) }));
   return c.json({ events, next_cursor: page.nextCursor }, 200, noStore);
 });
