@@ -255,7 +255,7 @@ export function printTable(results: ScenarioResult[], floor?: Floor): void {
       floorMs && r.cpuMsPerRequest !== undefined
         ? `${(r.cpuMsPerRequest / floorMs).toFixed(1)}x`
         : '-',
-      ['request', ...(r.floor ?? []).map((op) => FLOOR_LABEL[op])].join(' + '),
+      floor ? ['request', ...(r.floor ?? []).map((op) => FLOOR_LABEL[op])].join(' + ') : '-',
       (r.timing.total ?? 0).toFixed(2),
       (r.timing.db ?? 0).toFixed(2),
       (r.timing.redis ?? 0).toFixed(2),
