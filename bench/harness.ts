@@ -1,39 +1,65 @@
-// Benchmark plumbing: a local stack + `wrangler dev`, load from autocannon, round trips from the
-// stack's counters and the Worker's own Server-Timing split. Prints tables; never asserts time.
+// Benchmark plumbing: a local stack + the Worker (the deployable bundle in plain `workerd serve`
+// by default, or `wrangler dev`), load from autocannon, round trips from the stack's counters, the
+// Worker's own Server-Timing split and its process's CPU from /proc. Prints; never asserts time.
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { stackOptionsFromEnv, startStack, type Stack } from '../dev/stack.ts';
-import { startWranglerDev, type WranglerDev } from '../dev/wrangler-dev.ts';
+import { startWranglerDev } from '../dev/wrangler-dev.ts';
 import { workerVarsFor } from '../dev/worker-vars.ts';
+import { cpuMs, type Floor, waitIdle } from './cpu.ts';
+import { startEdgeCache } from './edge-cache.ts';
+import { pickPorts, startWorkerdServe } from './workerd.ts';
+
+export type TargetMode = 'workerd' | 'wrangler-dev';
 
 export interface Target {
+  mode: TargetMode;
   stack: Stack;
-  worker: WranglerDev;
+  worker: {
+    url: string;
+    /** workerd serve only: the process whose CPU is the Worker's, and the floor Worker. */
+    pid?: number;
+    floorUrl?: string;
+  };
   close(): Promise<void>;
 }
 
-export async function startTarget(port = Number(process.env.BENCH_PORT ?? 8788)): Promise<Target> {
+export async function startTarget(mode: TargetMode): Promise<Target> {
   const stack = await startStack({ ...stackOptionsFromEnv() });
-  const issuer = `http://127.0.0.1:${port}`;
+  const preferred = process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) : undefined;
+  const ports = await pickPorts(mode === 'wrangler-dev' ? (preferred ?? 8788) : preferred);
+  const issuer = `http://127.0.0.1:${ports.worker}`;
   const kek = `bench:${randomBytes(32).toString('base64url')}`;
-  const worker = await startWranglerDev({
-    port,
-    quiet: true,
-    vars: {
-      ...workerVarsFor(stack, issuer, { KEY_ENCRYPTION_KEY: kek }),
-      // One client address sends everything: limits stay on (their Redis work is part of what
-      // is measured) but never trip.
-      RATE_LIMIT_LOGIN_IP: '1000000/1m',
-      RATE_LIMIT_LOGIN_EMAIL: '1000000/1m',
-      RATE_LIMIT_REGISTER_IP: '1000000/1m',
-      RATE_LIMIT_REFRESH_SESSION: '1000000/1m',
-    },
-  });
+  const vars = {
+    ...workerVarsFor(stack, issuer, { KEY_ENCRYPTION_KEY: kek }),
+    // One client address sends everything: limits stay on (their Redis work is part of what
+    // is measured) but never trip.
+    RATE_LIMIT_LOGIN_IP: '1000000/1m',
+    RATE_LIMIT_LOGIN_EMAIL: '1000000/1m',
+    RATE_LIMIT_REGISTER_IP: '1000000/1m',
+    RATE_LIMIT_REFRESH_SESSION: '1000000/1m',
+  };
+  if (mode === 'wrangler-dev') {
+    const worker = await startWranglerDev({ port: ports.worker, quiet: true, vars });
+    return {
+      mode,
+      stack,
+      worker,
+      async close() {
+        await worker.stop();
+        await stack.close();
+      },
+    };
+  }
+  const cache = await startEdgeCache();
+  const worker = await startWorkerdServe({ ports, vars, cachePort: cache.port });
   return {
+    mode,
     stack,
     worker,
     async close() {
       await worker.stop();
+      await cache.close();
       await stack.close();
     },
   };
@@ -55,9 +81,15 @@ export interface Scenario {
    * list, so it cannot follow a refresh-token rotation chain).
    */
   chain?: () => (state: Record<string, string>) => Promise<Response>;
+  /** The unavoidable crypto of one request, besides the runtime's own per-request cost. */
+  floor?: FloorOp[];
 }
 
+export type FloorOp = 'rs256' | 'argon2id';
+
 interface LoadSummary {
+  /** Responses received in the load window. */
+  completed: number;
   rps: number;
   p50: number;
   p99: number;
@@ -90,6 +122,7 @@ async function closedLoop(
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
+    completed: latencies.length,
     rps: latencies.length / seconds,
     p50: Math.round(percentile(latencies, 0.5)),
     p99: Math.round(percentile(latencies, 0.99)),
@@ -112,6 +145,7 @@ async function autocannonLoad(
     ...scenario.load,
   });
   return {
+    completed: load.requests.total,
     rps: load.requests.average,
     p50: load.latency.p50,
     p99: load.latency.p99,
@@ -137,6 +171,9 @@ export function parseServerTiming(header: string | null): Record<string, number>
 
 export interface ScenarioResult extends LoadSummary {
   name: string;
+  floor: FloorOp[] | undefined;
+  /** The Worker process's CPU (utime + stime) over the load window per response; workerd only. */
+  cpuMsPerRequest: number | undefined;
   sqlTrips: number;
   redisTrips: number;
   timing: Record<string, number>;
@@ -171,35 +208,59 @@ export async function runScenario(
       trips = (await stats.json()) as typeof trips;
     }
   }
+  // CPU sampled around the load once the process is idle, so work finished after a response
+  // (waitUntil: the audit INSERT) counts, and nothing from the samples above does.
+  const pid = target.worker.pid;
+  if (pid) await waitIdle(pid);
+  const cpuBefore = pid ? cpuMs(pid) : 0;
   const load = scenario.chain
     ? await closedLoop(scenario.chain, options)
     : await autocannonLoad(scenario, url, options);
+  if (pid) await waitIdle(pid);
+  const cpuMsPerRequest =
+    pid && load.completed > 0 ? (cpuMs(pid) - cpuBefore) / load.completed : undefined;
   return {
     name: scenario.name,
     ...load,
+    floor: scenario.floor,
+    cpuMsPerRequest,
     sqlTrips: trips.sql.roundTrips,
     redisTrips: trips.redis.roundTrips,
     timing: Object.fromEntries(Object.entries(timings).map(([m, v]) => [m, median(v)])),
   };
 }
 
-export function printTable(results: ScenarioResult[]): void {
+const FLOOR_LABEL: Record<FloorOp, string> = { rs256: 'RS256', argon2id: 'argon2id' };
+
+/** The floor of one request: the runtime's per-request cost plus its unavoidable crypto. */
+export function floorOf(ops: FloorOp[] | undefined, floor: Floor): number {
+  return (ops ?? []).reduce((sum, op) => sum + floor[op], floor.request);
+}
+
+export function printTable(results: ScenarioResult[], floor?: Floor): void {
   const header =
-    '| endpoint | req/s | p50 ms | p99 ms | SQL trips | Redis trips | worker total ms | db ms | redis ms | non-2xx |';
-  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
-  const rows = results.map((r) =>
-    [
+    '| endpoint | req/s | p50 ms | p99 ms | SQL trips | Redis trips | CPU ms/req | floor ms | CPU/floor | floor is | worker total ms | db ms | redis ms | non-2xx |';
+  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|';
+  const rows = results.map((r) => {
+    const floorMs = floor ? floorOf(r.floor, floor) : undefined;
+    return [
       r.name,
       r.rps.toFixed(0),
       r.p50.toFixed(1),
       r.p99.toFixed(1),
       r.sqlTrips,
       r.redisTrips,
+      r.cpuMsPerRequest?.toFixed(2) ?? '-',
+      floorMs?.toFixed(2) ?? '-',
+      floorMs && r.cpuMsPerRequest !== undefined
+        ? `${(r.cpuMsPerRequest / floorMs).toFixed(1)}x`
+        : '-',
+      floor ? ['request', ...(r.floor ?? []).map((op) => FLOOR_LABEL[op])].join(' + ') : '-',
       (r.timing.total ?? 0).toFixed(2),
       (r.timing.db ?? 0).toFixed(2),
       (r.timing.redis ?? 0).toFixed(2),
       r.non2xx,
-    ].join(' | '),
-  );
+    ].join(' | ');
+  });
   console.log([header, rule, ...rows.map((row) => `| ${row} |`)].join('\n'));
 }

@@ -29,7 +29,7 @@ async function main() {
   let url = process.env.BENCH_URL;
   let stackUrl = process.env.STACK_URL;
   if (!url) {
-    target = await startTarget();
+    target = await startTarget('wrangler-dev');
     url = target.worker.url;
     stackUrl = target.stack.url;
   }

@@ -64,6 +64,7 @@ export function scenarios(target: Target): BenchScenario[] {
       path: '/api/v1/auth/login',
       headers: json,
       body: JSON.stringify({ email, password: PASSWORD }),
+      floor: ['argon2id', 'rs256'],
       prepare: async () => void (await register(email)),
     },
     {
@@ -92,6 +93,7 @@ export function scenarios(target: Target): BenchScenario[] {
       method: 'POST',
       path: '/api/v1/auth/refresh',
       headers: json,
+      floor: ['rs256'],
       prepare: () => fill(60),
       sample: async () => ({ body: JSON.stringify({ refresh_token: pool.pop()?.refresh_token }) }),
       chain: () => async (state) => {
