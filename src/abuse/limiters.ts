@@ -24,13 +24,26 @@ export interface LimitOutcome {
   remaining: number;
   /** Unix time (ms) at which the window next frees a request. */
   reset: number;
-  /** The limiter did not answer within RATE_LIMIT_TIMEOUT (@upstash/ratelimit then allows). */
+  /**
+   * The limiter did not answer within RATE_LIMIT_TIMEOUT (@upstash/ratelimit then allows).
+   * Never for a `failClosed` consume.
+   */
   timedOut: boolean;
 }
 
 /** The setting of limit `name`; null when that limit is off. */
 export const limitSetting = (abuse: AbuseConfig, name: LimiterName): RateLimit | null =>
   abuse.limits[SETTING[name]];
+
+export interface ConsumeOptions {
+  /**
+   * The caller refuses the request when the limiter cannot answer (login). Then there is no
+   * RATE_LIMIT_TIMEOUT: a busy isolate reads a timely reply late, and that must not become a
+   * refusal (src/store/rate-limiters.ts). The store's own deadline (STORE_TIMEOUT) still
+   * bounds a Redis that does not answer, and that rejects.
+   */
+  failClosed?: boolean;
+}
 
 /** The port: a store that counts requests against the limits. */
 export interface RateLimiter {
@@ -39,7 +52,11 @@ export interface RateLimiter {
    * Rejects when the store fails; the caller decides whether that fails open or closed. The
    * command is issued synchronously, so limits consulted in one tick share a round trip.
    */
-  consume(name: LimiterName, identifier: string): Promise<LimitOutcome> | undefined;
+  consume(
+    name: LimiterName,
+    identifier: string,
+    options?: ConsumeOptions,
+  ): Promise<LimitOutcome> | undefined;
 }
 
 const secondsUntil = (at: number, now: number) => Math.max(1, Math.ceil((at - now) / 1000));

@@ -6,8 +6,10 @@
 // user (src/auth/accounts.ts). A successful login therefore still waits for one SQL read and
 // one Redis request before hashing, then the session script: 1 SQL + 2 Redis, no longer.
 //
-// Login FAILS CLOSED: if Redis errors or the limiters time out, the attempt is refused with 503
-// rather than checked unthrottled, because an outage must not become a window for stuffing.
+// Login FAILS CLOSED: if Redis errors or does not answer within STORE_TIMEOUT, the attempt is
+// refused with 503 rather than checked unthrottled, because an outage must not become a window
+// for stuffing. RATE_LIMIT_TIMEOUT does not apply here: it measures how busy the isolate is as
+// much as Redis, and a busy isolate must not refuse logins (src/store/rate-limiters.ts).
 //
 // The guard knows no HTTP: the composition root builds it (services.loginGuard), and the route
 // copies `rateLimitFields` onto its response once the guard has admitted the attempt.
@@ -80,8 +82,8 @@ export function createLoginGuard(
     backoffKey = `${config.redis.keyPrefix}lb:${emailId}`;
     // Synchronous from here to the awaits: one auto-pipelined request.
     const pending = [
-      limiter.consume('login_ip', ipLimitKey(ip)),
-      limiter.consume('login_email', emailId),
+      limiter.consume('login_ip', ipLimitKey(ip), { failClosed: true }),
+      limiter.consume('login_email', emailId, { failClosed: true }),
     ];
     // The attempt is counted here, before its password is checked, atomically: N parallel
     // attempts see N different counts (src/abuse/login-backoff.ts). A reservation outlives a
@@ -111,9 +113,6 @@ export function createLoginGuard(
       const now = Date.now();
       const outcomes = limited.value;
       const refusal = (): unknown => {
-        if (outcomes.some((o) => o.timedOut)) {
-          return new StoreUnavailableError('redis', new Error('login rate limiter timed out'));
-        }
         const refused = outcomes.find((o) => !o.allowed);
         if (refused) {
           const error = rateLimitedError(refused, now);

@@ -13,7 +13,12 @@ export type LimiterRedis = Pick<Redis, 'evalsha' | 'eval' | 'get' | 'set'>;
 // one address is refused from memory until its window resets, without a Redis call each time.
 const blockedCaches = new Map<string, Map<string, number>>();
 
-function limiter(redis: LimiterRedis, config: Config, name: LimiterName): Ratelimit | null {
+function limiter(
+  redis: LimiterRedis,
+  config: Config,
+  name: LimiterName,
+  failClosed: boolean,
+): Ratelimit | null {
   const setting = limitSetting(config.abuse, name);
   if (!setting) return null;
   const prefix = `${config.redis.keyPrefix}rl:${name}`;
@@ -24,15 +29,26 @@ function limiter(redis: LimiterRedis, config: Config, name: LimiterName): Rateli
     redis: redis as Redis,
     limiter: Ratelimit.slidingWindow(setting.limit, `${setting.windowSeconds} s`),
     prefix,
-    timeout: config.abuse.limiterTimeoutMs,
+    // ratelimit-js races the reply against a setTimeout started when limit() is called and
+    // answers "allowed, reason: timeout" when the timer wins. That timer measures the ISOLATE,
+    // not Redis: under concurrent logins the isolate runs one argon2id after another, each a
+    // synchronous stretch of wasm (20-30 ms at the default cost) during which no reply is read.
+    // Redis answered in a millisecond, but turning its reply into a verdict takes several turns
+    // of the event loop (the fetch resolves, the body is read, the pipeline hands out the
+    // results), each of which can wait behind another login's hash, while the expired timer
+    // needs one turn. Harmless where a timeout fails open; for login, which refuses on a
+    // timeout, it turned 20 concurrent logins into 503 "login rate limiter timed out". So a
+    // fail-closed caller gets no race (0): its bound is the Redis client's STORE_TIMEOUT
+    // (src/store/redis.ts), like every other store call a login makes.
+    timeout: failClosed ? 0 : config.abuse.limiterTimeoutMs,
     ephemeralCache,
     analytics: false,
   });
 }
 
 export const upstashRateLimiter = (redis: LimiterRedis, config: Config): RateLimiter => ({
-  consume(name, identifier) {
-    const ratelimit = limiter(redis, config, name);
+  consume(name, identifier, options) {
+    const ratelimit = limiter(redis, config, name, options?.failClosed ?? false);
     if (!ratelimit) return undefined;
     return ratelimit.limit(identifier).then((r) => ({
       limiter: name,
