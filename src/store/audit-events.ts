@@ -4,6 +4,7 @@ import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { AuditEventStore } from '../audit/store.ts';
 import type { Db } from './db.ts';
 import * as schema from './schema.ts';
+import { rowCountOf } from './row-count.ts';
 
 const { auditEvents } = schema;
 
@@ -38,7 +39,7 @@ export function drizzleAuditStore(db: Db): AuditEventStore {
         .orderBy(auditEvents.at)
         .limit(limit);
       const result = await db.delete(auditEvents).where(inArray(auditEvents.id, oldest));
-      return (result as { rowCount?: number | null }).rowCount ?? 0;
+      return rowCountOf(result);
     },
   };
 }

@@ -12,6 +12,7 @@ import type { OneTimeTokenStore } from '../auth/one-time-tokens.ts';
 import { oneTimeTokens } from './schema.ts';
 import { atomically } from './atomically.ts';
 import type { Db } from './db.ts';
+import { rowCountOf } from './row-count.ts';
 
 export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
   return {
@@ -59,5 +60,5 @@ export async function purgeExpiredOneTimeTokens(db: Db, now: Date, limit = 5000)
     .where(lte(oneTimeTokens.expiresAt, now))
     .limit(limit);
   const result = await db.delete(oneTimeTokens).where(inArray(oneTimeTokens.id, expired));
-  return (result as { rowCount?: number | null }).rowCount ?? 0;
+  return rowCountOf(result);
 }

@@ -4,6 +4,7 @@ import { gt, inArray, lte } from 'drizzle-orm';
 import { revokedAccessTokens } from './schema.ts';
 import type { RevokedTokenLedger } from '../oauth/revocations.ts';
 import type { Db } from './db.ts';
+import { rowCountOf } from './row-count.ts';
 
 export function drizzleRevokedTokenLedger(db: Db): RevokedTokenLedger {
   return {
@@ -36,5 +37,5 @@ export async function purgeExpiredRevocations(db: Db, before: Date, limit = 5000
   const result = await db
     .delete(revokedAccessTokens)
     .where(inArray(revokedAccessTokens.jti, expired));
-  return (result as { rowCount?: number | null }).rowCount ?? 0;
+  return rowCountOf(result);
 }
