@@ -39,30 +39,26 @@ export async function startTarget(mode: TargetMode): Promise<Target> {
     RATE_LIMIT_REGISTER_IP: '1000000/1m',
     RATE_LIMIT_REFRESH_SESSION: '1000000/1m',
   };
-  if (mode === 'wrangler-dev') {
-    const worker = await startWranglerDev({ port: ports.worker, quiet: true, vars });
-    return {
-      mode,
-      stack,
-      worker,
-      async close() {
-        await worker.stop();
-        await stack.close();
-      },
-    };
-  }
-  const cache = await startEdgeCache();
-  const worker = await startWorkerdServe({ ports, vars, cachePort: cache.port });
-  return {
-    mode,
-    stack,
-    worker,
-    async close() {
-      await worker.stop();
-      await cache.close();
-      await stack.close();
-    },
+  // Stopped in reverse order of starting, also when a later start fails.
+  const stops: (() => Promise<void>)[] = [() => stack.close()];
+  const close = async () => {
+    for (const stop of stops.splice(0)) await stop();
   };
+  try {
+    let worker: Target['worker'] & { stop(): Promise<void> };
+    if (mode === 'wrangler-dev') {
+      worker = await startWranglerDev({ port: ports.worker, quiet: true, vars });
+    } else {
+      const cache = await startEdgeCache();
+      stops.unshift(() => cache.close());
+      worker = await startWorkerdServe({ ports, vars, cachePort: cache.port });
+    }
+    stops.unshift(() => worker.stop());
+    return { mode, stack, worker, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
 }
 
 export interface Scenario {
