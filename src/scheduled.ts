@@ -31,7 +31,9 @@ export async function runScheduled(controller: ScheduledController, env: Binding
     'revoked token purge': () =>
       services.housekeeping.purgeRevocations(new Date(now.getTime() - config.clockSkew * 1000)),
   };
-  const outcomes = await Promise.allSettled(Object.values(steps).map((step) => step()));
+  const outcomes = await services.run(() =>
+    Promise.allSettled(Object.values(steps).map((step) => step())),
+  );
   services.flushAudit();
   await Promise.allSettled(background);
   const names = Object.keys(steps);

@@ -2,27 +2,28 @@
 //
 // The request's own trail is written once the response is ready; work that runs after the
 // response (the enumeration-safe mail endpoints, a failed send) records on a trail of its own,
-// written when that work ends. Every such write goes through a store client of its own whose
-// round trips carry "<request id>:audit", so the local stack counts them apart from the
-// request's critical-path budget (login = 1 SQL + 1 Redis, ...), which auditing never delays.
+// written when that work ends. Every such write runs under a trace of its own whose round trips
+// carry "<request id>:audit", so the local stack counts them apart from the request's
+// critical-path budget (login = 1 SQL + 1 Redis, ...), which auditing never delays.
 import type { AuditSink } from '../audit/store.ts';
 import { AuditTrail } from '../audit/trail.ts';
 import type { Later } from '../auth/account-lifecycle.ts';
 import { describeCause } from '../shared/safe-cause.ts';
 import { RequestTrace } from '../shared/trace.ts';
 import { drizzleAuditStore } from '../store/audit-events.ts';
-import { createDb } from '../store/db.ts';
+import { sharedDb } from '../store/index.ts';
+import { traced } from '../store/trace-scope.ts';
 import type { RequestScope } from './request-scope.ts';
 
 export const AUDIT_TRACE_SUFFIX = ':audit';
 
-/** Audit rows of `scope`, written on a client opened only when there is something to write. */
+/** Audit rows of `scope`, written under a trace of their own. */
 export function auditSink(scope: RequestScope): AuditSink {
   return {
-    append: (rows) => {
-      const trace = new RequestTrace(`${scope.requestId}${AUDIT_TRACE_SUFFIX}`);
-      return drizzleAuditStore(createDb(scope.config, trace)).append(rows);
-    },
+    append: (rows) =>
+      traced(new RequestTrace(`${scope.requestId}${AUDIT_TRACE_SUFFIX}`), () =>
+        drizzleAuditStore(sharedDb(scope.config)).append(rows),
+      ),
   };
 }
 

@@ -41,6 +41,7 @@ import { upstashRateLimiter } from '../store/rate-limiters.ts';
 import { redisAuthorizationCodeStore } from '../store/authorization-codes.ts';
 import { checkStores, type StoreHealth } from '../store/health.ts';
 import { createStores, type Stores } from '../store/index.ts';
+import { traced } from '../store/trace-scope.ts';
 import { redisKeySetVersionCounter } from '../store/key-set-version.ts';
 import { drizzleOneTimeTokenStore, purgeExpiredOneTimeTokens } from '../store/one-time-tokens.ts';
 import { drizzleOAuthClientStore } from '../store/oauth-clients.ts';
@@ -94,6 +95,11 @@ export interface Services {
   health(): Promise<{ db: StoreHealth; redis: StoreHealth }>;
   /** Writes the request's audit trail after the response (nothing when it is empty). */
   flushAudit(): void;
+  /**
+   * Runs the request's work with its store calls attributed to it (timing, request id), and
+   * so does the work it leaves to `keepAlive`.
+   */
+  run<T>(work: () => T): T;
 }
 
 export interface Housekeeping {
@@ -106,7 +112,7 @@ export interface Housekeeping {
 export function createServices(scope: RequestScope): Services {
   const { config, requestId } = scope;
   const trace = new RequestTrace(requestId);
-  const stores: Stores = createStores(config, trace);
+  const stores: Stores = createStores(config);
   const prefix = config.redis.keyPrefix;
   const once = memo();
 
@@ -241,6 +247,7 @@ export function createServices(scope: RequestScope): Services {
         actor,
       }),
     health: () => checkStores(stores),
+    run: (work) => traced(trace, work),
     flushAudit() {
       const trail = once.peek<AuditTrail>('audit');
       if (trail && trail.size > 0) scope.keepAlive(trail.flush(auditSink(scope)));

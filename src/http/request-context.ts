@@ -25,7 +25,7 @@ export function requestContext() {
         keepAlive: keepAlive(c),
       });
       c.set('services', services);
-      await next();
+      await services.run(next);
     } catch (err) {
       // Errors from later middleware reach app.onError; this catches the config failing here.
       c.res = await renderError(err, c);

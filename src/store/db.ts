@@ -16,7 +16,8 @@ import type { Config } from '../config/index.ts';
 import * as schema from './schema.ts';
 import { InvariantError, StoreUnavailableError } from '../shared/errors.ts';
 import { describeFacts, failureFacts, type FailureFacts, SafeCause } from '../shared/safe-cause.ts';
-import { REQUEST_ID_HEADER, type RequestTrace } from '../shared/trace.ts';
+import { REQUEST_ID_HEADER } from '../shared/trace.ts';
+import { currentTrace } from './trace-scope.ts';
 
 /**
  * A database over this schema, as every store adapter takes it: the Worker's neon-http one
@@ -67,7 +68,6 @@ function toDbError(error: unknown): Error {
 
 /** What each client passes to tracedFetch through neon()'s `fetchOptions`. */
 interface TraceOptions {
-  trace: RequestTrace;
   timeoutMs: number;
   /** Overrides the endpoint derived from the connection string (the local stack's /sql). */
   endpoint: string | undefined;
@@ -79,16 +79,18 @@ type TracedInit = Omit<RequestInit, 'headers'> &
 // neon() spreads `fetchOptions` over its own init, so a `headers` entry there would replace
 // the Neon-* protocol headers. Instead our options ride along as extra init members, and this
 // function (the client's documented `fetchFunction` hook, set once per isolate) applies them:
-// the endpoint, the request id header, a timeout, and the timing.
+// the endpoint, a timeout, and, from the request's trace scope, the request id header and the
+// timing.
 async function tracedFetch(url: string, init: TracedInit): Promise<Response> {
-  const { trace, timeoutMs, endpoint, ...rest } = init;
+  const { timeoutMs, endpoint, ...rest } = init;
   const target = endpoint ?? url;
-  if (!trace) return fetch(target, rest);
+  if (timeoutMs === undefined) return fetch(target, rest);
+  const trace = currentTrace();
   const started = performance.now();
   try {
     const response = await fetch(target, {
       ...rest,
-      headers: { ...rest.headers, [REQUEST_ID_HEADER]: trace.requestId },
+      headers: { ...rest.headers, ...(trace ? { [REQUEST_ID_HEADER]: trace.requestId } : {}) },
       signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : null,
     });
     // Neon answers 400 for SQL errors (the client turns them into NeonDbError); any other
@@ -99,7 +101,7 @@ async function tracedFetch(url: string, init: TracedInit): Promise<Response> {
     }
     return response;
   } finally {
-    trace.record('db', performance.now() - started);
+    trace?.record('db', performance.now() - started);
   }
 }
 
@@ -139,9 +141,8 @@ function translateFailures<T extends object>(target: T, methods: (keyof T & stri
   return target;
 }
 
-export function createDb(config: Config, trace: RequestTrace): Db {
+export function createDb(config: Config): Db {
   const fetchOptions: TraceOptions = {
-    trace,
     timeoutMs: config.storeTimeoutMs,
     endpoint: config.neonFetchEndpoint,
   };

@@ -1,13 +1,13 @@
 // The rate limiters (src/abuse/limiters.ts) over Redis: sliding windows with @upstash/ratelimit,
-// each one EVALSHA. Run on the auto-pipelined client (src/store/redis.ts), limiters consulted
-// in the same tick travel as ONE request.
+// each one EVALSHA. Run on the request's tick batch (src/store/tick-batch.ts): limiters
+// consulted in the same tick travel as ONE request.
 import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis/cloudflare';
 import { type LimiterName, limitSetting, type RateLimiter } from '../abuse/limiters.ts';
 import type { Config } from '../config/index.ts';
 
-/** The narrow slice of the client the limiters use (ratelimit-js asks for no more). */
-export type LimiterRedis = Pick<Redis, 'evalsha' | 'eval' | 'get' | 'set'>;
+/** The narrow slice of the client the limiters use (ratelimit-js's safeEval asks no more). */
+export type LimiterRedis = Pick<Redis, 'evalsha' | 'eval'>;
 
 // Per isolate, per limiter and setting: identifiers already over their limit, so a flood from
 // one address is refused from memory until its window resets, without a Redis call each time.

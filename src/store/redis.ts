@@ -1,15 +1,13 @@
-// Upstash Redis over REST. One client per request: it carries the request's trace (timing,
-// request id for the local stack's counters) through the client's public `use` middleware.
+// Upstash Redis over REST. One client per isolate and config (src/store/index.ts); the request
+// it serves comes from the trace scope (src/store/trace-scope.ts), read by the client's public
+// `use` middleware for the timing and the request id header (the local stack's counters).
 import { Redis, errors } from '@upstash/redis/cloudflare';
 import type { Config } from '../config/index.ts';
 import { StoreUnavailableError } from '../shared/errors.ts';
-import { REQUEST_ID_HEADER, type RequestTrace } from '../shared/trace.ts';
+import { REQUEST_ID_HEADER } from '../shared/trace.ts';
+import { currentTrace } from './trace-scope.ts';
 
-export function createRedis(
-  config: Config,
-  trace: RequestTrace,
-  options: { autoPipelining?: boolean } = {},
-): Redis {
+export function createRedis(config: Config): Redis {
   const redis = new Redis({
     url: config.redis.url,
     token: config.redis.token,
@@ -18,27 +16,26 @@ export function createRedis(
     retry: { retries: 1, backoff: () => 25 },
     signal: () => AbortSignal.timeout(config.storeTimeoutMs),
     enableTelemetry: false,
-    // Off for the services, which batch explicitly (pipeline / multi / scripts) so round trips
-    // stay countable. On only for the rate limiters' client: @upstash/ratelimit sends one
-    // command per limiter, and auto-pipelining folds the commands issued in one tick (a
-    // login's two limiters and its backoff read) into one request (src/abuse/limiters.ts).
-    enableAutoPipelining: options.autoPipelining ?? false,
+    // Off: the services batch explicitly (pipeline / scripts) so round trips stay countable,
+    // and an isolate-wide auto-pipeline would mix requests in one fetch (which workerd ties to
+    // the request that sent it). The rate limiters batch per request (src/store/tick-batch.ts).
+    enableAutoPipelining: false,
     // Raw strings back: the client would otherwise JSON.parse every reply, turning a stored
     // "123" or "true" into a number or boolean behind our back.
     automaticDeserialization: false,
   });
   redis.use(async (req, next) => {
+    const trace = currentTrace();
     const started = performance.now();
     try {
-      return await next({
-        ...req,
-        headers: { ...req.headers, [REQUEST_ID_HEADER]: trace.requestId },
-      });
+      return await next(
+        trace ? { ...req, headers: { ...req.headers, [REQUEST_ID_HEADER]: trace.requestId } } : req,
+      );
     } catch (error) {
       if (isNoScriptReply(error)) throw error;
       throw new StoreUnavailableError('redis', error);
     } finally {
-      trace.record('redis', performance.now() - started);
+      trace?.record('redis', performance.now() - started);
     }
   });
   return redis;

@@ -3,6 +3,5 @@
 import { env } from 'cloudflare:workers';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
-import { RequestTrace } from '../../src/shared/trace.ts';
 
-export const testDb = () => createStores(loadConfig(env), new RequestTrace('test-fixture')).db;
+export const testDb = () => createStores(loadConfig(env)).db;

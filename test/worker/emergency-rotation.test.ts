@@ -10,7 +10,6 @@ import { forgetKeys } from '../../src/auth/keys/service.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
-import { RequestTrace } from '../../src/shared/trace.ts';
 import { bearer, PASSWORD, registerUser, type TokenPair } from './auth-fixtures.ts';
 import { sendWithEnv, uniqueIssuer } from './helpers.ts';
 import { keysFor } from './keys-fixtures.ts';
@@ -27,7 +26,7 @@ function deployment(label: string, settings: Record<string, string>) {
     ...settings,
   };
   const config = loadConfig({ ...env, ...overrides });
-  const redis = createStores(config, new RequestTrace(`test-${issuer}`)).redis;
+  const redis = createStores(config).redis;
   const json = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     sendWithEnv(path, overrides, {
       method: 'POST',

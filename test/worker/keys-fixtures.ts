@@ -4,11 +4,10 @@ import { keyContext } from '../../src/compose/key-context.ts';
 import type { KeyContext } from '../../src/auth/keys/service.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
-import { RequestTrace } from '../../src/shared/trace.ts';
 
 export function keysFor(issuer: string, overrides: Record<string, string> = {}): KeyContext {
   const config = loadConfig({ ...env, ISSUER: issuer, ...overrides });
-  return keyContext(config, createStores(config, new RequestTrace(`test-${issuer}`)).db);
+  return keyContext(config, createStores(config).db);
 }
 
 export const tokenSettings = (issuer: string) => ({

@@ -11,7 +11,6 @@ import {
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { redisLoginBackoffStore } from '../../src/store/login-backoff.ts';
-import { RequestTrace } from '../../src/shared/trace.ts';
 import { freezeClock, freshIp, postWithEnv } from './abuse-fixtures.ts';
 import { auditRowsOf, auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, PASSWORD, registerUser } from './auth-fixtures.ts';
@@ -195,7 +194,7 @@ describe('the reservation script, at controlled instants', () => {
   const T = 1_800_000_000_000;
   const setup = async () => {
     const backoff = redisLoginBackoffStore(
-      createStores(loadConfig(env), new RequestTrace('test-backoff')),
+      createStores(loadConfig(env)),
     );
     const key = `${loadConfig(env).redis.keyPrefix}lb:test-${crypto.randomUUID()}`;
     await backoff.ready();

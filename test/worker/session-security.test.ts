@@ -23,7 +23,6 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createStores, type Redis } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
 import { redisSessionStore } from '../../src/store/session-store.ts';
-import { RequestTrace } from '../../src/shared/trace.ts';
 import { redisUserSessionStore } from '../../src/store/user-session-sweeps.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../../src/store/users.ts';
 import { bearer, newSession, postJson } from './auth-fixtures.ts';
@@ -34,7 +33,7 @@ type Env = Parameters<typeof loadConfig>[0];
 
 function world(overrides: Record<string, string> = {}, wrap = (r: Redis) => r) {
   const config = loadConfig({ ...env, ...overrides } as Env);
-  const stores = createStores(config, new RequestTrace(`t-${crypto.randomUUID()}`));
+  const stores = createStores(config);
   const redis = wrap(stores.redis);
   const prefix = config.redis.keyPrefix;
   const deps: TokenDeps = {
