@@ -34,7 +34,9 @@ export interface AuditDetails {
   register: None;
   login_success: None;
   login_failure: { reason: LoginFailureReason };
-  refresh: None;
+  // No `refresh`: a routine rotation is not an event worth a row (at one refresh per active
+  // user every ACCESS_TOKEN_TTL it would be the service's largest SQL load); the session keeps
+  // its last use. Rows written as `refresh` by earlier versions stay readable.
   /** The session is revoked in the same step; always audited. */
   refresh_reuse_detected: None;
   logout: None;

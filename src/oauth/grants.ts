@@ -188,11 +188,7 @@ export async function refreshTokenGrant(
     }
     throw error;
   }
-  deps.audit.record({
-    type: 'refresh',
-    userId: outcome.session.uid,
-    sessionId: outcome.session.sid,
-  });
+  // A routine rotation writes no audit row (src/audit/events.ts); the refusals above do.
   return response(client, outcome.tokens, outcome.session.scope);
 }
 

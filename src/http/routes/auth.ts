@@ -253,11 +253,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       }
       throw error;
     }
-    c.var.services.audit.record({
-      type: 'refresh',
-      userId: outcome.session.uid,
-      sessionId: outcome.session.sid,
-    });
+    // A routine rotation writes no audit row (src/audit/events.ts); the refusals above do.
     return fromCookie !== undefined || wantsCookieTransport(c, body.use_cookie)
       ? c.json(await issueRefreshCookies(c, outcome.tokens), 200, noStore)
       : c.json(outcome.tokens, 200, noStore);
