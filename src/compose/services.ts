@@ -135,7 +135,7 @@ export function createServices(scope: RequestScope): Services {
       return once('userSessions', () => redisUserSessionStore(stores.redis, prefix));
     },
     get keys() {
-      return once('keys', () => keyContext(config, stores.db));
+      return once('keys', () => keyContext(config, stores.db, scope.keepAlive));
     },
     get tokens() {
       return once('tokens', (): TokenDeps => ({

@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { rotateInEmergency } from '../../src/auth/keys/emergency.ts';
+import { emergencyRotate, rotateInEmergency } from '../../src/auth/keys/emergency.ts';
 import { forgetKeys } from '../../src/auth/keys/service.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
@@ -36,6 +36,8 @@ function deployment(label: string, settings: Record<string, string>) {
   return {
     issuer,
     /** What `npm run keys -- rotate` runs, against this deployment's database and Redis. */
+    /** The rotation's SQL change alone, announced to no isolate (no version bump). */
+    rotateSilently: (now = new Date()) => emergencyRotate(keysFor(issuer, overrides), now),
     rotate: (now = new Date()) =>
       rotateInEmergency(
         keysFor(issuer, overrides),
@@ -180,6 +182,31 @@ describe('emergency rotation: verification learns of it in its own round trip', 
       error_description: 'The token was signed by an unknown or withdrawn key.',
     });
     expect(await introspect(session.access_token)).toEqual({ active: false });
+  });
+});
+
+describe('the key set reloads ahead of its expiry, off the critical path', () => {
+  it('past half KEY_CACHE_TTL a refresh signs from the cached set while it reloads; the next uses the reloaded set', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = new Date();
+    const auth = deployment('ahead', { KEY_CACHE_TTL: '10' });
+    const user = await registerUser();
+    const first = await auth.login(user.email);
+    const oldKid = kidOf(first.access_token);
+    // A key change no isolate hears of: only the cache's own expiry can bring it in.
+    const { kid: newKid } = await auth.rotateSilently(t0);
+
+    vi.setSystemTime(new Date(t0.getTime() + 4_000));
+    const early = await auth.refresh(first.refresh_token);
+    expect(kidOf(early.access_token)).toBe(oldKid); // under half the TTL: no reload at all
+
+    vi.setSystemTime(new Date(t0.getTime() + 6_000));
+    const served = await auth.refresh(early.refresh_token);
+    // Signed from the cached set: this request did not wait for the reload it started...
+    expect(kidOf(served.access_token)).toBe(oldKid);
+    // ...which replaced the set once it landed (after that response, within the TTL).
+    const next = await auth.refresh(served.refresh_token);
+    expect(kidOf(next.access_token)).toBe(newKid);
   });
 });
 

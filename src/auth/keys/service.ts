@@ -32,6 +32,12 @@ export interface KeyContext {
    * again (the next use reloads the set).
    */
   observeKeySetVersion(version: KeySetVersion): boolean;
+  /**
+   * Keeps background work alive (ctx.waitUntil). With it, a snapshot past half its
+   * KEY_CACHE_TTL still serves while a reload runs in the background, so no request waits for
+   * the periodic SQL read; without it (a CLI), the snapshot reloads when it expires.
+   */
+  defer?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 /**
@@ -62,7 +68,7 @@ interface Slot {
 const slots = new Map<string, Slot>();
 /** The latest key-set version this isolate saw in a store reply, per issuer. */
 const observed = new Map<string, KeySetVersion>();
-/** Issuers whose snapshot is being refreshed in the background (JWKS). */
+/** Issuers whose snapshot is being refreshed in the background. */
 const refreshing = new Set<string>();
 const privateKeys = new Map<string, Promise<CryptoKey>>();
 const publicKeys = new Map<string, Promise<CryptoKey>>();
@@ -159,13 +165,45 @@ function startLoad(ctx: KeyContext, now: Date): Slot {
   return slot;
 }
 
+/**
+ * The isolate's snapshot. A fresh one is used as it is; one past half its KEY_CACHE_TTL is
+ * also reloaded in the background (see refreshAhead); an expired one, one behind an observed
+ * key-set version (emergency rotation) or a forced reload waits for SQL.
+ */
 async function snapshot(ctx: KeyContext, now: Date, force = false): Promise<Snapshot> {
   const slot = slots.get(ctx.issuer);
   if (slot && !force && !behindObservedVersion(ctx.issuer, slot)) {
     const snap = await slot.snapshot;
-    if (fresh(snap, now)) return snap;
+    if (fresh(snap, now)) {
+      refreshAhead(ctx, slot, snap, now);
+      return snap;
+    }
   }
   return startLoad(ctx, now).snapshot;
+}
+
+/**
+ * Stale-while-revalidate for the key set: past half its TTL, one request per isolate starts a
+ * reload that replaces the snapshot when it lands, while every request keeps using the old one
+ * (still within KEY_CACHE_TTL, so no key is trusted longer than before). Steady traffic never
+ * waits for the periodic read. A key transition inside the TTL (validUntil) and an emergency
+ * rotation still reload first: those must not be served from the old set.
+ */
+function refreshAhead(ctx: KeyContext, slot: Slot, snap: Snapshot, now: Date): void {
+  const { defer, issuer } = ctx;
+  const halfLife = snap.loadedAt + (ctx.policy.cacheTtl * 1000) / 2;
+  if (!defer || now.getTime() < halfLife || refreshing.has(issuer)) return;
+  refreshing.add(issuer);
+  const reloaded: Slot = { snapshot: load(ctx, now), version: observed.get(issuer) };
+  defer(
+    reloaded.snapshot
+      .then(() => {
+        // Only replace what we meant to refresh; a newer load may have started meanwhile.
+        if (slots.get(issuer) === slot) slots.set(issuer, reloaded);
+      })
+      .catch(() => {}) // the first request past the TTL reloads (and fails) in the open
+      .finally(() => refreshing.delete(issuer)),
+  );
 }
 
 /** Drops this isolate's snapshot (after a rotation step here). */
@@ -196,31 +234,11 @@ export interface PublishedKeySet {
 
 /**
  * The JWKS content, from a snapshot never older than KEY_CACHE_TTL (nor than the last
- * observed key-set version): a snapshot past half its TTL still serves while `defer` reloads
- * it in the background, so steady JWKS traffic never waits for SQL; an older (or absent)
- * one is reloaded first. A location's cached JWKS is compared against this fingerprint.
+ * observed key-set version), refreshed ahead like every use of the set (see snapshot). A
+ * location's cached JWKS is compared against this fingerprint.
  */
-export async function publishedKeySet(
-  ctx: KeyContext,
-  now: Date,
-  defer?: (work: Promise<unknown>) => void,
-): Promise<PublishedKeySet> {
+export async function publishedKeySet(ctx: KeyContext, now: Date): Promise<PublishedKeySet> {
   const snap = await snapshot(ctx, now);
-  const halfLife = snap.loadedAt + (ctx.policy.cacheTtl * 1000) / 2;
-  if (defer && now.getTime() >= halfLife && !refreshing.has(ctx.issuer)) {
-    refreshing.add(ctx.issuer);
-    const slot = slots.get(ctx.issuer);
-    const reloaded: Slot = { snapshot: load(ctx, now), version: observed.get(ctx.issuer) };
-    defer(
-      reloaded.snapshot
-        .then(() => {
-          // Only replace what we meant to refresh; a newer load may have started meanwhile.
-          if (slots.get(ctx.issuer) === slot) slots.set(ctx.issuer, reloaded);
-        })
-        .catch(() => {}) // the next request past the TTL reloads (and fails) in the open
-        .finally(() => refreshing.delete(ctx.issuer)),
-    );
-  }
   const keys = snap.keys.filter((key) => isPublished(key, now));
   return { keys: keys.map((key) => key.publicJwk), fingerprint: keys.map((k) => k.kid).join(' ') };
 }

@@ -146,7 +146,7 @@ export const wellKnownRoutes = new OpenAPIHono<AppEnv>()
     // The isolate's key set (in memory when fresh; reloaded in the background past half its
     // KEY_CACHE_TTL, in the open past all of it) decides whether this location's cached copy
     // still holds: after an emergency rotation it is replaced within KEY_CACHE_TTL.
-    const keySet = await publishedKeySet(services.keys, new Date(), services.keepAlive);
+    const keySet = await publishedKeySet(services.keys, new Date());
     return serveEdgeCachedJson(c, {
       cacheUrl: jwksUrl(config.issuer),
       policy: config.jwks,
