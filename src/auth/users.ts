@@ -13,9 +13,17 @@ export interface UserRecord {
   securityEpoch: number;
 }
 
+/** What a user may read about themselves (/me, userinfo): no hash, no internal state. */
+export type UserProfile = Pick<
+  UserRecord,
+  'id' | 'email' | 'name' | 'roles' | 'emailVerifiedAt' | 'createdAt'
+>;
+
 export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | undefined>;
   findById(id: string): Promise<UserRecord | undefined>;
+  /** The user's profile: the columns a profile shows, and only those. */
+  profile(id: string): Promise<UserProfile | undefined>;
   /** Undefined when the email is taken (case-insensitively). */
   create(user: {
     email: string;

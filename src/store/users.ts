@@ -1,6 +1,6 @@
 // UserStore over Drizzle (neon-http): one round trip per call.
 import { and, asc, eq, gt, ilike, sql } from 'drizzle-orm';
-import type { UserAdminStore, UserRecord, UserStore } from '../auth/users.ts';
+import type { UserAdminStore, UserProfile, UserRecord, UserStore } from '../auth/users.ts';
 import { users } from './schema.ts';
 import type { Db } from './db.ts';
 
@@ -14,6 +14,15 @@ const columns = {
   disabledAt: users.disabledAt,
   createdAt: users.createdAt,
   securityEpoch: users.securityEpoch,
+};
+
+const profileColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  roles: users.roles,
+  emailVerifiedAt: users.emailVerifiedAt,
+  createdAt: users.createdAt,
 };
 
 /** The same UPDATE that makes a security-relevant change raises the epoch. */
@@ -36,6 +45,10 @@ export function drizzleUserStore(db: Db): UserStore {
     async findById(id) {
       const [row] = await db.select(columns).from(users).where(eq(users.id, id)).limit(1);
       return row;
+    },
+    async profile(id) {
+      const [row] = await db.select(profileColumns).from(users).where(eq(users.id, id)).limit(1);
+      return row satisfies UserProfile | undefined;
     },
     async create(user) {
       try {

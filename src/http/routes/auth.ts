@@ -24,7 +24,7 @@ import { noStore } from '../cache-control.ts';
 import { jsonBody } from '../json-body.ts';
 import { withRateLimitFields } from '../rate-limit-fields.ts';
 import { rateLimit } from '../rate-limit.ts';
-import { requireAuth } from '../require-auth.ts';
+import { requireAuth, requireAuthAlongside } from '../require-auth.ts';
 import { requireHuman, turnstileTokenOf } from '../turnstile.ts';
 import { AcceptedSchema } from './account.ts';
 import {
@@ -175,7 +175,10 @@ const meRoute = createRoute({
   tags: ['Auth'],
   summary: 'The user behind the access token',
   security: [{ bearerAuth: [] }],
-  middleware: [requireAuth()] as const,
+  // The profile read and the revocation check travel together: one round trip's wait.
+  middleware: [
+    requireAuthAlongside((services, token) => services.users.profile(token.sub)),
+  ] as const,
   responses: {
     200: { description: 'The user.', ...json(UserSchema) },
     ...ErrorResponses([401, 503]),
@@ -276,7 +279,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     return c.body(null, 204, noStore);
   })
   .openapi(meRoute, async (c) => {
-    const user = await c.var.services.users.findById(c.var.auth.sub);
+    const user = c.var.alongside;
     // The session is alive (requireAuth checked) but the user row is gone: treat as revoked.
     if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
     return c.json(

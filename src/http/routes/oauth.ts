@@ -6,7 +6,7 @@ import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { oauthNoStore } from '../cache-control.ts';
 import { oauthForm, presentedClientCredentials } from '../oauth-form.ts';
-import { requireAuth } from '../require-auth.ts';
+import { requireAuthAlongside } from '../require-auth.ts';
 import { documentOAuthRoutes } from './oauth-openapi.ts';
 import { authenticateClient } from '../../oauth/client-auth.ts';
 import { exchangeToken, type GrantDeps } from '../../oauth/grants.ts';
@@ -75,19 +75,26 @@ export const oauthRoutes = documented
     // RFC 7009 §2.2: 200 whether or not the token was valid.
     return c.body(null, 200, oauthNoStore);
   })
-  .on(['GET', 'POST'], '/userinfo', requireAuth({ anyAudience: true }), async (c) => {
-    const user = await c.var.services.users.findById(c.var.auth.sub);
-    if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
-    // OIDC Core §5.3.2: sub always; the rest as the user's profile claims.
-    return c.json(
-      {
-        sub: user.id,
-        email: user.email,
-        email_verified: user.emailVerifiedAt !== null,
-        ...(user.name ? { name: user.name } : {}),
-        roles: user.roles,
-      },
-      200,
-      oauthNoStore,
-    );
-  });
+  .on(
+    ['GET', 'POST'],
+    '/userinfo',
+    requireAuthAlongside((services, token) => services.users.profile(token.sub), {
+      anyAudience: true,
+    }),
+    async (c) => {
+      const user = c.var.alongside;
+      if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
+      // OIDC Core §5.3.2: sub always; the rest as the user's profile claims.
+      return c.json(
+        {
+          sub: user.id,
+          email: user.email,
+          email_verified: user.emailVerifiedAt !== null,
+          ...(user.name ? { name: user.name } : {}),
+          roles: user.roles,
+        },
+        200,
+        oauthNoStore,
+      );
+    },
+  );
