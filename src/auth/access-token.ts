@@ -1,7 +1,7 @@
 // Access tokens: RS256 JWTs in the RFC 9068 profile, signed with the isolate's cached key.
 import { errors, jwtVerify, SignJWT, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import { AuthError } from '../shared/errors.ts';
-import { fromBase64Url, toBase64Url } from '../shared/base64url.ts';
+import { isCanonicalBase64Url } from '../shared/base64url.ts';
 import { currentSigner, type KeyContext, verificationKey } from './keys/service.ts';
 
 /** RFC 9068 §2.1: access tokens "MUST include" typ "at+jwt". */
@@ -86,13 +86,7 @@ function assertCanonicalCompact(token: string): void {
   // The header and payload are covered by the signature as the exact characters received, so
   // only the signature segment can be re-spelt without breaking it: it must re-encode to itself.
   const signature = token.slice(token.lastIndexOf('.') + 1);
-  let canonical: string;
-  try {
-    canonical = toBase64Url(fromBase64Url(signature));
-  } catch {
-    canonical = '';
-  }
-  if (canonical !== signature) {
+  if (!isCanonicalBase64Url(signature)) {
     throw invalid("The token's signature is not canonical base64url (RFC 7515 §2).");
   }
 }

@@ -51,10 +51,18 @@ export function htmlErrors(page: ErrorPageOptions = {}): MiddlewareHandler {
   };
 }
 
+/**
+ * RFC 6750 §3: "Values for the "error_description" attribute ... MUST NOT include characters
+ * outside the set %x20-21 / %x23-5B / %x5D-7E": no quote, no backslash, ASCII only (a "§" in
+ * a header is a TypeError in browsers' fetch). The JSON body keeps the full text.
+ */
+export const challengeDescription = (text: string): string =>
+  text.replace(/§/g, 'sec. ').replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '');
+
 /** RFC 6750 §3: 401/403 for a bearer token carry a challenge naming the error. */
 function bearerChallenge(error: AuthError): Record<string, string> {
   if (error.code !== 'invalid_token' && error.code !== 'insufficient_scope') return {};
-  const description = error.message.replace(/["\\]/g, '');
+  const description = challengeDescription(error.message);
   return {
     'WWW-Authenticate': `Bearer realm="${BEARER_REALM}", error="${error.code}", error_description="${description}"`,
   };

@@ -8,7 +8,7 @@ import { AuthError, InvariantError } from '../shared/errors.ts';
 import { SCOPE_TOKEN } from '../shared/scope-token.ts';
 import type { MiddlewareHandler } from 'hono';
 import type { EnvWith } from './context.ts';
-import { BEARER_REALM } from './error-response.ts';
+import { BEARER_REALM, challengeDescription } from './error-response.ts';
 import { type AuthVariables, requireAuth } from './require-auth.ts';
 
 /** requireAuth, then the scopes: the routes behind it see `c.var.auth`. */
@@ -19,7 +19,7 @@ export function requireScope(...scopes: string[]): MiddlewareHandler<EnvWith<Aut
     throw new InvariantError(`requireScope: "${bad}" is not an RFC 6749 scope`);
   const needed = scopes.join(' ');
   const description = `This resource needs the scope "${needed}".`;
-  const challenge = `Bearer realm="${BEARER_REALM}", error="insufficient_scope", error_description="${description.replace(/"/g, '')}", scope="${needed}"`;
+  const challenge = `Bearer realm="${BEARER_REALM}", error="insufficient_scope", error_description="${challengeDescription(description)}", scope="${needed}"`;
 
   const checkScope = createMiddleware<EnvWith<AuthVariables>>(async function requireScope(c, next) {
     // RFC 6749 §3.3: the scope claim is a space-delimited, case-sensitive list.

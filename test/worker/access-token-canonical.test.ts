@@ -42,6 +42,10 @@ async function expectInvalidToken(response: Response, reason: RegExp) {
   expect(body.error).toBe('invalid_token');
   expect(body.error_description).toMatch(reason);
   expect(response.headers.get('WWW-Authenticate')).toContain('error="invalid_token"');
+  // RFC 6750 §3: the challenge's description is printable ASCII without quotes or backslashes.
+  expect(response.headers.get('WWW-Authenticate')).toMatch(
+    /error_description="[\x20\x21\x23-\x5B\x5D-\x7E]*"$/,
+  );
 }
 
 const WHY = /unpadded base64url|not canonical base64url/;
