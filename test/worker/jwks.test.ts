@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jwksUrl } from '../../src/shared/well-known-urls.ts';
 import { roundTrips, send, sendWithEnv, uniqueIssuer } from './helpers.ts';
 
 interface Jwks {
@@ -80,5 +81,22 @@ describe('GET /.well-known/openid-configuration', () => {
     expect(response.headers.get('ETag')).toBeTruthy();
     expect(response.headers.get('Cache-Control')).toContain('max-age=300');
     expect(response.headers.get('Access-Control-Allow-Origin')).toBe('*');
+  });
+
+  it('a warm isolate answers from its own rendered copy, without the Cache API', async () => {
+    const issuer = uniqueIssuer('memo');
+    const first = await sendWithEnv('/.well-known/jwks.json', { ISSUER: issuer });
+    expect(first.status).toBe(200);
+    // sendWithEnv waited for the background put: the location holds a copy now. Take it away.
+    const key = new Request(jwksUrl(issuer));
+    expect(await caches.default.match(key)).toBeDefined();
+    expect(await caches.default.delete(key)).toBe(true);
+
+    const again = await sendWithEnv('/.well-known/jwks.json', { ISSUER: issuer });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('ETag')).toBe(first.headers.get('ETag'));
+    expect(await again.text()).toBe(await first.text());
+    // Served from memory: no lookup found the copy missing, so none was rendered and put again.
+    expect(await caches.default.match(key)).toBeUndefined();
   });
 });
