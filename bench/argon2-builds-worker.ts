@@ -28,6 +28,7 @@ import clangRefWasm from 'argon2-candidates/clang/clang-ref.wasm';
 import clangSsePairedWasm from 'argon2-candidates/clang/clang-sse-paired.wasm';
 import clangAvx2Wasm from 'argon2-candidates/clang/clang-avx2.wasm';
 import clangAvx2PairedWasm from 'argon2-candidates/clang/clang-avx2-paired.wasm';
+import clangAvx512PairedWasm from 'argon2-candidates/clang/clang-avx512-paired.wasm';
 
 interface Cost {
   memoryKib: number;
@@ -195,6 +196,7 @@ const BUILDS: Record<string, Derive> = {
   'clang-sse-paired': clangBuild(clangSsePairedWasm),
   'clang-avx2': clangBuild(clangAvx2Wasm),
   'clang-avx2-paired': clangBuild(clangAvx2PairedWasm),
+  'clang-avx512-paired': clangBuild(clangAvx512PairedWasm),
 };
 
 const hex = (bytes: Uint8Array) =>

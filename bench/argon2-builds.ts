@@ -3,12 +3,13 @@
 // wrangler, served by plain workerd), against @node-rs/argon2 (native) in this Node process, and
 // checks that each gives the tag @node-rs/argon2 gives (same password, salt, cost) so its PHC
 // strings are interchangeable with the ones stored today.
-//   npx tsx bench/argon2-builds.ts [build ...]      (ARGON2_BATCH=hashes per batch, default 10)
+//   npx tsx bench/argon2-builds.ts [build ...]
+// ARGON2_BATCH: hashes per batch (default 10); ARGON2_BATCHES: batches per build (default 5).
 // The npm candidates are installed, pinned, into node_modules/argon2-candidates (a package of
 // their own there, so that the worker's `argon2-candidates/...` imports resolve; not project
 // dependencies: `npm install` may prune it, and the next run puts it back); the clang builds are made there by bench/argon2-wasm/build.sh (needs Debian's
 // clang-19, lld-19 and wasi-libc). CPU comes from /proc (bench/cpu.ts): ticks of 10 ms, so each
-// batch runs several hashes; a figure is the median of five batches.
+// batch runs several hashes; a figure is the median of the batches, taken in turns.
 import { hashRawSync, verifySync } from '@node-rs/argon2';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,11 +49,11 @@ const LOADS_AS: Record<string, string> = {
   'clang-sse-paired': '.wasm module: clang 19, -msimd128, SSE structure',
   'clang-avx2': '.wasm module: clang 19, -msimd128, AVX2 structure',
   'clang-avx2-paired': '.wasm module: clang 19, -msimd128, AVX2 + paired mul',
+  'clang-avx512-paired': '.wasm module: clang 19, -msimd128, AVX-512 + paired mul',
 };
 
 // Pure JS is some ten times slower: fewer hashes per batch.
 const BATCH_OVERRIDE: Record<string, number> = { 'noble-js': 2 };
-const BATCHES = 5;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
 
@@ -151,6 +152,7 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 async function main() {
   const only = process.argv.slice(2);
   const batch = Number(process.env.ARGON2_BATCH ?? 10) || 10;
+  const batches = Number(process.env.ARGON2_BATCHES ?? 5) || 5;
   // The cost the Worker hashes at: wrangler.toml's [vars] and the config's defaults (ARGON2_*
   // from the environment override them, as `wrangler secret`/[vars] would); the rest only so
   // that the configuration parses.
@@ -235,18 +237,26 @@ async function main() {
             ? 'yes (same tag; PHC verifies natively)'
             : 'NO: different tag';
       }
-      const n = BATCH_OVERRIDE[build] ?? batch;
-      const samples: number[] = [];
-      for (let b = 0; b < BATCHES; b++) {
+      rows.push({ build, accepted: true, note: '', interchangeable });
+    }
+
+    // Round robin, one batch of each build in turn, so that load from elsewhere on the machine
+    // falls on all of them alike rather than on whichever ran while it lasted.
+    const samples = new Map<Row, number[]>();
+    for (let b = 0; b < batches; b++) {
+      for (const row of rows.filter((r) => r.accepted)) {
+        const n = BATCH_OVERRIDE[row.build] ?? batch;
         await waitIdle(target.pid);
         const before = cpuMs(target.pid);
-        const res = await fetch(query(build, n));
-        if (!res.ok) throw new Error(`${build}: ${res.status} ${await res.text()}`);
+        const res = await fetch(query(row.build, n));
+        if (!res.ok) throw new Error(`${row.build}: ${res.status} ${await res.text()}`);
         await res.arrayBuffer();
-        samples.push((cpuMs(target.pid) - before) / n);
+        samples.set(row, [...(samples.get(row) ?? []), (cpuMs(target.pid) - before) / n]);
       }
-      rows.push({ build, accepted: true, note: '', interchangeable, ms: median(samples) });
-      console.error(`${build}: ${samples.map((s) => s.toFixed(1)).join(' ')} ms/hash`);
+    }
+    for (const [row, values] of samples) {
+      row.ms = median(values);
+      console.error(`${row.build}: ${values.map((v) => v.toFixed(1)).join(' ')} ms/hash`);
     }
   } finally {
     target.stop();
@@ -255,7 +265,7 @@ async function main() {
   // The native reference, the same way: CPU of this process around a batch of synchronous hashes.
   const native: number[] = [];
   hashRawSync(passwordBytes, { ...nativeOptions, salt });
-  for (let b = 0; b < BATCHES; b++) {
+  for (let b = 0; b < batches; b++) {
     const before = process.cpuUsage();
     for (let i = 0; i < batch; i++) hashRawSync(passwordBytes, { ...nativeOptions, salt });
     const used = process.cpuUsage(before);
@@ -266,7 +276,7 @@ async function main() {
   const currentMs = rows.find((r) => r.build === 'current')?.ms;
   console.log(
     `argon2id m=${memoryKib} KiB, t=${iterations}, p=${parallelism}: CPU ms per hash, median of ` +
-      `${BATCHES} batches; @node-rs/argon2 (native, Node ${process.version}) ${nativeMs.toFixed(2)} ms`,
+      `${batches} batches; @node-rs/argon2 (native, Node ${process.version}) ${nativeMs.toFixed(2)} ms`,
   );
   console.log(
     '| build | loads as | accepted by workerd | interchangeable | CPU ms/hash | vs current | vs native |',

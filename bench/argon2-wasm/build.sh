@@ -43,4 +43,9 @@ build clang-sse-paired -msimd128 -I"$here" "$work/opt-wasm.c"
 build clang-avx2 -msimd128 -D__AVX2__ -I"$here" "$src/src/opt.c"
 # The same with the four 32-bit multiplications of a 256-bit row from one gathered vector.
 build clang-avx2-paired -msimd128 -D__AVX2__ -DARGON2_WASM_MUL_PAIRED -I"$here" "$src/src/opt.c"
+# opt.c's AVX-512 structure (four 128-bit quarters per row: more interleaving, more live vectors).
+mkdir -p "$work/avx512"
+cp "$here/emmintrin.h" "$work/avx512/"
+cp "$here/immintrin-avx512.h" "$work/avx512/immintrin.h"
+build clang-avx512-paired -msimd128 -D__AVX512F__ -I"$work/avx512" "$src/src/opt.c"
 ls -l "$out"
