@@ -56,14 +56,10 @@ export function readDeploySettings(file = resolve(root, 'wrangler.toml')): Deplo
   return settings;
 }
 
-/**
- * `wrangler deploy --dry-run --outdir`: the bundle and its .wasm/.txt modules, main first.
- * `extraArgs`: more wrangler options (bench/argon2-builds.ts passes --alias).
- */
-export function bundle(outdir: string, entry?: string, extraArgs: string[] = []): string[] {
+/** `wrangler deploy --dry-run --outdir`: the bundle and its .wasm/.txt modules, main first. */
+export function bundle(outdir: string, entry?: string): string[] {
   const args = ['wrangler', 'deploy', '--dry-run', '--outdir', outdir];
   if (entry) args.push(entry, '--name', 'edge-auth-bench-floor');
-  args.push(...extraArgs);
   execFileSync('npx', args, { cwd: root, env: wranglerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const files = readdirSync(outdir).filter((f) => !f.endsWith('.map') && f !== 'README.md');
   const main = files.filter((f) => f.endsWith('.js'));

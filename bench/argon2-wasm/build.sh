@@ -2,10 +2,12 @@
 # Builds argon2 (the reference C implementation, phc-winner-argon2) to wasm32 with Debian's
 # clang, in several variants, for bench/argon2-builds.ts to compare with @phi-ag/argon2's build.
 #   bench/argon2-wasm/build.sh OUTDIR
-# Needs: apt-get install clang-19 lld-19 wasi-libc (libc: dlmalloc, memcpy, memset, strlen).
+# Needs: apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 (Debian bookworm;
+# wasi-libc gives dlmalloc, memcpy, memset, strlen).
 # The C sources come from the `argon2` npm package (node-argon2 vendors phc-winner-argon2 in its
 # tarball: npm pack checks the registry's integrity hash); only opt.c's round is ours
-# (blamka-round-wasm.h, or the AVX2 intrinsics mapped onto pairs of v128 by immintrin.h).
+# (blamka-round-wasm.h, or the AVX2 / AVX-512 intrinsics opt.c uses mapped onto two / four v128
+# by immintrin.h / immintrin-avx512.h).
 # Output: OUTDIR/<variant>.wasm, each exporting malloc, free, argon2_hash, argon2_error_message
 # and _initialize (a WASI reactor, with no imports: encoding.c's one sprintf is sprintf-lu.c).
 set -euo pipefail
@@ -13,7 +15,7 @@ out=$(realpath -m "${1:?usage: build.sh OUTDIR}")
 here=$(cd "$(dirname "$0")" && pwd)
 CC=${CC:-clang-19}
 ARGON2_NPM=${ARGON2_NPM:-argon2@0.45.1}
-command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install clang-19 lld-19 wasi-libc)" >&2; exit 2; }
+command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32)" >&2; exit 2; }
 [ -f /usr/lib/wasm32-wasi/libc.a ] || { echo "build.sh: no wasi-libc (apt-get install wasi-libc)" >&2; exit 2; }
 
 work=$(mktemp -d)
