@@ -57,7 +57,7 @@ export function readDeploySettings(file = resolve(root, 'wrangler.toml')): Deplo
 }
 
 /** `wrangler deploy --dry-run --outdir`: the bundle and its .wasm/.txt modules, main first. */
-function bundle(outdir: string, entry?: string): string[] {
+export function bundle(outdir: string, entry?: string): string[] {
   const args = ['wrangler', 'deploy', '--dry-run', '--outdir', outdir];
   if (entry) args.push(entry, '--name', 'edge-auth-bench-floor');
   execFileSync('npx', args, { cwd: root, env: wranglerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,7 +69,7 @@ function bundle(outdir: string, entry?: string): string[] {
 
 const capnpString = (value: string) => JSON.stringify(value);
 
-function moduleEntry(dir: string, name: string): string {
+export function moduleEntry(dir: string, name: string): string {
   const kind: Record<string, string> = {
     '.js': 'esModule',
     '.wasm': 'wasm',
