@@ -7,7 +7,7 @@
 // (src/store/trace-scope.ts). This is built per request and costs one closure per call.
 import { errors } from '@upstash/redis/cloudflare';
 import { StoreUnavailableError } from '../shared/errors.ts';
-import type { Redis } from './index.ts';
+import type { Redis } from '@upstash/redis/cloudflare';
 
 /** The commands the limiters and the backoff reservation use; nothing more. */
 export type ScriptCommands = Pick<Redis, 'evalsha' | 'eval'>;

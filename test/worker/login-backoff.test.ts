@@ -193,9 +193,7 @@ describe('the reservation script, at controlled instants', () => {
   const pendingTtlMs = 10_000;
   const T = 1_800_000_000_000;
   const setup = async () => {
-    const backoff = redisLoginBackoffStore(
-      createStores(loadConfig(env)),
-    );
+    const backoff = redisLoginBackoffStore(createStores(loadConfig(env)));
     const key = `${loadConfig(env).redis.keyPrefix}lb:test-${crypto.randomUUID()}`;
     await backoff.ready();
     const reserve = (now: number) => reserveAttempt(backoff, key, settings, { now, pendingTtlMs });
