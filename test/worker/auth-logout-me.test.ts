@@ -29,6 +29,21 @@ describe('GET /api/v1/auth/me', () => {
     });
   });
 
+  it('concurrent requests in one isolate each count their own round trips', async () => {
+    // The store clients are the isolate's (src/store/index.ts); each call finds its request
+    // through the trace scope. Interleaved requests must not lend each other their calls.
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => newSession()));
+    await Promise.all(sessions.map(({ tokens }) => me(tokens.access_token)));
+    const sent = await Promise.all(sessions.map(({ tokens }) => me(tokens.access_token)));
+    for (const { response, requestId } of sent) {
+      expect(response.status).toBe(200);
+      expect(await roundTrips(requestId)).toMatchObject({
+        sql: { roundTrips: 1 },
+        redis: { roundTrips: 1 },
+      });
+    }
+  });
+
   it('without a token: 401 with a bare Bearer challenge (RFC 6750 §3.1)', async () => {
     const { response } = await send('/api/v1/auth/me');
     expect(response.status).toBe(401);
