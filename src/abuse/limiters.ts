@@ -1,6 +1,6 @@
 // Rate limits: which limits exist, what a consulted limit answered, and the 429 a refusal gets.
 // Counting is the store's (src/store/rate-limiters.ts: sliding windows with @upstash/ratelimit,
-// on the auto-pipelined Redis client, so limiters consulted in the same tick (a login's per-IP
+// on the request's batched Redis commands, so limiters consulted in the same tick (a login's per-IP
 // and per-email limits, plus its backoff reservation) travel as ONE request).
 import type { AbuseConfig, RateLimit } from '../config/abuse.ts';
 import { AuthError } from '../shared/errors.ts';

@@ -1,8 +1,8 @@
 // What a login must pass before its password is checked: the per-address and per-email rate
 // limits, the account's backoff (src/abuse/login-backoff.ts) and, when configured, Turnstile.
 //
-// Round trips: both limiters and the backoff reservation are issued in one tick on the auto-pipelined
-// client, so they are ONE Redis request, and it runs concurrently with the SQL lookup of the
+// Round trips: both limiters and the backoff reservation are issued in one tick, which the
+// store batches (src/store/tick-batch.ts), so they are ONE Redis request, and it runs concurrently with the SQL lookup of the
 // user (src/auth/accounts.ts). A successful login therefore still waits for one SQL read and
 // one Redis request before hashing, then the session script: 1 SQL + 2 Redis, no longer.
 //
@@ -80,7 +80,7 @@ export function createLoginGuard(
   const limits = async (): Promise<LimitOutcome[]> => {
     const [emailId] = await Promise.all([keyOfEmail, backoff.ready()]);
     backoffKey = `${config.redis.keyPrefix}lb:${emailId}`;
-    // Synchronous from here to the awaits: one auto-pipelined request.
+    // Synchronous from here to the awaits: one batched request.
     const pending = [
       limiter.consume('login_ip', ipLimitKey(ip), { failClosed: true }),
       limiter.consume('login_email', emailId, { failClosed: true }),

@@ -1,4 +1,4 @@
-// The rate limiters of a request (the src/abuse port over the auto-pipelined Redis client:
+// The rate limiters of a request (the src/abuse port over the request's batched Redis commands:
 // limiters consulted in the same tick travel as ONE request), and their fail-open variant.
 import type { LimiterName, LimitOutcome, RateLimiter } from '../abuse/limiters.ts';
 import { describeCause } from '../shared/safe-cause.ts';

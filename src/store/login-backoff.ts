@@ -66,7 +66,7 @@ const releaseScript = luaScript(RELEASE);
 let reserveSha: string | undefined;
 
 /**
- * The reservation runs on `limiterRedis`, the auto-pipelined client of the rate limiters (it
+ * The reservation runs on `limiterRedis`, the tick batch of the rate limiters (it
  * travels with them in one request); the writes after the password check on the plain `redis`.
  * The clients are read on use, so a request opens only those it needs.
  */

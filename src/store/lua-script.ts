@@ -27,9 +27,9 @@ export type ScriptRedis = Pick<Redis, 'pipeline'>;
 export type CommandRedis = Pick<Redis, 'evalsha' | 'eval'>;
 
 /**
- * Runs `script` as one command, its SHA already known: EVALSHA is issued synchronously, so an
- * auto-pipelined client batches it with the commands of the same tick (the login guard's
- * limiters); EVAL once per cold Redis.
+ * Runs `script` as one command, its SHA already known: EVALSHA is issued synchronously, so a
+ * tick batch (src/store/tick-batch.ts) sends it with the commands of the same tick (the login
+ * guard's limiters); EVAL once per cold Redis.
  */
 export function evalScript<T>(
   redis: CommandRedis,
