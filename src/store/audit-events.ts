@@ -8,10 +8,48 @@ import { rowCountOf } from './row-count.ts';
 
 const { auditEvents } = schema;
 
+// Most requests write one event (a login, a logout): that INSERT is prepared once per client
+// (the client lives for the isolate) instead of built per request, which was a sixth of a
+// logout's CPU. Placeholders in values keep the columns' encoders (jsonb, timestamptz).
+function prepareInsertOne(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  return db
+    .insert(auditEvents)
+    .values({
+      at: p('at'),
+      type: p('type'),
+      userId: p('userId'),
+      sessionId: p('sessionId'),
+      ip: p('ip'),
+      userAgent: p('userAgent'),
+      requestId: p('requestId'),
+      details: p('details'),
+    })
+    .prepare('audit_insert_one');
+}
+const insertOne = new WeakMap<Db, ReturnType<typeof prepareInsertOne>>();
+
 export function drizzleAuditStore(db: Db): AuditEventStore {
   return {
     async append(rows) {
-      if (rows.length > 0) await db.insert(auditEvents).values(rows);
+      const [only, ...more] = rows;
+      if (!only) return;
+      if (more.length > 0) {
+        await db.insert(auditEvents).values(rows);
+        return;
+      }
+      let prepared = insertOne.get(db);
+      if (!prepared) insertOne.set(db, (prepared = prepareInsertOne(db)));
+      await prepared.execute({
+        at: only.at,
+        type: only.type,
+        userId: only.userId ?? null,
+        sessionId: only.sessionId ?? null,
+        ip: only.ip ?? null,
+        userAgent: only.userAgent ?? null,
+        requestId: only.requestId ?? null,
+        details: only.details ?? {},
+      });
     },
     async list({ userId, type, since, after, limit }) {
       const where = and(
