@@ -1,8 +1,9 @@
 // OAuthClientStore over Drizzle: one statement per call. Ids and secrets are made here, with
 // the domain's generators; only the secret's hash is written.
-import { asc, eq, isNotNull, and } from 'drizzle-orm';
+import { asc, eq, isNotNull, and, sql } from 'drizzle-orm';
 import { oauthClients } from './schema.ts';
 import type { Db } from './db.ts';
+import { preparedPerClient } from './prepared.ts';
 import {
   ClientIdTakenError,
   generateClientId,
@@ -28,14 +29,20 @@ const toClient = ({ secretHash, ...row }: typeof oauthClients.$inferSelect): OAu
   createdAt: row.createdAt,
 });
 
+// Every client-authenticated OAuth request (token, introspection, revocation) reads its client.
+const byId = preparedPerClient((db) =>
+  db
+    .select()
+    .from(oauthClients)
+    .where(eq(oauthClients.clientId, sql.placeholder('clientId')))
+    .limit(1)
+    .prepare('oauth_client_by_id'),
+);
+
 export function drizzleOAuthClientStore(db: Db): OAuthClientStore {
   return {
     async find(clientId) {
-      const [row] = await db
-        .select()
-        .from(oauthClients)
-        .where(eq(oauthClients.clientId, clientId))
-        .limit(1);
+      const [row] = await byId(db).execute({ clientId });
       return row ? { ...toClient(row), secretHash: row.secretHash } : undefined;
     },
     async list() {

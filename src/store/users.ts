@@ -3,6 +3,7 @@ import { and, asc, eq, gt, ilike, sql } from 'drizzle-orm';
 import type { UserAdminStore, UserProfile, UserRecord, UserStore } from '../auth/users.ts';
 import { users } from './schema.ts';
 import type { Db } from './db.ts';
+import { preparedPerClient } from './prepared.ts';
 
 const columns = {
   id: users.id,
@@ -36,12 +37,11 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-// The hot reads (login's by email, /me's profile), built once per client: drizzle otherwise
-// rebuilds the query's SQL from its builder on every call, a fifth of /me's CPU. The client
-// lives for the isolate (src/store/index.ts), so these do too.
-function prepareReads(db: Db) {
+// The hot reads (login's by email, /me's profile), prepared once per client.
+const reads = preparedPerClient((db) => {
   const email = sql.placeholder('email');
   const id = sql.placeholder('id');
+  const byId = eq(users.id, id);
   return {
     byEmail: db
       .select(columns)
@@ -49,35 +49,23 @@ function prepareReads(db: Db) {
       .where(eq(users.email, email))
       .limit(1)
       .prepare('user_by_email'),
-    byId: db.select(columns).from(users).where(eq(users.id, id)).limit(1).prepare('user_by_id'),
-    profile: db
-      .select(profileColumns)
-      .from(users)
-      .where(eq(users.id, id))
-      .limit(1)
-      .prepare('user_profile'),
+    byId: db.select(columns).from(users).where(byId).limit(1).prepare('user_by_id'),
+    profile: db.select(profileColumns).from(users).where(byId).limit(1).prepare('user_profile'),
   };
-}
-const preparedReads = new WeakMap<Db, ReturnType<typeof prepareReads>>();
-
-function readsOf(db: Db): ReturnType<typeof prepareReads> {
-  let reads = preparedReads.get(db);
-  if (!reads) preparedReads.set(db, (reads = prepareReads(db)));
-  return reads;
-}
+});
 
 export function drizzleUserStore(db: Db): UserStore {
   return {
     async findByEmail(email) {
-      const [row] = await readsOf(db).byEmail.execute({ email });
+      const [row] = await reads(db).byEmail.execute({ email });
       return row satisfies UserRecord | undefined;
     },
     async findById(id) {
-      const [row] = await readsOf(db).byId.execute({ id });
+      const [row] = await reads(db).byId.execute({ id });
       return row;
     },
     async profile(id) {
-      const [row] = await readsOf(db).profile.execute({ id });
+      const [row] = await reads(db).profile.execute({ id });
       return row satisfies UserProfile | undefined;
     },
     async create(user) {
