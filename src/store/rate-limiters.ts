@@ -11,7 +11,11 @@ export type LimiterRedis = Pick<Redis, 'evalsha' | 'eval'>;
 
 // Per isolate, per limiter and setting: identifiers already over their limit, so a flood from
 // one address is refused from memory until its window resets, without a Redis call each time.
+// ratelimit-js drops an entry only when the same identifier comes back after its reset, so a
+// flood from many addresses would grow it for the isolate's life: past BLOCKED_MAX entries it
+// starts over (those identifiers are then asked of Redis again, which still refuses them).
 const blockedCaches = new Map<string, Map<string, number>>();
+const BLOCKED_MAX = 10_000;
 
 function limiter(
   redis: LimiterRedis,
@@ -25,6 +29,7 @@ function limiter(
   const cacheId = `${prefix}:${setting.limit}/${setting.windowSeconds}`;
   let ephemeralCache = blockedCaches.get(cacheId);
   if (!ephemeralCache) blockedCaches.set(cacheId, (ephemeralCache = new Map()));
+  if (ephemeralCache.size > BLOCKED_MAX) ephemeralCache.clear();
   return new Ratelimit({
     redis: redis as Redis,
     limiter: Ratelimit.slidingWindow(setting.limit, `${setting.windowSeconds} s`),
