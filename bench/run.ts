@@ -3,7 +3,7 @@
 // the Worker process's CPU per request against the floor measured in that same process.
 // `npm run bench -- --wrangler-dev` (or BENCH_TARGET=wrangler-dev) measures `wrangler dev` instead
 // (no CPU columns: its proxy shares the work). BENCH_DURATION (s), BENCH_CONNECTIONS tune the
-// load; DATABASE_URL / REDIS_URL switch to real servers.
+// load; DATABASE_URL / REDIS_URL switch to real servers. `--profile <scenario>`: bench/profile.ts.
 import { measureFloor } from './cpu.ts';
 import {
   printTable,
@@ -25,6 +25,15 @@ const options = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
   samples: 25,
 };
+
+// `--profile <scenario>`: a CPU profile of one scenario instead of the table (bench/profile.ts).
+const profileAt = args.indexOf('--profile');
+if (profileAt >= 0) {
+  const { profileScenario } = await import('./profile.ts');
+  const intervalUs = Number(process.env.BENCH_PROFILE_INTERVAL ?? 500);
+  await profileScenario(args[profileAt + 1] ?? '', { ...options, intervalUs });
+  process.exit(0);
+}
 
 const target = await startTarget(mode);
 try {
