@@ -3,7 +3,8 @@
 // the Worker process's CPU per request against the floor measured in that same process.
 // `npm run bench -- --wrangler-dev` (or BENCH_TARGET=wrangler-dev) measures `wrangler dev` instead
 // (no CPU columns: its proxy shares the work). BENCH_DURATION (s), BENCH_CONNECTIONS tune the
-// load; DATABASE_URL / REDIS_URL switch to real servers. `--profile <scenario>`: bench/profile.ts.
+// load; DATABASE_URL / REDIS_URL switch to real servers. `--profile <scenario>`: bench/profile.ts;
+// `--growth`: bench/growth.ts.
 import { measureFloor } from './cpu.ts';
 import {
   printTable,
@@ -32,6 +33,12 @@ if (profileAt >= 0) {
   const { profileScenario } = await import('./profile.ts');
   const intervalUs = Number(process.env.BENCH_PROFILE_INTERVAL ?? 500);
   await profileScenario(args[profileAt + 1] ?? '', { ...options, intervalUs });
+  process.exit(0);
+}
+// `--growth`: how cost grows with users, sessions and requests (bench/growth.ts).
+if (args.includes('--growth')) {
+  const { growth } = await import('./growth.ts');
+  await growth({ ...options, rounds: Number(process.env.BENCH_ROUNDS ?? 3) });
   process.exit(0);
 }
 
