@@ -27,6 +27,8 @@ export function authClient(base: string) {
     refresh: async (token: string) =>
       (await post('/api/v1/auth/refresh', { refresh_token: token })) as Pair,
     me: (access: string) => call('/api/v1/auth/me', { headers: bearer(access) }),
+    logoutAll: (access: string) =>
+      call('/api/v1/auth/logout-all', { method: 'POST', headers: bearer(access) }),
     sessions: async (access: string) =>
       (
         (await call('/api/v1/auth/sessions', { headers: bearer(access) })) as {

@@ -35,6 +35,16 @@ export async function fillUsers(stack: Stack, total: number, like: string): Prom
   return Number(after?.n ?? 0);
 }
 
+/** Removes the users fillUsers added, and their space, so the table is small again. */
+export async function dropFilledUsers(stack: Stack): Promise<number> {
+  const sql = sqlOf(stack);
+  await sql(`DELETE FROM users WHERE email LIKE 'growth-%@example.test'`);
+  // Rewrites the table and its indexes at their new size (outside a transaction, as it must be).
+  await sql('VACUUM FULL users');
+  await sql('ANALYZE users');
+  return userCount(stack);
+}
+
 export async function userCount(stack: Stack): Promise<number> {
   const [row] = await sqlOf(stack)('SELECT count(*)::int AS n FROM users');
   return Number(row?.n ?? 0);

@@ -18,7 +18,13 @@ import {
   type Pair,
   refreshScenario,
 } from './growth-client.ts';
-import { fillUsers, redis, redisCensus, type RedisCensus, userCount } from './growth-stores.ts';
+import {
+  dropFilledUsers,
+  fillUsers,
+  redis,
+  redisCensus,
+  type RedisCensus,
+} from './growth-stores.ts';
 import { runScenario, type ScenarioResult, startTarget, type Target } from './harness.ts';
 import { connectInspector } from './inspector.ts';
 import { readDeploySettings } from './workerd.ts';
@@ -131,12 +137,15 @@ async function interleaved(
   for (let round = 0; round < rounds; round++) {
     for (const [i, run] of cases.entries()) results[i]?.push(await run());
   }
-  return results.map((runs) => {
-    const sorted = [...runs].sort((a, b) => (a.cpuMsPerRequest ?? 0) - (b.cpuMsPerRequest ?? 0));
-    const median = sorted[(sorted.length - 1) >> 1];
-    if (!median) throw new Error('growth: no rounds');
-    return median;
-  });
+  return results.map(medianRun);
+}
+
+/** The run with the median CPU per request. */
+function medianRun(runs: ScenarioResult[]): ScenarioResult {
+  const sorted = [...runs].sort((a, b) => (a.cpuMsPerRequest ?? 0) - (b.cpuMsPerRequest ?? 0));
+  const median = sorted[(sorted.length - 1) >> 1];
+  if (!median) throw new Error('growth: no rounds');
+  return median;
 }
 
 async function measure(target: Target, options: Options): Promise<void> {
@@ -165,53 +174,54 @@ async function measure(target: Target, options: Options): Promise<void> {
   const warmAccess = (await client.login(warm)).access_token;
   for (let i = 0; i < 200; i++) await client.sessions(warmAccess);
 
-  // 3 (first half): one user's list while nobody holds many sessions.
-  log('listing with few sessions around');
-  const [alone = ''] = await register('alone', 1);
-  const aloneAccess = (await client.login(alone)).access_token;
-  const sessionsAtStart = sessionKeys(await redisCensus(target.stack));
-  await run(listScenario('list', warmAccess)); // the same load once, unrecorded: this is the first
-  const listAlone = await run(listScenario('list', aloneAccess));
-
-  // 1. Users in the database: login looks one up by email, refresh reads none.
+  // 1. Users in the database: login looks one up by email, refresh reads none. Interleaved: each
+  // round drops the inserted users (and their space), measures, inserts them again, measures.
   const few = await register('few', connections);
-  const usersFew = await userCount(target.stack);
-  log(`login and refresh with ${usersFew} users`);
-  const issuedFew: Pair[] = [];
-  const loginFew = await run(loginScenario(url, 'login', few, issuedFew));
-  const refreshFew = await run(
-    refreshScenario(
-      url,
-      'refresh',
-      refreshTokens(issuedFew.slice(-connections)),
-      refreshTokens(issuedFew.slice(-(connections + SAMPLES), -connections)),
-    ),
-  );
-  log(`inserting users up to ${USERS}`);
-  const inserting = performance.now();
-  const usersMany = await fillUsers(target.stack, USERS, few[0] ?? '');
-  log(`${usersMany} users after ${((performance.now() - inserting) / 1000).toFixed(1)} s`);
   // Spread over the table: any inserted user logs in with the password of `few[0]`.
   const spread = Array.from(
     { length: connections },
     (_, i) => `growth-${1 + Math.floor((i * (USERS - 1000)) / connections)}@example.test`,
   );
-  const issuedMany: Pair[] = [];
-  const loginMany_ = await run(loginScenario(url, 'login', spread, issuedMany));
-  const refreshMany = await run(
-    refreshScenario(
-      url,
-      'refresh',
-      refreshTokens(issuedMany.slice(-connections)),
-      refreshTokens(issuedMany.slice(-(connections + SAMPLES), -connections)),
-    ),
+  const loginThenRefresh = async (emails: string[]) => {
+    const issued: Pair[] = [];
+    const login = await run(loginScenario(url, 'login', emails, issued));
+    const refresh = await run(
+      refreshScenario(
+        url,
+        'refresh',
+        refreshTokens(issued.slice(-connections)),
+        refreshTokens(issued.slice(-(connections + SAMPLES), -connections)),
+      ),
+    );
+    return { login, refresh };
+  };
+  const byUsers = {
+    few: [] as Awaited<ReturnType<typeof loginThenRefresh>>[],
+    many: [] as Awaited<ReturnType<typeof loginThenRefresh>>[],
+  };
+  let usersFew = 0;
+  let usersMany = 0;
+  for (let round = 0; round < rounds; round++) {
+    usersFew = await dropFilledUsers(target.stack);
+    log(`login and refresh with ${usersFew} users`);
+    byUsers.few.push(await loginThenRefresh(few));
+    const inserting = performance.now();
+    usersMany = await fillUsers(target.stack, USERS, few[0] ?? '');
+    log(`${usersMany} users after ${((performance.now() - inserting) / 1000).toFixed(1)} s`);
+    byUsers.many.push(await loginThenRefresh(spread));
+  }
+  printClaim(
+    `1. Users in the database (login: one user per connection; median of ${rounds} interleaved rounds)`,
+    [
+      { label: `login, ${usersFew} users`, result: medianRun(byUsers.few.map((r) => r.login)) },
+      { label: `login, ${usersMany} users`, result: medianRun(byUsers.many.map((r) => r.login)) },
+      { label: `refresh, ${usersFew} users`, result: medianRun(byUsers.few.map((r) => r.refresh)) },
+      {
+        label: `refresh, ${usersMany} users`,
+        result: medianRun(byUsers.many.map((r) => r.refresh)),
+      },
+    ],
   );
-  printClaim('1. Users in the database (login: one user per connection)', [
-    { label: `login, ${usersFew} users`, result: loginFew },
-    { label: `login, ${usersMany} users`, result: loginMany_ },
-    { label: `refresh, ${usersFew} users`, result: refreshFew },
-    { label: `refresh, ${usersMany} users`, result: refreshMany },
-  ]);
 
   // 2. Sessions per user: one each, or the cap.
   log('refresh with 1 and with 50 sessions per user');
@@ -245,6 +255,8 @@ async function measure(target: Target, options: Options): Promise<void> {
 
   // 3. Listing: that user's sessions only.
   log('listing with 1, 10 and 50 sessions');
+  const [alone = ''] = await register('alone', 1);
+  const aloneAccess = (await client.login(alone)).access_token;
   const [ten = ''] = await register('ten', 1);
   const tenAccess = (await loginMany(client, ten, 10, 3))[0]?.access_token ?? '';
   const sessionsNow = sessionKeys(await redisCensus(target.stack));
@@ -255,12 +267,35 @@ async function measure(target: Target, options: Options): Promise<void> {
     () => run(listScenario('list', fullAccess)),
   ]);
   const [listOne, listTen, listFull] = lists as [ScenarioResult, ScenarioResult, ScenarioResult];
-  printClaim(`3. Listing sessions, GET /api/v1/auth/sessions (then median of ${rounds} rounds)`, [
-    { label: `1 session; ${sessionsAtStart} sessions in Redis`, result: listAlone },
-    { label: `1 session; ${sessionsNow} sessions in Redis`, result: listOne },
-    { label: `10 sessions; ${sessionsNow} in Redis`, result: listTen },
-    { label: `${fullCounts[0]} sessions; ${sessionsNow} in Redis`, result: listFull },
-  ]);
+  // Others' sessions: the full users end all theirs (logout-all) and log in again, in turns.
+  const without: ScenarioResult[] = [];
+  const withOthers: ScenarioResult[] = [];
+  let sessionsWithout = 0;
+  let sessionsWith = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const pairs of full) await client.logoutAll(pairs[0]?.access_token ?? '');
+    sessionsWithout = sessionKeys(await redisCensus(target.stack));
+    without.push(await run(listScenario('list', aloneAccess)));
+    for (const [i, e] of fullUsers.entries()) full[i] = await loginMany(client, e, SESSION_CAP, 3);
+    sessionsWith = sessionKeys(await redisCensus(target.stack));
+    withOthers.push(await run(listScenario('list', aloneAccess)));
+  }
+  printClaim(
+    `3. Listing sessions, GET /api/v1/auth/sessions (median of ${rounds} interleaved rounds)`,
+    [
+      { label: `1 session; ${sessionsNow} sessions in Redis`, result: listOne },
+      { label: `10 sessions; ${sessionsNow} in Redis`, result: listTen },
+      { label: `${fullCounts[0]} sessions; ${sessionsNow} in Redis`, result: listFull },
+      {
+        label: `1 session; ${sessionsWithout} in Redis (others logged out)`,
+        result: medianRun(without),
+      },
+      {
+        label: `1 session; ${sessionsWith} in Redis (others back, ${fullUsers.length} x ${SESSION_CAP})`,
+        result: medianRun(withOthers),
+      },
+    ],
+  );
   const cpu = (r: ScenarioResult) => r.cpuMsPerRequest ?? 0;
   const fullCount = fullCounts[0] ?? SESSION_CAP;
   console.log(
