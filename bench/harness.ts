@@ -20,11 +20,17 @@ export interface Target {
     /** workerd serve only: the process whose CPU is the Worker's, and the floor Worker. */
     pid?: number;
     floorUrl?: string;
+    /** workerd serve with `inspector`: bench/inspector.ts connects here. */
+    inspectorUrl?: string;
+    bundle?: string;
   };
   close(): Promise<void>;
 }
 
-export async function startTarget(mode: TargetMode): Promise<Target> {
+export async function startTarget(
+  mode: TargetMode,
+  extra: { vars?: Record<string, string>; inspector?: boolean } = {},
+): Promise<Target> {
   const stack = await startStack({ ...stackOptionsFromEnv() });
   const preferred = process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) : undefined;
   const ports = await pickPorts(mode === 'wrangler-dev' ? (preferred ?? 8788) : preferred);
@@ -38,6 +44,7 @@ export async function startTarget(mode: TargetMode): Promise<Target> {
     RATE_LIMIT_LOGIN_EMAIL: '1000000/1m',
     RATE_LIMIT_REGISTER_IP: '1000000/1m',
     RATE_LIMIT_REFRESH_SESSION: '1000000/1m',
+    ...extra.vars,
   };
   // Stopped in reverse order of starting, also when a later start fails.
   const stops: (() => Promise<void>)[] = [() => stack.close()];
@@ -51,7 +58,12 @@ export async function startTarget(mode: TargetMode): Promise<Target> {
     } else {
       const cache = await startEdgeCache();
       stops.unshift(() => cache.close());
-      worker = await startWorkerdServe({ ports, vars, cachePort: cache.port });
+      worker = await startWorkerdServe({
+        ports,
+        vars,
+        cachePort: cache.port,
+        ...(extra.inspector ? { inspector: true } : {}),
+      });
     }
     stops.unshift(() => worker.stop());
     return { mode, stack, worker, close };

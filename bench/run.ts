@@ -3,7 +3,8 @@
 // the Worker process's CPU per request against the floor measured in that same process.
 // `npm run bench -- --wrangler-dev` (or BENCH_TARGET=wrangler-dev) measures `wrangler dev` instead
 // (no CPU columns: its proxy shares the work). BENCH_DURATION (s), BENCH_CONNECTIONS tune the
-// load; DATABASE_URL / REDIS_URL switch to real servers.
+// load; DATABASE_URL / REDIS_URL switch to real servers. `--profile <scenario>`: bench/profile.ts;
+// `--growth`: bench/growth.ts.
 import { measureFloor } from './cpu.ts';
 import {
   printTable,
@@ -25,6 +26,21 @@ const options = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
   samples: 25,
 };
+
+// `--profile <scenario>`: a CPU profile of one scenario instead of the table (bench/profile.ts).
+const profileAt = args.indexOf('--profile');
+if (profileAt >= 0) {
+  const { profileScenario } = await import('./profile.ts');
+  const intervalUs = Number(process.env.BENCH_PROFILE_INTERVAL ?? 500);
+  await profileScenario(args[profileAt + 1] ?? '', { ...options, intervalUs });
+  process.exit(0);
+}
+// `--growth`: how cost grows with users, sessions and requests (bench/growth.ts).
+if (args.includes('--growth')) {
+  const { growth } = await import('./growth.ts');
+  await growth({ ...options, rounds: Number(process.env.BENCH_ROUNDS ?? 3) });
+  process.exit(0);
+}
 
 const target = await startTarget(mode);
 try {

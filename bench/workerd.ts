@@ -17,6 +17,10 @@ export interface WorkerdServe {
   floorUrl: string;
   /** The workerd process: its /proc/<pid>/stat is the Worker's CPU. */
   pid: number;
+  /** With `inspector`: the DevTools endpoint (`/json` lists one target per service). */
+  inspectorUrl?: string;
+  /** The auth Worker's bundle (its `.map` lies next to it); deleted by stop(). */
+  bundle: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -125,6 +129,8 @@ export async function startWorkerdServe(options: {
   vars: Record<string, string>;
   /** bench/edge-cache.ts: the Cache API's backend, outside the measured process. */
   cachePort: number;
+  /** Opens workerd's inspector (CPU profiles, heap usage) on a free loopback port. */
+  inspector?: boolean;
   timeoutMs?: number;
 }): Promise<WorkerdServe> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-auth-bench-'));
@@ -149,7 +155,10 @@ const config :Workerd.Config = (
 `;
   writeFileSync(join(dir, 'config.capnp'), config);
 
-  const child = spawn(workerdBin, ['serve', 'config.capnp', 'config'], {
+  const args = ['serve', 'config.capnp', 'config'];
+  const inspector = options.inspector && `127.0.0.1:${await freePort()}`;
+  if (inspector) args.push(`--inspector-addr=${inspector}`);
+  const child = spawn(workerdBin, args, {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
@@ -184,6 +193,8 @@ const config :Workerd.Config = (
     url,
     floorUrl: `http://127.0.0.1:${options.ports.floor}`,
     pid: child.pid,
+    ...(inspector ? { inspectorUrl: `http://${inspector}` } : {}),
+    bundle: join(dir, 'auth', authModules[0] ?? ''),
     process: child,
     stop,
   };
