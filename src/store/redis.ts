@@ -23,6 +23,10 @@ export function createRedis(config: Config): Redis {
     // Raw strings back: the client would otherwise JSON.parse every reply, turning a stored
     // "123" or "true" into a number or boolean behind our back.
     automaticDeserialization: false,
+    // Replies as JSON text, not base64: every value this service stores is UTF-8 text, and the
+    // client's default decodes each string of each reply from base64 in JavaScript (a tenth of
+    // the Upstash client's CPU on a refresh).
+    responseEncoding: false,
   });
   redis.use(async (req, next) => {
     const trace = currentTrace();
