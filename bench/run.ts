@@ -3,7 +3,8 @@
 // the Worker process's CPU per request against the floor measured in that same process.
 // `npm run bench -- --wrangler-dev` (or BENCH_TARGET=wrangler-dev) measures `wrangler dev` instead
 // (no CPU columns: its proxy shares the work). BENCH_DURATION (s), BENCH_CONNECTIONS tune the
-// load; DATABASE_URL / REDIS_URL switch to real servers.
+// load; DATABASE_URL / REDIS_URL switch to real servers. `npm run bench -- --peer` compares
+// with the Better Auth peer instead (bench/compare.ts; BENCH_ROUNDS, default 3).
 import { measureFloor } from './cpu.ts';
 import {
   printTable,
@@ -25,6 +26,12 @@ const options = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
   samples: 25,
 };
+
+if (args.includes('--peer')) {
+  const { compareWithPeer } = await import('./compare.ts');
+  await compareWithPeer({ ...options, rounds: Number(process.env.BENCH_ROUNDS ?? 3) });
+  process.exit(0);
+}
 
 const target = await startTarget(mode);
 try {
