@@ -6,7 +6,7 @@
 // redis-server (separate databases); edge-auth reaches them through the local stack's Neon and
 // Upstash bridges, in a process of their own. Prints medians over the rounds and their ratios.
 import { startStackProcess } from './compare-stack.ts';
-import { type Op, OPS } from './compare-ops.ts';
+import { type Op, type OpPair, OPS } from './compare-ops.ts';
 import { runScenario, type ScenarioResult, startTarget, type Target } from './harness.ts';
 import { type Peer, startPeer } from './peer-harness.ts';
 import { peerScenarios } from './peer-scenarios.ts';
@@ -17,6 +17,8 @@ export interface CompareOptions {
   connections: number;
   samples: number;
   rounds: number;
+  /** Only operations whose name or label contains one of these (all when empty). */
+  only: string[];
 }
 
 type Side = 'edge' | 'peer';
@@ -31,12 +33,16 @@ const median = (values: number[]) => {
 export async function compareWithPeer(options: CompareOptions): Promise<void> {
   // Stopped in reverse order of starting, when the run ends, fails or is interrupted: edge-auth
   // (workerd, its cache, the stack) before the peer, whose PostgreSQL and Redis it uses.
+  // One stopping for both ways out (the signal, and the run's own end or failure), so the process
+  // cannot exit while the other one is still stopping.
   const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0)) {
-      await stop().catch((error: unknown) => console.error(`stop failed: ${String(error)}`));
-    }
-  };
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const stop of stops.splice(0)) {
+        await stop().catch((error: unknown) => console.error(`stop failed: ${String(error)}`));
+      }
+    })());
   const interrupted = () => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -68,10 +74,14 @@ export async function compareWithPeer(options: CompareOptions): Promise<void> {
     const results = Object.fromEntries(
       OPS.map(({ op }) => [op, { edge: [], peer: [] }]),
     ) as unknown as Results;
+    const ops = OPS.filter(
+      ({ op, label }) =>
+        options.only.length === 0 || options.only.some((name) => `${op} ${label}`.includes(name)),
+    );
     for (let round = 1; round <= options.rounds; round++) {
       for (const side of ['edge', 'peer'] as const) {
         const started = performance.now();
-        for (const { op } of OPS) {
+        for (const { op } of ops) {
           const scenario = sides[side][op];
           if (scenario.prepare) await scenario.prepare();
           const where = side === 'edge' ? target : { worker: { url: peer.url, pid: peer.pid } };
@@ -84,7 +94,7 @@ export async function compareWithPeer(options: CompareOptions): Promise<void> {
         );
       }
     }
-    printComparison(results, options, { stack: target.stack.backends, peer });
+    printComparison(results, ops, options, { stack: target.stack.backends, peer });
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
@@ -94,6 +104,7 @@ export async function compareWithPeer(options: CompareOptions): Promise<void> {
 
 function printComparison(
   results: Results,
+  ops: OpPair[],
   options: CompareOptions,
   backends: { stack: Target['stack']['backends']; peer: Peer },
 ): void {
@@ -120,7 +131,7 @@ function printComparison(
     '| operation (edge-auth / peer) | req/s edge | req/s peer | ratio | p50 ms edge | p50 ms peer | ratio | CPU ms/req edge | CPU ms/req peer | ratio | non-2xx edge / peer |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const { op, label } of OPS) {
+  for (const { op, label } of ops) {
     const { edge, peer: theirs } = results[op];
     const m = (rows: ScenarioResult[], pick: (r: ScenarioResult) => number | undefined) =>
       median(rows.map((r) => pick(r) ?? NaN));
@@ -134,7 +145,7 @@ function printComparison(
     );
   }
   console.log('\nratio = edge-auth / peer. What each side does for the operation:');
-  for (const { op, label, edge, peer: theirs } of OPS) {
+  for (const { op, label, edge, peer: theirs } of ops) {
     const trips = results[op].edge.at(-1);
     const rt = trips ? ` [${trips.sqlTrips} SQL + ${trips.redisTrips} Redis round trips]` : '';
     console.log(`- ${label}: edge-auth ${edge}${rt}. Peer ${theirs}.`);

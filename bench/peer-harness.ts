@@ -45,8 +45,10 @@ function scriptEnv(jwtHeader: boolean): NodeJS.ProcessEnv {
   };
 }
 
+// In a session of their own: the server start.sh leaves running must not get the terminal's
+// Ctrl-C, which the bench handles by stopping everything in order.
 const script = (name: string, env: NodeJS.ProcessEnv) =>
-  run(`./${name}`, [], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
+  run('setsid', [`./${name}`], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
 
 /**
  * Copies, sets up (the first time), starts. `stop` is handed to `onStop` before anything

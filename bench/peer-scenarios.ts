@@ -131,7 +131,8 @@ export function peerScenarios(peer: { url: string }): Record<Op, BenchScenario> 
       path: `${API}/sign-out`,
       headers: { Origin: base },
       // Each request ends a distinct live session: sign-out answers 200 for one already gone.
-      prepare: () => fillSessions(400),
+      // 300 for the load, 25 for the samples, a few spare (a sign-in costs ~90 ms of scrypt).
+      prepare: () => fillSessions(340),
       sample: async () => ({ headers: { Cookie: sessions.pop() ?? '' } }),
       load: {
         amount: 300,

@@ -29,7 +29,7 @@ const options = {
 
 if (args.includes('--peer')) {
   const { compareWithPeer } = await import('./compare.ts');
-  await compareWithPeer({ ...options, rounds: Number(process.env.BENCH_ROUNDS ?? 3) });
+  await compareWithPeer({ ...options, rounds: Number(process.env.BENCH_ROUNDS ?? 3), only });
   process.exit(0);
 }
 
