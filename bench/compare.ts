@@ -6,6 +6,7 @@
 // redis-server (separate databases); edge-auth reaches them through the local stack's Neon and
 // Upstash bridges, in a process of their own. Prints medians over the rounds and their ratios.
 import { startStackProcess } from './compare-stack.ts';
+import { cpuMs } from './cpu.ts';
 import { type Op, type OpPair, OPS } from './compare-ops.ts';
 import { runScenario, type ScenarioResult, startTarget, type Target } from './harness.ts';
 import { type Peer, startPeer } from './peer-harness.ts';
@@ -22,7 +23,9 @@ export interface CompareOptions {
 }
 
 type Side = 'edge' | 'peer';
-type Results = Record<Op, Record<Side, ScenarioResult[]>>;
+/** A run plus what the backends spent on it: PG + Redis, and (edge-auth) the bridges' process. */
+type Measured = ScenarioResult & { backendMs: number; bridgeMs: number };
+type Results = Record<Op, Record<Side, Measured[]>>;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -85,8 +88,16 @@ export async function compareWithPeer(options: CompareOptions): Promise<void> {
           const scenario = sides[side][op];
           if (scenario.prepare) await scenario.prepare();
           const where = side === 'edge' ? target : { worker: { url: peer.url, pid: peer.pid } };
+          // Around the samples too (the same request, sequentially): per request sent or sampled.
+          const backend0 = peer.backendCpuMs();
+          const bridge0 = cpuMs(stack.pid);
           const result = await runScenario(where, scenario, options);
-          results[op][side].push(result);
+          const count = result.sent + options.samples;
+          results[op][side].push({
+            ...result,
+            backendMs: (peer.backendCpuMs() - backend0) / count,
+            bridgeMs: (cpuMs(stack.pid) - bridge0) / count,
+          });
         }
         const seconds = ((performance.now() - started) / 1000).toFixed(0);
         console.error(
@@ -144,13 +155,27 @@ function printComparison(
         `${ratio(...p50)} | ${f(cpu[0], 2)} | ${f(cpu[1], 2)} | ${ratio(...cpu)} | ${non2xx(edge)} / ${non2xx(theirs)} |`,
     );
   }
-  console.log('\nratio = edge-auth / peer. What each side does for the operation:');
+  console.log(
+    '\nratio = edge-auth / peer. Backends, CPU ms per request (over the load and the samples, ' +
+      'so roughly; background work such as the walwriter included):\n',
+  );
+  console.log('| operation | PG + Redis edge | PG + Redis peer | bridges edge |');
+  console.log('|---|---:|---:|---:|');
+  for (const { op, label } of ops) {
+    const { edge, peer: theirs } = results[op];
+    const backend = (rows: Measured[]) => f(median(rows.map((r) => r.backendMs)), 2);
+    console.log(
+      `| ${label} | ${backend(edge)} | ${backend(theirs)} | ${f(median(edge.map((r) => r.bridgeMs)), 2)} |`,
+    );
+  }
+  console.log('\nWhat each side does for the operation:');
   for (const { op, label, edge, peer: theirs } of ops) {
     const trips = results[op].edge.at(-1);
     const rt = trips ? ` [${trips.sqlTrips} SQL + ${trips.redisTrips} Redis round trips]` : '';
     console.log(`- ${label}: edge-auth ${edge}${rt}. Peer ${theirs}.`);
   }
   console.log(
-    'Not counted on either side: PostgreSQL, redis-server, the bridges (edge-auth) and the load generator.',
+    "Server CPU is the server process's only: not PostgreSQL, redis-server, the bridges " +
+      '(in production, Neon and Upstash run them) or the load generator.',
   );
 }

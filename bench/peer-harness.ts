@@ -4,9 +4,10 @@
 // then started and stopped with its own start.sh / stop.sh. Its PostgreSQL and redis-server also
 // serve edge-auth in `npm run bench -- --peer`, so both sides run on the same backends.
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { cpuMs, MS_PER_TICK } from './cpu.ts';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
@@ -24,6 +25,48 @@ export interface Peer {
   jwtHeader: boolean;
   /** A connection string for another database on the peer's PostgreSQL, created if missing. */
   database(name: string): Promise<string>;
+  /** CPU ms so far of PostgreSQL (the postmaster, its live children and the reaped ones) and Redis. */
+  backendCpuMs(): number;
+}
+
+/** The pid on a pid file's first line; 0 when there is none. */
+const pidIn = (file: string) => {
+  try {
+    return Number(readFileSync(file, 'utf8').split('\n')[0]) || 0;
+  } catch {
+    return 0;
+  }
+};
+
+/** utime, stime, cutime, cstime (ticks) and ppid of a process, as the peer's bench.mjs reads them. */
+function stat(pid: number | string) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return {
+      ppid: f[1] ?? 0,
+      own: (f[11] ?? 0) + (f[12] ?? 0),
+      reaped: (f[13] ?? 0) + (f[14] ?? 0),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function backendCpuMs(): number {
+  const postmaster = pidIn(resolve(dir, '.data/pg/postmaster.pid'));
+  const redis = pidIn(resolve(dir, '.data/redis.pid'));
+  const pg = stat(postmaster);
+  let ticks = pg ? pg.own + pg.reaped : 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = stat(entry);
+    if (child && postmaster && child.ppid === postmaster) ticks += child.own;
+  }
+  return ticks * MS_PER_TICK + (redis ? cpuMs(redis) : 0);
 }
 
 // Not the README's defaults (3100, 55432, 56379): a peer someone runs by hand keeps its ports.
@@ -85,6 +128,7 @@ export async function startPeer(onStop: (stop: () => Promise<void>) => void): Pr
     pgPort: ports.pg,
     redisPort: ports.redis,
     jwtHeader,
+    backendCpuMs,
     async database(name) {
       if (!/^\w+$/.test(name)) throw new Error(`bad database name ${name}`);
       const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${name}'`);
