@@ -21,10 +21,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startStackProcess(backends: {
-  databaseUrl: string;
-  redisUrl: string;
-}): Promise<TargetStack & { pid: number }> {
+/** `onStop` gets the stop before the process starts, so an interrupted start stops it too. */
+export async function startStackProcess(
+  backends: { databaseUrl: string; redisUrl: string },
+  onStop: (stop: () => Promise<void>) => void,
+): Promise<TargetStack & { pid: number }> {
   const port = await freePort();
   const { LOCAL_REDIS: _mode, ...env } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'dev/stack-cli.ts'], {
@@ -42,16 +43,18 @@ export async function startStackProcess(backends: {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
   });
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   const close = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
+    if (exited()) return;
+    const gone = new Promise((r) => child.once('exit', r));
     killGroup(child);
-    await exited;
+    await gone;
   };
+  onStop(close);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || Date.now() >= deadline) {
+    if (exited() || Date.now() >= deadline) {
       await close();
       throw new Error(`local stack did not start (exit ${child.exitCode}):\n${stderr}`);
     }

@@ -35,9 +35,8 @@ const median = (values: number[]) => {
 
 export async function compareWithPeer(options: CompareOptions): Promise<void> {
   // Stopped in reverse order of starting, when the run ends, fails or is interrupted: edge-auth
-  // (workerd, its cache, the stack) before the peer, whose PostgreSQL and Redis it uses.
-  // One stopping for both ways out (the signal, and the run's own end or failure), so the process
-  // cannot exit while the other one is still stopping.
+  // (workerd, its cache, the stack) before the peer, whose PostgreSQL and Redis it uses. One
+  // stopping for both ways out, so the process cannot exit while the other is still stopping.
   const stops: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
@@ -51,17 +50,15 @@ export async function compareWithPeer(options: CompareOptions): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     const peer = await startPeer((stop) => stops.unshift(stop));
-    const stack = await startStackProcess({
-      databaseUrl: await peer.database('edgeauth'),
-      redisUrl: `redis://127.0.0.1:${peer.redisPort}/1`,
-    });
-    let target: Target;
-    try {
-      target = await startTarget('workerd', stack);
-    } catch (error) {
-      await stack.close();
-      throw error;
-    }
+    const stack = await startStackProcess(
+      {
+        databaseUrl: await peer.database('edgeauth'),
+        redisUrl: `redis://127.0.0.1:${peer.redisPort}/1`,
+      },
+      (stop) => stops.unshift(stop),
+    );
+    // Its close() closes the stack too (a second close is a no-op).
+    const target = await startTarget('workerd', stack);
     stops.unshift(() => target.close());
     const edge = scenarios(target);
     const sides: Record<Side, Record<Op, BenchScenario>> = {
