@@ -28,8 +28,8 @@ export const OPS: OpPair[] = [
     label: 'register / sign-up',
     edgePath: '/api/v1/auth/register',
     edge:
-      'POST /register (REQUIRE_EMAIL_VERIFICATION=false: 201): argon2id hash, INSERT user; ' +
-      'no session; audit INSERT after the response',
+      'POST /register (REQUIRE_EMAIL_VERIFICATION=false: 201): per-address limit (Redis), ' +
+      'argon2id hash, INSERT user; no session; audit INSERT after the response',
     peer:
       'POST /sign-up/email: scrypt hash, INSERT user + account (PG), and a session in Redis ' +
       '(autoSignIn, its default): more work than edge-auth',
