@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 const HZ = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+export const MS_PER_TICK = 1000 / HZ;
 
 /** CPU milliseconds the process has used so far (user + system). */
 export function cpuMs(pid: number): number {

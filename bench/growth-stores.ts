@@ -2,7 +2,7 @@
 // same Neon HTTP endpoint the Worker uses (so PGlite and a real Postgres behind DATABASE_URL both
 // work), Redis through the Upstash REST endpoint. Counts only; never reads a secret out.
 import { neon, neonConfig } from '@neondatabase/serverless';
-import type { Stack } from '../dev/stack.ts';
+import type { TargetStack as Stack } from './harness.ts';
 
 export function sqlOf(stack: Stack) {
   neonConfig.fetchEndpoint = `${stack.url}/sql`;

@@ -12,9 +12,12 @@ import { pickPorts, startWorkerdServe } from './workerd.ts';
 
 export type TargetMode = 'workerd' | 'wrangler-dev';
 
+/** The stack as the bench uses it: in this process (startStack) or another (bench/compare-stack.ts). */
+export type TargetStack = Pick<Stack, 'url' | 'token' | 'backends' | 'close'>;
+
 export interface Target {
   mode: TargetMode;
-  stack: Stack;
+  stack: TargetStack;
   worker: {
     url: string;
     /** workerd serve only: the process whose CPU is the Worker's, and the floor Worker. */
@@ -27,19 +30,21 @@ export interface Target {
   close(): Promise<void>;
 }
 
+/** `extra.stack`: a stack already started elsewhere; closed with the target. */
 export async function startTarget(
   mode: TargetMode,
-  extra: { vars?: Record<string, string>; inspector?: boolean } = {},
+  extra: { vars?: Record<string, string>; inspector?: boolean; stack?: TargetStack } = {},
 ): Promise<Target> {
-  const stack = await startStack({ ...stackOptionsFromEnv() });
+  const stack = extra.stack ?? (await startStack({ ...stackOptionsFromEnv() }));
   const preferred = process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) : undefined;
   const ports = await pickPorts(mode === 'wrangler-dev' ? (preferred ?? 8788) : preferred);
   const issuer = `http://127.0.0.1:${ports.worker}`;
   const kek = `bench:${randomBytes(32).toString('base64url')}`;
   const vars = {
     ...workerVarsFor(stack, issuer, { KEY_ENCRYPTION_KEY: kek }),
-    // One client address sends everything: limits stay on (their Redis work is part of what
-    // is measured) but never trip.
+    // The scenarios send from many client addresses (CF-Connecting-IP), but their finite pools
+    // of users log in and register more often than a real client would: limits stay on (their
+    // Redis work is part of what is measured) but never trip.
     RATE_LIMIT_LOGIN_IP: '1000000/1m',
     RATE_LIMIT_LOGIN_EMAIL: '1000000/1m',
     RATE_LIMIT_REGISTER_IP: '1000000/1m',
@@ -98,6 +103,8 @@ export type FloorOp = 'rs256' | 'argon2id';
 interface LoadSummary {
   /** Responses received in the load window. */
   completed: number;
+  /** Requests sent: also those still in flight when the window closed, whose CPU counts too. */
+  sent: number;
   rps: number;
   p50: number;
   p99: number;
@@ -131,6 +138,7 @@ async function closedLoop(
   latencies.sort((a, b) => a - b);
   return {
     completed: latencies.length,
+    sent: latencies.length,
     rps: latencies.length / seconds,
     p50: Math.round(percentile(latencies, 0.5)),
     p99: Math.round(percentile(latencies, 0.99)),
@@ -143,18 +151,32 @@ async function autocannonLoad(
   url: string,
   options: { duration: number; connections: number },
 ): Promise<LoadSummary> {
-  const load = await autocannon({
-    url,
-    method: scenario.method ?? 'GET',
-    headers: scenario.headers,
-    body: scenario.body,
-    connections: options.connections,
-    duration: options.duration,
-    ...scenario.load,
+  // req/s on our own clock, up to the last response: autocannon's average of per-second counts
+  // is coarse for a run of a fixed amount, which ends inside its last second (the peer's
+  // bench.mjs counts the same way).
+  const started = performance.now();
+  let last = started;
+  const load = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        method: scenario.method ?? 'GET',
+        headers: scenario.headers,
+        body: scenario.body,
+        connections: options.connections,
+        duration: options.duration,
+        ...scenario.load,
+      },
+      (error: unknown, result) => (error ? reject(error as Error) : resolve(result)),
+    );
+    instance.on('response', () => {
+      last = performance.now();
+    });
   });
   return {
     completed: load.requests.total,
-    rps: load.requests.average,
+    sent: load.requests.sent,
+    rps: last > started ? load.requests.total / ((last - started) / 1000) : 0,
     p50: load.latency.p50,
     p99: load.latency.p99,
     non2xx: load.non2xx,
@@ -180,7 +202,7 @@ export function parseServerTiming(header: string | null): Record<string, number>
 export interface ScenarioResult extends LoadSummary {
   name: string;
   floor: FloorOp[] | undefined;
-  /** The Worker process's CPU (utime + stime) over the load window per response; workerd only. */
+  /** The server process's CPU (utime + stime) over the load window per request sent. */
   cpuMsPerRequest: number | undefined;
   sqlTrips: number;
   redisTrips: number;
@@ -188,7 +210,8 @@ export interface ScenarioResult extends LoadSummary {
 }
 
 export async function runScenario(
-  target: Target,
+  /** No stack: a peer, whose round trips are not counted. */
+  target: { worker: Target['worker']; stack?: Pick<Stack, 'url'> },
   scenario: Scenario,
   options: { duration: number; connections: number; samples: number },
 ): Promise<ScenarioResult> {
@@ -211,7 +234,7 @@ export async function runScenario(
     )) {
       (timings[metric] ??= []).push(ms);
     }
-    if (i === options.samples - 1) {
+    if (i === options.samples - 1 && target.stack) {
       const stats = await fetch(`${target.stack.url}/__stats?request_id=${requestId}`);
       trips = (await stats.json()) as typeof trips;
     }
@@ -225,8 +248,7 @@ export async function runScenario(
     ? await closedLoop(scenario.chain, options)
     : await autocannonLoad(scenario, url, options);
   if (pid) await waitIdle(pid);
-  const cpuMsPerRequest =
-    pid && load.completed > 0 ? (cpuMs(pid) - cpuBefore) / load.completed : undefined;
+  const cpuMsPerRequest = pid && load.sent > 0 ? (cpuMs(pid) - cpuBefore) / load.sent : undefined;
   return {
     name: scenario.name,
     ...load,

@@ -4,7 +4,8 @@
 // `npm run bench -- --wrangler-dev` (or BENCH_TARGET=wrangler-dev) measures `wrangler dev` instead
 // (no CPU columns: its proxy shares the work). BENCH_DURATION (s), BENCH_CONNECTIONS tune the
 // load; DATABASE_URL / REDIS_URL switch to real servers. `--profile <scenario>`: bench/profile.ts;
-// `--growth`: bench/growth.ts.
+// `--growth`: bench/growth.ts; `--peer`: side by side with the Better Auth peer (bench/compare.ts;
+// BENCH_ROUNDS, default 3).
 import { measureFloor } from './cpu.ts';
 import {
   printTable,
@@ -39,6 +40,12 @@ if (profileAt >= 0) {
 if (args.includes('--growth')) {
   const { growth } = await import('./growth.ts');
   await growth({ ...options, rounds: Number(process.env.BENCH_ROUNDS ?? 3) });
+  process.exit(0);
+}
+// `--peer`: edge-auth and the Better Auth peer side by side (bench/compare.ts).
+if (args.includes('--peer')) {
+  const { compareWithPeer } = await import('./compare.ts');
+  await compareWithPeer({ ...options, rounds: Number(process.env.BENCH_ROUNDS ?? 3), only });
   process.exit(0);
 }
 

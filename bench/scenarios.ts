@@ -13,38 +13,72 @@ interface Pair {
   refresh_token: string;
 }
 
-export function scenarios(target: Target): BenchScenario[] {
+/** Users the login run signs in as, round-robin: one login in flight per account at a time. */
+export const LOGIN_USERS = 100;
+
+/**
+ * A distinct client address (10.x.y.z) for each simulated client: the Worker reads the client
+ * from CF-Connecting-IP, so without it every request would look like one address to the
+ * per-address limits and their Redis keys.
+ */
+export function clientAddresses(): () => string {
+  let n = 0;
+  return () => {
+    n += 1;
+    return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  };
+}
+
+export function scenarios(target: Pick<Target, 'worker'>): BenchScenario[] {
   const base = target.worker.url;
-  const email = `bench-${Date.now()}@example.test`;
+  const run = Date.now().toString(36);
+  const nextAddress = clientAddresses();
+  let emails = 0;
+  const newEmail = () => `bench-${run}-${emails++}@example.test`;
+  const from = (ip: string) => ({ ...json, 'CF-Connecting-IP': ip });
   const call = async (path: string, init: RequestInit = {}) => {
     const res = await fetch(`${base}${path}`, init);
     const text = await res.text();
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${text}`);
     return text ? (JSON.parse(text) as unknown) : undefined;
   };
-  const login = async (as = email) =>
+  const login = async (as: string, ip: string) =>
     (await call('/api/v1/auth/login', {
       method: 'POST',
-      headers: json,
+      headers: from(ip),
       body: JSON.stringify({ email: as, password: PASSWORD }),
     })) as Pair;
-  const register = (as: string) =>
+  const register = (as: string, ip: string) =>
     call('/api/v1/auth/register', {
       method: 'POST',
-      headers: json,
+      headers: from(ip),
       body: JSON.stringify({ email: as, password: PASSWORD }),
     });
   const warm = (path: string) => async () => void (await call(path));
 
-  // Sessions for the refresh and logout runs each belong to their own user: a user holds at most
-  // SESSION_CAP sessions (the least recently used is evicted), so one user's pool would be dead.
+  // The login run: each request signs in as the next of LOGIN_USERS pre-registered users, each
+  // from its own address, so it measures logins, not the per-account limit on attempts in flight.
+  const loginUsers: { email: string; ip: string }[] = [];
+  let nextLogin = 0;
+  const loginUser = () => loginUsers[nextLogin++ % loginUsers.length] ?? { email: '', ip: '' };
+  const loginRequest = () => {
+    const user = loginUser();
+    return {
+      headers: from(user.ip),
+      body: JSON.stringify({ email: user.email, password: PASSWORD }),
+    };
+  };
+
+  // Sessions for the refresh and logout runs each belong to their own user, or to one of the
+  // login run's users: a user holds at most SESSION_CAP sessions (the least recently used is
+  // evicted), so one user's pool would be dead. The login run's sessions go into the pool too.
   let me: Pair | undefined;
   const pool: Pair[] = [];
-  let users = 0;
   const freshSession = async () => {
-    const as = `bench-${Date.now()}-${users++}@example.test`;
-    await register(as);
-    return login(as);
+    const as = newEmail();
+    const ip = nextAddress();
+    await register(as, ip);
+    return login(as, ip);
   };
   const fill = async (count: number) => {
     while (pool.length < count)
@@ -63,9 +97,51 @@ export function scenarios(target: Target): BenchScenario[] {
       method: 'POST',
       path: '/api/v1/auth/login',
       headers: json,
-      body: JSON.stringify({ email, password: PASSWORD }),
       floor: ['argon2id', 'rs256'],
-      prepare: async () => void (await register(email)),
+      prepare: async () => {
+        while (loginUsers.length < LOGIN_USERS) {
+          const batch = Array.from({ length: 20 }, () => ({
+            email: newEmail(),
+            ip: nextAddress(),
+          }));
+          await Promise.all(batch.map((user) => register(user.email, user.ip)));
+          loginUsers.push(...batch);
+        }
+      },
+      sample: async () => loginRequest(),
+      load: {
+        requests: [
+          {
+            setupRequest: (req) => ({ ...req, ...loginRequest() }),
+            onResponse: (status, body) => {
+              if (status === 200) pool.push(JSON.parse(body) as Pair);
+            },
+          },
+        ],
+      },
+    },
+    {
+      name: 'POST /api/v1/auth/register',
+      method: 'POST',
+      path: '/api/v1/auth/register',
+      headers: json,
+      floor: ['argon2id'],
+      // Each request a new account from a new address.
+      sample: async () => ({
+        headers: from(nextAddress()),
+        body: JSON.stringify({ email: newEmail(), password: PASSWORD }),
+      }),
+      load: {
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              headers: from(nextAddress()),
+              body: JSON.stringify({ email: newEmail(), password: PASSWORD }),
+            }),
+          },
+        ],
+      },
     },
     {
       name: 'GET /api/v1/auth/me',
@@ -87,20 +163,25 @@ export function scenarios(target: Target): BenchScenario[] {
       },
     },
     {
-      // Each connection follows its own rotation chain: every request presents the successor
-      // the previous response returned, so this measures real rotations, not the grace path.
+      // Each connection follows its own rotation chain, from its own address: every request
+      // presents the successor the previous response returned, so this measures real
+      // rotations, not the grace path.
       name: 'POST /api/v1/auth/refresh',
       method: 'POST',
       path: '/api/v1/auth/refresh',
       headers: json,
       floor: ['rs256'],
       prepare: () => fill(60),
-      sample: async () => ({ body: JSON.stringify({ refresh_token: pool.pop()?.refresh_token }) }),
+      sample: async () => ({
+        headers: from(nextAddress()),
+        body: JSON.stringify({ refresh_token: pool.pop()?.refresh_token }),
+      }),
       chain: () => async (state) => {
         state.token ??= pool.pop()?.refresh_token ?? '';
+        state.ip ??= nextAddress();
         const res = await fetch(`${base}/api/v1/auth/refresh`, {
           method: 'POST',
-          headers: json,
+          headers: from(state.ip),
           body: JSON.stringify({ refresh_token: state.token }),
         });
         const body = await res.text();
@@ -113,14 +194,23 @@ export function scenarios(target: Target): BenchScenario[] {
       method: 'POST',
       path: '/api/v1/auth/logout',
       prepare: () => fill(400),
-      sample: async () => ({ headers: { Authorization: `Bearer ${pool.pop()?.access_token}` } }),
+      sample: async () => ({
+        headers: {
+          Authorization: `Bearer ${pool.pop()?.access_token}`,
+          'CF-Connecting-IP': nextAddress(),
+        },
+      }),
       load: {
         amount: 300,
         requests: [
           {
             setupRequest: (req) => ({
               ...req,
-              headers: { ...req.headers, Authorization: `Bearer ${pool.pop()?.access_token}` },
+              headers: {
+                ...req.headers,
+                Authorization: `Bearer ${pool.pop()?.access_token}`,
+                'CF-Connecting-IP': nextAddress(),
+              },
             }),
           },
         ],
