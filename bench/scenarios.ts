@@ -1,4 +1,7 @@
 // What `npm run bench` measures. Each scenario may prepare state (warm a cache, create users).
+import { decodeJwt } from 'jose';
+import { openToolDb } from '../dev/db-client.ts';
+import { drizzleOAuthClientStore } from '../src/store/oauth-clients.ts';
 import type { Scenario, Target } from './harness.ts';
 
 export interface BenchScenario extends Scenario {
@@ -29,7 +32,31 @@ export function clientAddresses(): () => string {
   };
 }
 
-export function scenarios(target: Pick<Target, 'worker'>): BenchScenario[] {
+/**
+ * A confidential client for introspection, made the way `npm run client` makes one: a resource
+ * server for `audiences` (RFC 7662 §4: it may learn only about tokens meant for it).
+ */
+async function introspectingClient(stackUrl: string, audiences: string[]): Promise<string> {
+  const { db, close } = openToolDb({ STACK_URL: stackUrl });
+  try {
+    const { client, secret } = await drizzleOAuthClientStore(db).create({
+      name: 'bench resource server',
+      public: false,
+      grantTypes: ['client_credentials'],
+      scopes: [],
+      redirectUris: [],
+      resourceAudiences: audiences,
+    });
+    return `Basic ${btoa(`${client.clientId}:${secret ?? ''}`)}`;
+  } finally {
+    await close();
+  }
+}
+
+/** `target.stack`: scenarios that need rows made beside the Worker (introspection) run only with it. */
+export function scenarios(
+  target: Pick<Target, 'worker'> & Partial<Pick<Target, 'stack'>>,
+): BenchScenario[] {
   const base = target.worker.url;
   const run = Date.now().toString(36);
   const nextAddress = clientAddresses();
@@ -84,6 +111,41 @@ export function scenarios(target: Pick<Target, 'worker'>): BenchScenario[] {
     while (pool.length < count)
       pool.push(...(await Promise.all(Array.from({ length: 20 }, freshSession))));
   };
+
+  // Introspection (RFC 7662) by a resource server: client authentication (1 SQL), the token's
+  // signature and its session (1 Redis).
+  let introspection: { authorization: string; token: string } | undefined;
+  const introspect: BenchScenario[] = target.stack
+    ? [
+        {
+          name: 'POST /oauth/introspect',
+          method: 'POST',
+          path: '/oauth/introspect',
+          prepare: async () => {
+            const token = (await freshSession()).access_token;
+            const { aud } = decodeJwt(token);
+            const audiences = Array.isArray(aud) ? aud : aud ? [aud] : [];
+            const authorization = await introspectingClient(target.stack?.url ?? '', audiences);
+            introspection = { authorization, token };
+            // The run must measure the full answer, not a cheap `active: false`.
+            const answer = (await call('/oauth/introspect', {
+              method: 'POST',
+              ...introspectRequest(),
+            })) as { active?: boolean };
+            if (answer.active !== true) throw new Error('introspection: the token is not active');
+          },
+          sample: async () => introspectRequest(),
+          load: { requests: [{ setupRequest: (req) => ({ ...req, ...introspectRequest() }) }] },
+        },
+      ]
+    : [];
+  const introspectRequest = () => ({
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: introspection?.authorization ?? '',
+    },
+    body: new URLSearchParams({ token: introspection?.token ?? '' }).toString(),
+  });
 
   return [
     {
@@ -189,6 +251,7 @@ export function scenarios(target: Pick<Target, 'worker'>): BenchScenario[] {
         return res;
       },
     },
+    ...introspect,
     {
       name: 'POST /api/v1/auth/logout',
       method: 'POST',
