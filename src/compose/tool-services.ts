@@ -26,7 +26,7 @@ import { drizzleUserAdminStore, drizzleUserStore } from '../store/users.ts';
 import { keyContext } from './key-context.ts';
 
 /** The commands a tool's Redis must answer: those of the key-set counter and session sweeps. */
-export type ToolRedis = Pick<Redis, 'incr' | 'get' | 'pipeline' | 'zrange'>;
+export type ToolRedis = Pick<Redis, 'incr' | 'get' | 'pipeline' | 'evalsha' | 'eval' | 'zrange'>;
 
 export interface ToolHandles {
   db: Db;

@@ -23,7 +23,7 @@ export function luaScript(source: string): LuaScript {
   };
 }
 
-export type ScriptRedis = Pick<Redis, 'pipeline'>;
+export type ScriptRedis = Pick<Redis, 'pipeline' | 'evalsha' | 'eval'>;
 export type CommandRedis = Pick<Redis, 'evalsha' | 'eval'>;
 
 /**
@@ -48,7 +48,8 @@ const failed = (error: string) => new StoreUnavailableError('redis', new Error(e
 
 /**
  * Runs `script` with `keys` and `args`, and GETs `reads` in the same request. Returns the
- * script's reply followed by the values read.
+ * script's reply followed by the values read. Without reads it is one plain command: the
+ * client's pipeline machinery costs more CPU than the command it would carry.
  */
 export async function runScript<T>(
   redis: ScriptRedis,
@@ -57,6 +58,8 @@ export async function runScript<T>(
   args: string[],
   reads: string[] = [],
 ): Promise<[T, ...(string | null)[]]> {
+  if (reads.length === 0)
+    return [await evalScript<T>(redis, script, await script.sha(), keys, args)];
   const attempt = async (first: 'evalsha' | 'eval') => {
     let pipeline = redis.pipeline();
     pipeline =

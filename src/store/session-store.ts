@@ -14,7 +14,7 @@ import {
 } from './session-store-scripts.ts';
 
 /** The subset of the client this adapter uses (upstash/ratelimit-js narrows the same way). */
-type SessionRedis = Pick<Redis, 'pipeline' | 'set'>;
+type SessionRedis = Pick<Redis, 'pipeline' | 'evalsha' | 'eval' | 'set'>;
 
 // Per isolate: each script's SHA-1 is computed once.
 const create = luaScript(CREATE_SESSION);

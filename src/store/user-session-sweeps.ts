@@ -16,7 +16,7 @@ import {
   UPDATE_SESSION_CLAIMS,
 } from './user-session-sweep-scripts.ts';
 
-type UserSessionRedis = Pick<Redis, 'pipeline' | 'zrange'>;
+type UserSessionRedis = Pick<Redis, 'pipeline' | 'evalsha' | 'eval' | 'zrange'>;
 
 const revokeOwnScript = luaScript(REVOKE_OWN_SESSION);
 const revokeAllScript = luaScript(REVOKE_USER_SESSIONS);

@@ -282,6 +282,13 @@ function recordingScripts(redis: Redis, calls: string[][]): Redis {
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
       if (prop === 'pipeline') return () => wrapPipeline(target.pipeline());
+      // A script without reads runs as one plain command, not in a pipeline.
+      if (prop === 'evalsha' || prop === 'eval') {
+        return (...args: unknown[]) => {
+          calls.push((args[1] as string[]).slice());
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
       return typeof value === 'function'
         ? (value as (...a: unknown[]) => unknown).bind(target)
         : value;
