@@ -40,6 +40,17 @@ const TAG_BYTES = 32;
 
 type Derive = (password: Uint8Array, salt: Uint8Array, cost: Cost) => Promise<Uint8Array>;
 
+/** hash-wasm's options (argon2-wasm-edge takes the same). */
+const hashWasmOptions = (password: Uint8Array, salt: Uint8Array, cost: Cost) => ({
+  password,
+  salt,
+  parallelism: cost.parallelism,
+  iterations: cost.iterations,
+  memorySize: cost.memoryKib,
+  hashLength: TAG_BYTES,
+  outputType: 'binary' as const,
+});
+
 /** The reference C API (argon2.h) as a wasm build exports it, whatever the export names. */
 interface CArgon2 {
   memory: WebAssembly.Memory;
@@ -142,29 +153,12 @@ const BUILDS: Record<string, Derive> = {
       tagLength: TAG_BYTES,
     }),
   // hash-wasm: its wasm is inline base64, compiled with WebAssembly.compile on first use.
-  'hash-wasm': (password, salt, cost) =>
-    hashWasm({
-      password,
-      salt,
-      parallelism: cost.parallelism,
-      iterations: cost.iterations,
-      memorySize: cost.memoryKib,
-      hashLength: TAG_BYTES,
-      outputType: 'binary',
-    }),
+  'hash-wasm': (password, salt, cost) => hashWasm(hashWasmOptions(password, salt, cost)),
   // argon2-wasm-edge: hash-wasm's argon2 with setWASMModules() for precompiled modules.
   'argon2-wasm-edge': async (password, salt, cost) => {
     edgeReady ??= setWASMModules({ argon2WASM: edgeArgon2Wasm, blake2bWASM: edgeBlake2bWasm });
     await edgeReady;
-    return edgeArgon2id({
-      password,
-      salt,
-      parallelism: cost.parallelism,
-      iterations: cost.iterations,
-      memorySize: cost.memoryKib,
-      hashLength: TAG_BYTES,
-      outputType: 'binary',
-    });
+    return edgeArgon2id(hashWasmOptions(password, salt, cost));
   },
   // openpgp's argon2id package: its own SIMD wasm for the compression, the rest in JS.
   'argon2id-openpgp': async (password, salt, cost) => {

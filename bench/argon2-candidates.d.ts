@@ -3,28 +3,23 @@
 // that the typechecks pass where they are not installed; only what the worker calls. A script file
 // (no import/export), so that these are declarations, not augmentations.
 
+/** The options of hash-wasm's argon2id, which argon2-wasm-edge shares (a fork of its C). */
+interface HashWasmArgon2Options {
+  password: Uint8Array;
+  salt: Uint8Array;
+  parallelism: number;
+  iterations: number;
+  memorySize: number;
+  hashLength: number;
+  outputType: 'binary';
+}
+
 declare module 'argon2-candidates/node_modules/hash-wasm/dist/index.esm.js' {
-  export function argon2id(options: {
-    password: Uint8Array;
-    salt: Uint8Array;
-    parallelism: number;
-    iterations: number;
-    memorySize: number;
-    hashLength: number;
-    outputType: 'binary';
-  }): Promise<Uint8Array>;
+  export function argon2id(options: HashWasmArgon2Options): Promise<Uint8Array>;
 }
 
 declare module 'argon2-candidates/node_modules/argon2-wasm-edge/dist/index.esm.js' {
-  export function argon2id(options: {
-    password: Uint8Array;
-    salt: Uint8Array;
-    parallelism: number;
-    iterations: number;
-    memorySize: number;
-    hashLength: number;
-    outputType: 'binary';
-  }): Promise<Uint8Array>;
+  export function argon2id(options: HashWasmArgon2Options): Promise<Uint8Array>;
   export function setWASMModules(modules: {
     argon2WASM: WebAssembly.Module;
     blake2bWASM: WebAssembly.Module;

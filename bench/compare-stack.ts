@@ -3,23 +3,12 @@
 // services that run elsewhere in production, so they must not share the load generator's event
 // loop, which drives the peer alone. The process's CPU is neither side's server CPU.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { killGroup } from '../dev/wrangler-dev.ts';
 import type { TargetStack } from './harness.ts';
+import { freePort } from './workerd.ts';
 
 const root = resolve(import.meta.dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** `onStop` gets the stop before the process starts, so an interrupted start stops it too. */
 export async function startStackProcess(

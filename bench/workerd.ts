@@ -104,7 +104,8 @@ function workerBlock(
   )`;
 }
 
-async function freePort(): Promise<number> {
+/** A port the OS has just handed out on loopback (free until someone else takes it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
