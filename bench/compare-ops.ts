@@ -40,7 +40,7 @@ export const OPS: OpPair[] = [
     edgePath: '/api/v1/auth/refresh',
     edge:
       'POST /refresh: rotation script with the per-session limit (Redis), RS256 access token ' +
-      '+ new refresh token; audit INSERT after the response',
+      '+ new refresh token; no audit row (a routine rotation is not audited)',
     peer:
       'GET /token: session (Redis), every jwks row (PG), decrypt + import the private key, ' +
       'RS256 sign; nothing rotates. Both driven by the same closed loop (one chain per connection)',
@@ -49,7 +49,7 @@ export const OPS: OpPair[] = [
     op: 'me',
     label: 'me / get-session',
     edgePath: '/api/v1/auth/me',
-    edge: 'GET /me: RS256 verify, blacklist + session check (Redis), user row (SQL)',
+    edge: 'GET /me: RS256 verify, blacklist + session check (Redis) beside the profile row (SQL)',
     peer: 'GET /get-session: session and user from Redis',
   },
   {
@@ -65,7 +65,9 @@ export const OPS: OpPair[] = [
     op: 'jwks',
     label: 'JWKS / JWKS',
     edgePath: '/.well-known/jwks.json',
-    edge: 'GET /.well-known/jwks.json, warm: from the Cache API (served by the bench in Node)',
+    edge:
+      "GET /.well-known/jwks.json, warm: from the isolate's rendered copy (a cold isolate asks " +
+      'the Cache API, served by the bench in Node)',
     peer: 'GET /jwks: reads the jwks table (PG) on every request; no caching headers',
   },
 ];
