@@ -7,7 +7,7 @@ import { createToolServices } from '../src/compose/tool-services.ts';
 import { discoveryUrl, jwksUrl } from '../src/shared/well-known-urls.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
 import { KeySetVersionNotBumpedError, rotateInEmergency } from '../src/auth/keys/emergency.ts';
-import { advanceKeys, resealKeys } from '../src/auth/keys/service.ts';
+import { advanceKeys, resealKeys } from '../src/auth/keys/rotation.ts';
 import { auditRow } from '../src/audit/trail.ts';
 import { openToolDb } from '../dev/db-client.ts';
 import { purgeByUrl } from './edge-purge.ts';

@@ -3,7 +3,7 @@
 // Runs hourly; rotation timing comes from KEY_ROTATION_PERIOD, not from the cron expression,
 // so a missed run is simply caught up by the next one.
 import { runAuditRetention } from './audit/purge.ts';
-import { advanceKeys } from './auth/keys/service.ts';
+import { advanceKeys } from './auth/keys/rotation.ts';
 import { discoveryUrl, jwksUrl } from './shared/well-known-urls.ts';
 import { createServices, type Services } from './compose/services.ts';
 import { type Bindings, loadConfig } from './config/index.ts';

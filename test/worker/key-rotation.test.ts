@@ -3,10 +3,10 @@
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signAccessToken } from '../../src/auth/access-token.ts';
-import { advanceKeys } from '../../src/auth/keys/service.ts';
+import { advanceKeys } from '../../src/auth/keys/rotation.ts';
 import { openPrivateKey } from '../../src/auth/keys/key-material.ts';
 import { emergencyRotate } from '../../src/auth/keys/emergency.ts';
-import { resealKeys } from '../../src/auth/keys/service.ts';
+import { resealKeys } from '../../src/auth/keys/rotation.ts';
 import { runCron, sendWithEnv, uniqueIssuer } from './helpers.ts';
 import { keysFor, tokenSettings } from './keys-fixtures.ts';
 

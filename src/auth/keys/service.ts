@@ -1,5 +1,5 @@
-// Signing keys for one issuer: what signs now, what is published, and the rotation steps.
-// Each isolate keeps a snapshot of the key set in memory (imported CryptoKeys included), so
+// Signing keys for one issuer: what signs now and what is published (the rotation steps that
+// change the stored set are rotation.ts and emergency.ts). Each isolate keeps a snapshot of the key set in memory (imported CryptoKeys included), so
 // signing never imports a key per request and a warm isolate reads no SQL for keys.
 import type { KeyPolicy } from '../../config/index.ts';
 import {
@@ -10,14 +10,7 @@ import {
   type PublicJwk,
   sealPrivateKey,
 } from './key-material.ts';
-import {
-  isPublished,
-  type NewKeyTimes,
-  planRotation,
-  type RotationStep,
-  signingKeyAt,
-  staleStates,
-} from './lifecycle.ts';
+import { isPublished, type NewKeyTimes, planRotation, signingKeyAt } from './lifecycle.ts';
 import type { SigningKeyRecord, SigningKeyStore } from './store.ts';
 import { InvariantError } from '../../shared/errors.ts';
 
@@ -156,8 +149,14 @@ function behindObservedVersion(issuer: string, slot: Slot): boolean {
 const fresh = (snap: Snapshot, now: Date) =>
   now.getTime() < snap.validUntil && now.getTime() >= snap.loadedAt;
 
+/** A load that starts now, tagged with the version observed as it begins. */
+const loading = (ctx: KeyContext, now: Date): Slot => ({
+  snapshot: load(ctx, now),
+  version: observed.get(ctx.issuer),
+});
+
 function startLoad(ctx: KeyContext, now: Date): Slot {
-  const slot: Slot = { snapshot: load(ctx, now), version: observed.get(ctx.issuer) };
+  const slot = loading(ctx, now);
   slots.set(ctx.issuer, slot);
   slot.snapshot.catch(() => {
     if (slots.get(ctx.issuer) === slot) slots.delete(ctx.issuer);
@@ -194,7 +193,7 @@ function refreshAhead(ctx: KeyContext, slot: Slot, snap: Snapshot, now: Date): v
   const halfLife = snap.loadedAt + (ctx.policy.cacheTtl * 1000) / 2;
   if (!defer || now.getTime() < halfLife || refreshing.has(issuer)) return;
   refreshing.add(issuer);
-  const reloaded: Slot = { snapshot: load(ctx, now), version: observed.get(issuer) };
+  const reloaded = loading(ctx, now);
   defer(
     reloaded.snapshot
       .then(() => {
@@ -262,49 +261,4 @@ export async function verificationKey(
     publicKeys.set(kid, imported);
   }
   return imported;
-}
-
-export interface AdvanceResult {
-  step: RotationStep['kind'];
-  createdKid: string | undefined;
-  statesUpdated: number;
-  /** Whether the published set may have changed (caches of the JWKS must be replaced). */
-  changed: boolean;
-}
-
-/** The cron's step: schedule the successor when due, bootstrap if nothing signs, tidy states. */
-export async function advanceKeys(ctx: KeyContext, now: Date): Promise<AdvanceResult> {
-  let keys = await ctx.store.list(ctx.issuer);
-  const step = planRotation(keys, now, ctx.policy);
-  let created: SigningKeyRecord | undefined;
-  if (step.kind === 'immediate') created = await createKey(ctx, step.key, {});
-  if (step.kind === 'schedule') {
-    const { supersedes, retireAt, expireAt } = step;
-    created = await createKey(ctx, step.key, {
-      supersede: { kid: supersedes, retireAt, expireAt },
-    });
-  }
-  if (created) keys = await ctx.store.list(ctx.issuer);
-  const stale = staleStates(keys, now);
-  await ctx.store.setStates(stale);
-  const changed = created !== undefined || stale.length > 0;
-  if (changed) forgetKeys(ctx.issuer);
-  return { step: step.kind, createdKid: created?.kid, statesUpdated: stale.length, changed };
-}
-
-/**
- * KEK rotation: re-encrypts every stored private key under the first configured KEK. Run it
- * with the new KEK first and the old one still listed; afterwards the old one can be dropped.
- */
-export async function resealKeys(ctx: KeyContext): Promise<{ resealed: string[] }> {
-  const [primary] = ctx.policy.keks;
-  const resealed: string[] = [];
-  for (const key of await ctx.store.list(ctx.issuer)) {
-    if (key.kekId === primary.id) continue;
-    const pkcs8 = await openPrivateKey(key.privateKeyEnc, key.kid, key.kekId, ctx.policy.keks);
-    await ctx.store.reseal(key.kid, await sealPrivateKey(pkcs8, key.kid, primary), primary.id);
-    resealed.push(key.kid);
-  }
-  forgetKeys(ctx.issuer);
-  return { resealed };
 }
