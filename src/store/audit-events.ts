@@ -37,16 +37,8 @@ export function drizzleAuditStore(db: Db): AuditEventStore {
         await db.insert(auditEvents).values(rows);
         return;
       }
-      await insertOne(db).execute({
-        at: only.at,
-        type: only.type,
-        userId: only.userId ?? null,
-        sessionId: only.sessionId ?? null,
-        ip: only.ip ?? null,
-        userAgent: only.userAgent ?? null,
-        requestId: only.requestId ?? null,
-        details: only.details ?? {},
-      });
+      // The row's fields are the placeholders' names.
+      await insertOne(db).execute(only);
     },
     async list({ userId, type, since, after, limit }) {
       const where = and(

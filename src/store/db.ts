@@ -84,6 +84,7 @@ type TracedInit = Omit<RequestInit, 'headers'> &
 async function tracedFetch(url: string, init: TracedInit): Promise<Response> {
   const { timeoutMs, endpoint, ...rest } = init;
   const target = endpoint ?? url;
+  // Not one of createDb's clients (a Node tool's neon client in the same process): as it is.
   if (timeoutMs === undefined) return fetch(target, rest);
   const trace = currentTrace();
   const started = performance.now();
