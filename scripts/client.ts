@@ -13,10 +13,16 @@ const USAGE = `usage:
       [--redirect-uri URI]... [--public] [--audience AUD]... [--id SLUG]
       [--resource-server AUD]...
       [--access-token-ttl DURATION] [--refresh-token-ttl DURATION]
+      [--first-party] [--logo-uri URI] [--post-logout-redirect-uri URI]...
+      [--backchannel-logout-uri URI]
       GRANT: authorization_code, refresh_token, client_credentials; DURATION: 900, 15m, 7d
       a confidential client's secret is printed once: only its SHA-256 is stored
       --resource-server AUD: the client serves AUD; it may introspect access tokens whose
       aud names AUD (without it, a client introspects only tokens issued to it)
+      --first-party: a trusted app of yours, whose users see no consent page; without it
+      the client is third-party and each user consents once per scope
+      --post-logout-redirect-uri, --backchannel-logout-uri: OIDC RP-initiated and
+      back-channel logout
   npm run client -- list
   npm run client -- rotate-secret ID     a new secret, printed once; the old one stops working
   npm run client -- delete ID
@@ -39,6 +45,10 @@ function parseCli(argv: string[]) {
       id: { type: 'string' },
       'access-token-ttl': { type: 'string' },
       'refresh-token-ttl': { type: 'string' },
+      'first-party': { type: 'boolean' },
+      'logo-uri': { type: 'string' },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'backchannel-logout-uri': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,7 +63,7 @@ function seconds(flag: string, value: string | undefined): number | undefined {
 
 const describe = (client: OAuthClient) =>
   [
-    `${client.clientId}  ${client.type}  "${client.name}"`,
+    `${client.clientId}  ${client.type}  ${client.firstParty ? 'first-party' : 'third-party'}  "${client.name}"`,
     `  grants ${client.grantTypes.join(' ')}; scopes ${client.scopes.join(' ')}`,
     ...(client.redirectUris.length > 0 ? [`  redirect URIs ${client.redirectUris.join(' ')}`] : []),
     ...(client.audience.length > 0 ? [`  audience ${client.audience.join(' ')}`] : []),
@@ -62,6 +72,13 @@ const describe = (client: OAuthClient) =>
       : []),
     ...(client.accessTokenTtl !== null ? [`  access token TTL ${client.accessTokenTtl}s`] : []),
     ...(client.refreshTokenTtl !== null ? [`  refresh token TTL ${client.refreshTokenTtl}s`] : []),
+    ...(client.logoUri !== null ? [`  logo ${client.logoUri}`] : []),
+    ...(client.postLogoutRedirectUris.length > 0
+      ? [`  post-logout redirect URIs ${client.postLogoutRedirectUris.join(' ')}`]
+      : []),
+    ...(client.backchannelLogoutUri !== null
+      ? [`  back-channel logout ${client.backchannelLogoutUri}`]
+      : []),
   ].join('\n');
 
 /** The domain's client administration on the tool's database; its events, written last. */
@@ -82,6 +99,10 @@ async function create(args: Args, services: ToolServices): Promise<number> {
     resourceAudiences: args['resource-server'],
     accessTokenTtl: seconds('access-token-ttl', args['access-token-ttl']),
     refreshTokenTtl: seconds('refresh-token-ttl', args['refresh-token-ttl']),
+    firstParty: args['first-party'] ?? false,
+    logoUri: args['logo-uri'],
+    postLogoutRedirectUris: args['post-logout-redirect-uri'],
+    backchannelLogoutUri: args['backchannel-logout-uri'],
   };
   const { admin, audit } = clientAdmin(services);
   const created = await admin.create(input, {
@@ -95,6 +116,10 @@ async function create(args: Args, services: ToolServices): Promise<number> {
     resourceAudiences: '--resource-server',
     accessTokenTtl: '--access-token-ttl',
     refreshTokenTtl: '--refresh-token-ttl',
+    firstParty: '--first-party',
+    logoUri: '--logo-uri',
+    postLogoutRedirectUris: '--post-logout-redirect-uri',
+    backchannelLogoutUri: '--backchannel-logout-uri',
   });
   if (!created.ok) {
     if (created.reason === 'invalid') throw new CliError(created.problems.join('\n'), 2);

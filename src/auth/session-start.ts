@@ -5,7 +5,7 @@
 import { scopesOf } from '../config/roles.ts';
 import { AuthError } from '../shared/errors.ts';
 import { hashRefreshToken, newRefreshToken } from './refresh-token.ts';
-import type { SessionClaims } from './session-store.ts';
+import type { Authentication, SessionClaims } from './session-store.ts';
 import {
   type ClientGrant,
   type ClientInfo,
@@ -71,10 +71,18 @@ async function recordSession(
   return created;
 }
 
+/** A password sign-in that happens now: what every session records unless told otherwise. */
+export const passwordAuthentication = (now: Date): Authentication => ({
+  time: Math.floor(now.getTime() / 1000),
+  methods: ['pwd'],
+});
+
 const claimsFor = (
   deps: Pick<TokenDeps, 'config'>,
   user: SessionUser,
+  now: Date,
   grant?: ClientGrant,
+  auth?: Authentication,
 ): SessionClaims => ({
   sid: crypto.randomUUID(),
   uid: user.id,
@@ -82,6 +90,7 @@ const claimsFor = (
   roles: user.roles,
   scope: grant?.scope ?? scopesOf(user.roles, deps.config.roleScopes),
   clientId: grant?.clientId,
+  auth: auth ?? grant?.authentication ?? passwordAuthentication(now),
 });
 
 /**
@@ -96,7 +105,7 @@ export async function startSession(
   grant?: ClientGrant,
 ): Promise<{ sid: string; tokens: TokenPair }> {
   const { config } = deps;
-  const session = claimsFor(deps, user, grant);
+  const session = claimsFor(deps, user, now, grant);
   const refreshTtl = grant?.refreshTokenTtl ?? config.refreshTokenTtl;
   const refreshToken = await newRefreshToken(session.uid, session.sid, config.keys.ring);
   const created = await recordSession(deps, session, user.securityEpoch, client, now, {
@@ -126,9 +135,10 @@ export async function startBrowserSession(
   user: SessionUser,
   client: ClientInfo,
   now: Date,
+  auth: Authentication = passwordAuthentication(now),
 ): Promise<{ sid: string; expiresIn: number }> {
   const { config } = deps;
-  const session = claimsFor(deps, user);
+  const session = claimsFor(deps, user, now, undefined, auth);
   await recordSession(deps, session, user.securityEpoch, client, now, {
     hash: NO_REFRESH_TOKEN,
     ttl: config.refreshTokenTtl,

@@ -3,6 +3,24 @@
 // found from the user id and the session id together (a refresh token and an access token
 // both name them), so each call takes both.
 
+/**
+ * How and when the user proved who they are, kept with every session so an ID token can say
+ * so however often the session is refreshed (OIDC Core 1.0 §2 `auth_time`, `amr`; §12.2: a
+ * refreshed ID token's auth_time is still the original authentication's).
+ */
+export interface Authentication {
+  /** Seconds since the epoch of the user's actual authentication (not of the session). */
+  time: number;
+  /** RFC 8176 authentication method references, e.g. ['pwd']. */
+  methods: string[];
+  /**
+   * The browser (hosted-pages) session the authentication happened in, for a session an OAuth
+   * client was granted from it: the ID token's `sid`, which RP-initiated and back-channel
+   * logout name. Absent on the browser session itself (its own sid is that) and first-party.
+   */
+  ssoSid?: string | undefined;
+}
+
 export interface SessionClaims {
   sid: string;
   uid: string;
@@ -14,6 +32,8 @@ export interface SessionClaims {
    * first-party API. Its refresh token only rotates through that client (RFC 6749 §6).
    */
   clientId?: string | undefined;
+  /** Absent only on sessions created before it was recorded. */
+  auth?: Authentication | undefined;
 }
 
 export interface NewSession extends SessionClaims {

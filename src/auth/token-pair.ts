@@ -4,7 +4,7 @@
 import type { Config } from '../config/index.ts';
 import { type AccessTokenClaims, signAccessToken } from './access-token.ts';
 import type { KeyContext, KeySetVersion } from './keys/service.ts';
-import type { SessionClaims, SessionStore } from './session-store.ts';
+import type { Authentication, SessionClaims, SessionStore } from './session-store.ts';
 
 export interface ClientInfo {
   ip: string;
@@ -57,6 +57,8 @@ export interface ClientGrant {
   audiences?: string[] | undefined;
   accessTokenTtl?: number | null | undefined;
   refreshTokenTtl?: number | null | undefined;
+  /** The authentication the grant came from (a browser session's); default: a password sign-in now. */
+  authentication?: Authentication | undefined;
 }
 
 const settingsFor = (config: Config, grant: ClientGrant | undefined) => {

@@ -5,6 +5,7 @@
 // revoked (§4.1.2: "If an authorization code is used more than once, the authorization server
 // MUST deny the request and SHOULD revoke (when possible) all tokens previously issued based
 // on that authorization code").
+import type { Authentication } from '../auth/session-store.ts';
 import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
 
 export const CODE_TTL_SECONDS = 60;
@@ -19,6 +20,10 @@ export interface CodeGrant {
   scope: string;
   /** The user's security epoch when the code was issued (src/auth/session-store.ts NewSession). */
   epoch: number;
+  /** The browser session's authentication: auth_time, amr and sid of the ID token. */
+  authentication: Authentication;
+  /** OIDC Core §3.1.2.1: echoed in the ID token the code brings. */
+  nonce?: string | undefined;
 }
 
 /** The session a redeemed code started. */

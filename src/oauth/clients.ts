@@ -32,6 +32,14 @@ export interface OAuthClient {
   /** Seconds; null means the service's ACCESS_TOKEN_TTL / REFRESH_TOKEN_TTL. */
   accessTokenTtl: number | null;
   refreshTokenTtl: number | null;
+  /** Trusted: its users are never asked for consent (src/oauth/consents.ts). */
+  firstParty: boolean;
+  /** An https image shown on the hosted pages; null: none. */
+  logoUri: string | null;
+  /** OIDC RP-Initiated Logout 1.0 §3.1: exact-match targets of end-session. */
+  postLogoutRedirectUris: string[];
+  /** OIDC Back-Channel Logout 1.0 §2.2: where logout tokens go; null: not notified. */
+  backchannelLogoutUri: string | null;
   createdAt: Date;
 }
 
@@ -47,6 +55,10 @@ export interface NewClient {
   resourceAudiences?: string[] | undefined;
   accessTokenTtl?: number | null | undefined;
   refreshTokenTtl?: number | null | undefined;
+  firstParty?: boolean | undefined;
+  logoUri?: string | null | undefined;
+  postLogoutRedirectUris?: string[] | undefined;
+  backchannelLogoutUri?: string | null | undefined;
 }
 
 export interface OAuthClientStore {
@@ -148,6 +160,17 @@ export function redirectUriProblem(raw: string): string | undefined {
   return 'must be https (http only for localhost, 127.0.0.1 or [::1])';
 }
 
+// Redirect, post-logout, back-channel and logo URIs follow the same rules (redirectUriProblem):
+// absolute, https (http only on loopback), no fragment, no credentials.
+const uriField = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((uri, ctx) => {
+      const problem = redirectUriProblem(uri);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
 const AUDIENCE = z.string().min(1).max(255).regex(/^\S+$/, 'must not contain whitespace');
 
 const ttl = (max: number, min: number) => z.number().int().min(min).max(max).nullable().optional();
@@ -180,15 +203,7 @@ export function newClientSchema(policy: ClientPolicy) {
         .max(64)
         .transform((list) => [...new Set(list)]),
       redirectUris: z
-        .array(
-          z
-            .string()
-            .max(2000)
-            .superRefine((uri, ctx) => {
-              const problem = redirectUriProblem(uri);
-              if (problem) ctx.addIssue({ code: 'custom', message: problem });
-            }),
-        )
+        .array(uriField(2000))
         .max(20)
         .transform((list) => [...new Set(list)]),
       // RFC 7519 §4.1.3: StringOrURI values; we take no whitespace.
@@ -200,6 +215,15 @@ export function newClientSchema(policy: ClientPolicy) {
         .optional(),
       accessTokenTtl: ttl(policy.maxAccessTokenTtl, 5),
       refreshTokenTtl: ttl(policy.maxRefreshTokenTtl, 300),
+      firstParty: z.boolean().optional(),
+      logoUri: uriField(2000).nullable().optional(),
+      // RP-Initiated Logout 1.0 §3.1: registered like redirect URIs, matched exactly.
+      postLogoutRedirectUris: z
+        .array(uriField(2000))
+        .max(20)
+        .transform((list) => [...new Set(list)])
+        .optional(),
+      backchannelLogoutUri: uriField(2000).nullable().optional(),
     })
     .strict()
     .superRefine((client, ctx) => {
@@ -226,6 +250,13 @@ export function newClientSchema(policy: ClientPolicy) {
       // RFC 7662 §2.1: introspection needs client authentication, which a public client lacks.
       if (client.public && (client.resourceAudiences?.length ?? 0) > 0) {
         issue('resourceAudiences', 'a public client cannot be a resource server');
+      }
+      // Both logout kinds concern a user's sign-in at the client, which only the code flow has.
+      if (!has('authorization_code') && (client.postLogoutRedirectUris?.length ?? 0) > 0) {
+        issue('postLogoutRedirectUris', 'only a client with authorization_code signs users in');
+      }
+      if (!has('authorization_code') && client.backchannelLogoutUri != null) {
+        issue('backchannelLogoutUri', 'only a client with authorization_code signs users in');
       }
       if (client.refreshTokenTtl != null && !has('refresh_token')) {
         issue('refreshTokenTtl', 'only a client with refresh_token has refresh tokens');

@@ -135,7 +135,7 @@ export async function authorizationCodeGrant(
       { ...user, securityEpoch: grant.epoch },
       deps.client,
       new Date(),
-      grantOf(client, grant.scope),
+      { ...grantOf(client, grant.scope), authentication: grant.authentication },
     );
   } catch (error) {
     if (error instanceof StaleLoginError) throw changed();

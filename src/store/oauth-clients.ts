@@ -26,6 +26,10 @@ const toClient = ({ secretHash, ...row }: typeof oauthClients.$inferSelect): OAu
   resourceAudiences: row.resourceAudiences,
   accessTokenTtl: row.accessTokenTtl,
   refreshTokenTtl: row.refreshTokenTtl,
+  firstParty: row.firstParty,
+  logoUri: row.logoUri,
+  postLogoutRedirectUris: row.postLogoutRedirectUris,
+  backchannelLogoutUri: row.backchannelLogoutUri,
   createdAt: row.createdAt,
 });
 
@@ -65,6 +69,10 @@ export function drizzleOAuthClientStore(db: Db): OAuthClientStore {
           resourceAudiences: input.resourceAudiences ?? [],
           accessTokenTtl: input.accessTokenTtl ?? null,
           refreshTokenTtl: input.refreshTokenTtl ?? null,
+          firstParty: input.firstParty ?? false,
+          logoUri: input.logoUri ?? null,
+          postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+          backchannelLogoutUri: input.backchannelLogoutUri ?? null,
         })
         .onConflictDoNothing({ target: oauthClients.clientId })
         .returning();

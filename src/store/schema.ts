@@ -2,12 +2,14 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   customType,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -180,6 +182,21 @@ export const oauthClients = pgTable(
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /**
+     * A first-party (trusted) client's users are never asked for consent; a third-party
+     * client's are, once per scope (oauth_consents). Clients registered before consent existed
+     * were all treated as first-party, and the migration keeps them so.
+     */
+    firstParty: boolean('first_party').notNull().default(false),
+    /** Shown on the hosted sign-in and consent pages (https). */
+    logoUri: text('logo_uri'),
+    /** OIDC RP-Initiated Logout 1.0 §3.1: where end-session may send the browser back to. */
+    postLogoutRedirectUris: text('post_logout_redirect_uris')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** OIDC Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed. */
+    backchannelLogoutUri: text('backchannel_logout_uri'),
     ...timestamps,
   },
   (t) => [
@@ -210,4 +227,27 @@ export const revokedAccessTokens = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('revoked_access_tokens_expires_at').on(t.expiresAt)],
+);
+
+/**
+ * What a user allowed a third-party client (src/oauth/consents.ts): the scopes granted, one row
+ * per user and client. Asking for a scope outside `scopes` needs consent again; revoking the
+ * row ends that client's sessions for the user. Gone with the user or the client.
+ */
+export const oauthConsents = pgTable(
+  'oauth_consents',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => oauthClients.clientId, { onDelete: 'cascade' }),
+    scopes: text('scopes').array().notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.clientId] }),
+    index('oauth_consents_client').on(t.clientId),
+  ],
 );

@@ -5,6 +5,8 @@
 //                              rt (hash of the live refresh token; a hosted-page session
 //                              has none and holds a value no hash equals), prev (hash of the
 //                              one before), at (when prev was rotated), rlw rln (refresh window)
+//                              auth amr sso (the user's authentication: time, methods, and the
+//                              browser session it happened in; src/auth/session-store.ts)
 //   u:{uid}:sessions     zset  sid -> last used (ms): the user's live sessions
 //   u:{uid}:ep           the user's security epoch, raised by every security-relevant change
 //   u:{uid}:bl:<jti>     "1": a revoked access token of the user, until exp + CLOCK_SKEW
@@ -71,15 +73,15 @@ return out
  * then a wider scope than granted (RFC 6749 §6) and the limit refuse, changing nothing.
  * The limit is a fixed window starting at its first refresh: after `rlw + window` the count
  * starts over, so the Retry-After computed from it is exact.
- * Returns {'ok', uid, email, roles, scope, cid, ttl ms} | {'reused', uid} | {'invalid'} |
+ * Returns {'ok', uid, email, roles, scope, cid, ttl ms, auth, amr, sso} | {'reused', uid} | {'invalid'} |
  * {'invalid_scope'} | {'limited', limit, reset ms}.
  */
 export const ROTATE_REFRESH = `${END_FN}
 local sid, now, grace, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local presented, successor, asked = ARGV[5], ARGV[6], ARGV[8]
 local limit, window = tonumber(ARGV[9]), tonumber(ARGV[10])
-local uid, email, roles, scope, abs, rt, prev, at, cid, rlw, rln = unpack(redis.call('HMGET', KEYS[1],
-  'uid', 'email', 'roles', 'scope', 'abs', 'rt', 'prev', 'at', 'cid', 'rlw', 'rln'))
+local uid, email, roles, scope, abs, rt, prev, at, cid, rlw, rln, auth, amr, sso = unpack(redis.call('HMGET', KEYS[1],
+  'uid', 'email', 'roles', 'scope', 'abs', 'rt', 'prev', 'at', 'cid', 'rlw', 'rln', 'auth', 'amr', 'sso'))
 if not uid or not redis.call('ZSCORE', KEYS[2], sid) then return {'invalid'} end
 if (cid or '') ~= ARGV[7] then return {'invalid'} end
 local again = false
@@ -116,7 +118,7 @@ else
   redis.call('ZADD', KEYS[2], now, sid)
 end
 if limit > 0 then redis.call('HSET', KEYS[1], 'rlw', windowStart, 'rln', count + 1) end
-return {'ok', uid, email or '', roles or '', scope or '', cid or '', remaining}
+return {'ok', uid, email or '', roles or '', scope or '', cid or '', remaining, auth or '', amr or '', sso or ''}
 `;
 
 /**

@@ -1,6 +1,6 @@
 // SessionStore over Upstash Redis: one script (EVALSHA, EVAL on NOSCRIPT) per change, one
 // pipeline per read. Keys and scripts: src/store/session-store-scripts.ts.
-import type { Rotation, SessionStore } from '../auth/session-store.ts';
+import type { Authentication, Rotation, SessionStore } from '../auth/session-store.ts';
 import type { Redis } from './index.ts';
 import { luaScript, runScript } from './lua-script.ts';
 import { sessionKeys } from './session-redis-keys.ts';
@@ -45,6 +45,7 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
         ua: session.userAgent,
         abs: String(abs),
         ...(session.clientId ? { cid: session.clientId } : {}),
+        ...(session.auth ? authFields(session.auth) : {}),
       };
       const { uid, sid } = session;
       const [reply, keySetVersion = null] = await runScript<unknown[]>(
@@ -174,11 +175,11 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
     async read(uid, sid) {
       const [fields, listed] = await redis
         .pipeline()
-        .hmget(key.session(uid, sid), 'uid', 'email', 'roles', 'scope', 'cid', 'ep')
+        .hmget(key.session(uid, sid), 'uid', 'email', 'roles', 'scope', 'cid', 'ep', ...AUTH_FIELDS)
         .zscore(key.index(uid), sid)
         .exec<[(string | null)[] | null, string | null]>();
       // With automatic deserialisation off, the client hands HMGET back as the raw array.
-      const [owner, email, roles, scope, cid, ep] = fields ?? [];
+      const [owner, email, roles, scope, cid, ep, at, amr, sso] = fields ?? [];
       if (!owner || owner !== uid || listed === null) return undefined;
       return {
         sid,
@@ -187,10 +188,31 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
         roles: roles ? roles.split(',') : [],
         scope: scope ?? '',
         clientId: cid || undefined,
+        auth: authOf(at, amr, sso),
         epoch: Number(ep ?? 0),
       };
     },
   };
+}
+
+/** The session hash's fields for its Authentication (layout: session-store-scripts.ts). */
+const AUTH_FIELDS = ['auth', 'amr', 'sso'] as const;
+
+function authFields(auth: Authentication): Record<string, string> {
+  return {
+    auth: String(auth.time),
+    amr: auth.methods.join(','),
+    ...(auth.ssoSid ? { sso: auth.ssoSid } : {}),
+  };
+}
+
+function authOf(
+  time: string | null | undefined,
+  amr: string | null | undefined,
+  sso: string | null | undefined,
+): Authentication | undefined {
+  if (!time) return undefined;
+  return { time: Number(time), methods: amr ? amr.split(',') : [], ssoSid: sso || undefined };
 }
 
 function rotation(
@@ -200,7 +222,7 @@ function rotation(
   request: { clientId: string | undefined },
 ): Rotation {
   if (kind === 'ok') {
-    const [uid = '', email = '', roles = '', scope = '', , ttl = '0'] = rest;
+    const [uid = '', email = '', roles = '', scope = '', , ttl = '0', at, amr, sso] = rest;
     return {
       kind: 'rotated',
       session: {
@@ -210,6 +232,7 @@ function rotation(
         scope,
         sid,
         clientId: request.clientId,
+        auth: authOf(at, amr, sso),
       },
       refreshTtlSeconds: Math.max(0, Math.floor(Number(ttl) / 1000)),
     };

@@ -71,6 +71,13 @@ describe('npm run client', { timeout: 30_000 }, () => {
       'https://app.example/cb',
       '--access-token-ttl',
       '5m',
+      '--first-party',
+      '--logo-uri',
+      'https://app.example/logo.png',
+      '--post-logout-redirect-uri',
+      'https://app.example/signed-out',
+      '--backchannel-logout-uri',
+      'https://app.example/backchannel',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const secret = secretIn(result.stdout);
@@ -84,6 +91,10 @@ describe('npm run client', { timeout: 30_000 }, () => {
       accessTokenTtl: 300,
       refreshTokenTtl: null,
       secretHash: sha256(secret!),
+      firstParty: true,
+      logoUri: 'https://app.example/logo.png',
+      postLogoutRedirectUris: ['https://app.example/signed-out'],
+      backchannelLogoutUri: 'https://app.example/backchannel',
     });
     const [event, ...more] = await auditOf('admin_client_created', web);
     expect(more).toHaveLength(0);
@@ -112,6 +123,8 @@ describe('npm run client', { timeout: 30_000 }, () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toMatch(/client_secret/);
     expect((await row(spa))?.secretHash).toBeNull();
+    // Without --first-party a client is third-party: its users are asked for consent.
+    expect((await row(spa))?.firstParty).toBe(false);
     const again = await cli(args);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/exists/);
@@ -130,6 +143,21 @@ describe('npm run client', { timeout: 30_000 }, () => {
       [
         ['--grant', 'client_credentials', '--access-token-ttl', 'soon'],
         /--access-token-ttl: not a duration/,
+      ],
+      [
+        ['--grant', 'client_credentials', '--backchannel-logout-uri', 'https://api.example/bc'],
+        /--backchannel-logout-uri: only a client with authorization_code/,
+      ],
+      [
+        [
+          '--grant',
+          'authorization_code',
+          '--redirect-uri',
+          'https://app.example/cb',
+          '--post-logout-redirect-uri',
+          'https://app.example/out#x',
+        ],
+        /--post-logout-redirect-uri\[0\]: must not have a fragment/,
       ],
     ];
     for (const [extra, message] of cases) {
@@ -192,8 +220,10 @@ describe('npm run client', { timeout: 30_000 }, () => {
   it('lists, rotates a secret, deletes', async () => {
     const listed = await cli(['list']);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toContain(`${web}  confidential  "Web app"`);
-    expect(listed.stdout).toContain(`${spa}  public  "SPA"`);
+    expect(listed.stdout).toContain(`${web}  confidential  first-party  "Web app"`);
+    expect(listed.stdout).toContain(`${spa}  public  third-party  "SPA"`);
+    expect(listed.stdout).toContain('  post-logout redirect URIs https://app.example/signed-out');
+    expect(listed.stdout).toContain('  back-channel logout https://app.example/backchannel');
     expect(listed.stdout).not.toMatch(/eacs_/);
 
     const before = (await row(web))?.secretHash;

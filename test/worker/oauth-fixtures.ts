@@ -30,6 +30,8 @@ export async function registerClient(overrides: Partial<NewClient> = {}) {
       grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
       scopes: ['read', 'write'],
       redirectUris: [REDIRECT_URI],
+      // The flows under test here are first-party; the consent tests register third-party ones.
+      firstParty: true,
       ...overrides,
     },
     clientPolicy(loadConfig(env)),

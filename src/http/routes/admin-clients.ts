@@ -30,6 +30,13 @@ const ClientFields = {
     .int()
     .nullable()
     .openapi({ description: 'Seconds; null: default.' }),
+  first_party: z.boolean().openapi({
+    description:
+      'Trusted: its users are not asked for consent. False: a consent page, once per scope.',
+  }),
+  logo_uri: z.string().nullable(),
+  post_logout_redirect_uris: z.array(z.string()),
+  backchannel_logout_uri: z.string().nullable(),
   created_at: z.iso.datetime(),
 };
 const ClientSchema = z.object(ClientFields).openapi('OAuthClient');
@@ -48,6 +55,10 @@ const view = (client: OAuthClient) => ({
   resource_audiences: client.resourceAudiences,
   access_token_ttl: client.accessTokenTtl,
   refresh_token_ttl: client.refreshTokenTtl,
+  first_party: client.firstParty,
+  logo_uri: client.logoUri,
+  post_logout_redirect_uris: client.postLogoutRedirectUris,
+  backchannel_logout_uri: client.backchannelLogoutUri,
   created_at: client.createdAt.toISOString(),
 });
 
@@ -59,6 +70,10 @@ const FIELD_NAMES = {
   resourceAudiences: 'resource_audiences',
   accessTokenTtl: 'access_token_ttl',
   refreshTokenTtl: 'refresh_token_ttl',
+  firstParty: 'first_party',
+  logoUri: 'logo_uri',
+  postLogoutRedirectUris: 'post_logout_redirect_uris',
+  backchannelLogoutUri: 'backchannel_logout_uri',
 } as const;
 
 const IdParam = z.object({
@@ -128,6 +143,21 @@ const createClientRoute = createRoute({
           }),
           refresh_token_ttl: z.number().int().nullable().optional().openapi({
             description: 'Seconds, at most the service SESSION_MAX_LIFETIME.',
+          }),
+          first_party: z.boolean().default(false).openapi({
+            description:
+              'Trusted (your own app): no consent page. Leave false for anything another party runs.',
+          }),
+          logo_uri: z.string().nullable().optional().openapi({
+            description: 'An https image shown on the sign-in and consent pages.',
+          }),
+          post_logout_redirect_uris: z.array(z.string()).optional().openapi({
+            description:
+              'Where end-session may send the browser back to (OIDC RP-Initiated Logout 1.0), matched exactly.',
+          }),
+          backchannel_logout_uri: z.string().nullable().optional().openapi({
+            description:
+              'Receives a signed logout token when a user it signed in logs out (OIDC Back-Channel Logout 1.0).',
           }),
         })
         .strict()
@@ -211,6 +241,10 @@ export const adminClientRoutes = new OpenAPIHono<AppEnv>()
         resourceAudiences: body.resource_audiences,
         accessTokenTtl: body.access_token_ttl,
         refreshTokenTtl: body.refresh_token_ttl,
+        firstParty: body.first_party,
+        logoUri: body.logo_uri,
+        postLogoutRedirectUris: body.post_logout_redirect_uris,
+        backchannelLogoutUri: body.backchannel_logout_uri,
       },
       FIELD_NAMES,
     );

@@ -6,6 +6,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { htmlPageHeaders } from '../browser/security-headers.ts';
 import { browserSessionOf } from '../browser/sso-cookie.ts';
+import { passwordAuthentication } from '../../auth/session-start.ts';
 import type { WireCode } from '../../shared/errors.ts';
 import { AuthError, ERRORS, wireCode } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
@@ -93,6 +94,12 @@ export const oauthAuthorizeRoutes = documentedAuthorize.get(
       // The epoch the signed-in session's claims were written under: if the user changes
       // (disable, role, password) before the code is exchanged, no session comes of it.
       epoch: session.epoch,
+      // The ID token's auth_time, amr and sid: those of the browser session's sign-in.
+      authentication: {
+        ...(session.auth ?? passwordAuthentication(new Date())),
+        ssoSid: session.sid,
+      },
+      nonce: q.nonce,
     });
     return c.redirect(withParams(redirectUri, { code, state: q.state, iss: config.issuer }), 303);
   },
