@@ -1,7 +1,7 @@
 // Access tokens: RS256 JWTs in the RFC 9068 profile, signed with the isolate's cached key.
 import { errors, jwtVerify, SignJWT, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import { AuthError } from '../shared/errors.ts';
-import { isCanonicalBase64Url } from '../shared/base64url.ts';
+import { compactJwsProblem } from '../shared/compact-jws.ts';
 import { currentSigner, type KeyContext, verificationKey } from './keys/service.ts';
 
 /** RFC 9068 §2.1: access tokens "MUST include" typ "at+jwt". */
@@ -69,24 +69,14 @@ export interface VerifiedAccessToken {
 // The HTTP layer adds the RFC 6750 challenge; descriptions never echo the token itself.
 const invalid = (description: string) => new AuthError('invalid_token', description);
 
-// RFC 7515 §7.1: the JWS Compact Serialization is BASE64URL(header) "." BASE64URL(payload) "."
-// BASE64URL(signature), and §2 defines BASE64URL as base64url "with all trailing '=' characters
-// omitted". Every other spelling of the same token (padding appended, or a last character whose
-// unused low bits are not zero) decodes to the same bytes, so a lenient decoder would accept
-// many strings for one token: a revocation list, a cache or a log keyed by the string would
-// then see different tokens. Only the one canonical spelling is a token.
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
 function assertCanonicalCompact(token: string): void {
-  if (!COMPACT_JWS.test(token)) {
+  const problem = compactJwsProblem(token);
+  if (problem === 'shape') {
     throw invalid(
       'The token is not a compact JWS of three unpadded base64url segments (RFC 7515 §7.1).',
     );
   }
-  // The header and payload are covered by the signature as the exact characters received, so
-  // only the signature segment can be re-spelt without breaking it: it must re-encode to itself.
-  const signature = token.slice(token.lastIndexOf('.') + 1);
-  if (!isCanonicalBase64Url(signature)) {
+  if (problem === 'signature') {
     throw invalid("The token's signature is not canonical base64url (RFC 7515 §2).");
   }
 }

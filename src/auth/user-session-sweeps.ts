@@ -28,6 +28,15 @@ export interface RevokeAllOptions {
   epoch?: number | undefined;
 }
 
+/** A session ended by an OIDC logout or a revoked consent: whom to tell (back-channel logout). */
+export interface EndedSession {
+  sid: string;
+  /** The OAuth client it was granted to; undefined for a browser or first-party session. */
+  clientId: string | undefined;
+  /** The browser session it was granted from (the ID token's `sid`). */
+  ssoSid: string | undefined;
+}
+
 export interface UserSessionStore {
   /** Live sessions, most recently used first. */
   list(uid: string): Promise<SessionInfo[]>;
@@ -41,4 +50,11 @@ export interface UserSessionStore {
    * user's epoch to `epoch` (the role change's) in the same step.
    */
   updateClaims(uid: string, roles: string[], scope: string, epoch: number): Promise<number>;
+  /** Ends every session of the user granted to `clientId` (its consent was revoked), atomically. */
+  endClientSessions(uid: string, clientId: string): Promise<EndedSession[]>;
+  /**
+   * Ends the browser session `sid` and every session an OAuth client was granted from it
+   * (OIDC logout ends the user's sign-in at the provider), in one atomic step.
+   */
+  endBrowserSession(uid: string, sid: string): Promise<EndedSession[]>;
 }

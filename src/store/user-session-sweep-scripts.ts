@@ -99,3 +99,34 @@ export const REVOKE_OWN_SESSION = `
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
 return redis.call('DEL', KEYS[1])
 `;
+
+/**
+ * End the sessions linked to a client or to a browser session (OIDC logout, a consent revoked).
+ * KEYS: index, epoch (unused, declared for the shared helper), session keys. ARGV: mode
+ * ('client': sessions whose cid is ARGV[2]; 'browser': the session ARGV[2] itself and every
+ * session granted from it, sso == ARGV[2]), then the declared sids. The epoch is not raised:
+ * nothing about the user changed. Returns {'ok', sid, cid, sso, ...} for each session ended,
+ * or {'retry'}.
+ */
+export const END_LINKED_SESSIONS = `${SWEEP_FN}
+local sids, keyOf = declared(3)
+if not sids then return {'retry'} end
+local mode, target = ARGV[1], ARGV[2]
+local out = {'ok'}
+for _, sid in ipairs(sids) do
+  local key = keyOf[sid]
+  local cid, sso = unpack(redis.call('HMGET', key, 'cid', 'sso'))
+  local linked
+  if mode == 'client' then
+    linked = cid == target
+  else
+    linked = sid == target or sso == target
+  end
+  if linked and redis.call('ZREM', KEYS[1], sid) == 1 and redis.call('DEL', key) == 1 then
+    out[#out + 1] = sid
+    out[#out + 1] = cid or ''
+    out[#out + 1] = sso or ''
+  end
+end
+return out
+`;

@@ -2,6 +2,7 @@
 // atomic script declaring every session key listed (cluster safety: see
 // src/store/user-session-sweep-scripts.ts); if a session appeared in between, it starts over.
 import {
+  type EndedSession,
   EPOCH_TTL_SECONDS,
   type SessionInfo,
   type UserSessionStore,
@@ -11,6 +12,7 @@ import type { Redis } from './index.ts';
 import { luaScript, runScript } from './lua-script.ts';
 import { sessionKeys } from './session-redis-keys.ts';
 import {
+  END_LINKED_SESSIONS,
   REVOKE_OWN_SESSION,
   REVOKE_USER_SESSIONS,
   UPDATE_SESSION_CLAIMS,
@@ -21,6 +23,7 @@ type UserSessionRedis = Pick<Redis, 'pipeline' | 'evalsha' | 'eval' | 'zrange'>;
 const revokeOwnScript = luaScript(REVOKE_OWN_SESSION);
 const revokeAllScript = luaScript(REVOKE_USER_SESSIONS);
 const updateScript = luaScript(UPDATE_SESSION_CLAIMS);
+const endLinkedScript = luaScript(END_LINKED_SESSIONS);
 
 /** Logins racing a sweep are rare; each one only costs the sweep another read. */
 const SWEEP_ATTEMPTS = 5;
@@ -34,7 +37,7 @@ export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): 
     uid: string,
     script: ReturnType<typeof luaScript>,
     args: string[],
-  ): Promise<number> {
+  ): Promise<string[]> {
     for (let attempt = 0; attempt < SWEEP_ATTEMPTS; attempt++) {
       const sids = (await redis.zrange(key.index(uid), 0, -1)).map(String);
       const [reply] = await runScript<unknown[]>(
@@ -43,10 +46,23 @@ export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): 
         [key.index(uid), key.epoch(uid), ...sids.map((sid) => key.session(uid, sid))],
         [...args, ...sids],
       );
-      const [kind, count] = reply.map(String);
-      if (kind === 'ok') return Number(count);
+      const [kind, ...rest] = reply.map((v) => (v === null || v === undefined ? '' : String(v)));
+      if (kind === 'ok') return rest;
     }
     throw new StoreUnavailableError('redis', new Error('session index kept changing'));
+  }
+
+  async function endLinked(uid: string, mode: 'client' | 'browser', target: string) {
+    const rest = await sweep(uid, endLinkedScript, [mode, target]);
+    const ended: EndedSession[] = [];
+    for (let i = 0; i + 2 < rest.length; i += 3) {
+      ended.push({
+        sid: rest[i]!,
+        clientId: rest[i + 1] || undefined,
+        ssoSid: rest[i + 2] || undefined,
+      });
+    }
+    return ended;
   }
 
   return {
@@ -84,10 +100,23 @@ export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): 
     },
     async revokeAll(uid, options = {}) {
       const epoch = options.epoch === undefined ? '' : String(options.epoch);
-      return sweep(uid, revokeAllScript, [epoch, EPOCH_TTL_MS, options.keepSid ?? '']);
+      const [count] = await sweep(uid, revokeAllScript, [
+        epoch,
+        EPOCH_TTL_MS,
+        options.keepSid ?? '',
+      ]);
+      return Number(count);
     },
     async updateClaims(uid, roles, scope, epoch) {
-      return sweep(uid, updateScript, [String(epoch), EPOCH_TTL_MS, roles.join(','), scope]);
+      const [count] = await sweep(uid, updateScript, [
+        String(epoch),
+        EPOCH_TTL_MS,
+        roles.join(','),
+        scope,
+      ]);
+      return Number(count);
     },
+    endClientSessions: (uid, clientId) => endLinked(uid, 'client', clientId),
+    endBrowserSession: (uid, sid) => endLinked(uid, 'browser', sid),
   };
 }
