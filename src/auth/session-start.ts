@@ -25,6 +25,17 @@ export class StaleLoginError extends AuthError {
   }
 }
 
+/**
+ * The browser session a client's session was to be granted from has ended (the user signed
+ * out, OIDC RP-Initiated Logout): nothing was created. A code issued before the logout is
+ * refused after it (src/oauth/grants.ts: invalid_grant).
+ */
+export class SignInEndedError extends AuthError {
+  constructor() {
+    super('invalid_grant', 'The sign-in this grant came from has ended.');
+  }
+}
+
 /** The user a session is started for, with the security epoch read along (SQL). */
 export interface SessionUser {
   id: string;
@@ -68,6 +79,7 @@ async function recordSession(
     config.sessionCap,
   );
   if (created.value === 'stale') throw new StaleLoginError();
+  if (created.value === 'ended') throw new SignInEndedError();
   return created;
 }
 

@@ -108,14 +108,15 @@ export interface SessionStore {
   /**
    * Records the session and its first refresh token's hash (for a hosted-page session, which
    * has none, a value no hash equals); returns the sessions evicted by the cap, or 'stale'
-   * (nothing created) when the user's epoch is past `session.epoch`.
+   * (nothing created) when the user's epoch is past `session.epoch`, or 'ended' (nothing
+   * created) when `session.auth.ssoSid` names a browser session that is no longer alive.
    */
   create(
     session: NewSession,
     refreshHash: string,
     ttlSeconds: number,
     cap: number,
-  ): Promise<WithKeySetVersion<string[] | 'stale'>>;
+  ): Promise<WithKeySetVersion<string[] | 'stale' | 'ended'>>;
   /**
    * Reuse detection, scope check, refresh limit and rotation in one atomic step. Refuses
    * (invalid, nothing changed) a token of a session bound to another client.

@@ -10,7 +10,7 @@ import {
   refreshSession,
   RefreshTokenReusedError,
 } from '../auth/session-refresh.ts';
-import { StaleLoginError, startSession } from '../auth/session-start.ts';
+import { SignInEndedError, StaleLoginError, startSession } from '../auth/session-start.ts';
 import {
   type ClientGrant,
   type ClientInfo,
@@ -139,6 +139,10 @@ export async function authorizationCodeGrant(
     );
   } catch (error) {
     if (error instanceof StaleLoginError) throw changed();
+    // RP-Initiated Logout ended the browser session the code was issued from.
+    if (error instanceof SignInEndedError) {
+      throw invalidGrant('The user signed out after this code was issued.');
+    }
     throw error;
   }
   const { sid, tokens } = started;

@@ -33,16 +33,25 @@ end
  * the one the login read from SQL (a disable, role or password change raced with the login:
  * its sweep already ran, so this session would escape it). Evicts the least recently used
  * sessions beyond the cap from the low end of the index only: O(log n) per login.
- * KEYS: session, index, epoch. ARGV: sid, now (ms), ttl (ms), index ttl (ms), cap, login's
- * epoch, drop-below score (ms: older entries are past any session's absolute end), refresh
- * hash, then field/value pairs. Returns {'stale'} or {'ok', evicted sid...}.
+ * A session an OAuth client is granted from a browser session (its `sso`) is refused while
+ * that browser session is not alive: a code issued before an OIDC logout and exchanged after it
+ * must not bring back a session the user ended (RP-Initiated Logout 1.0 §2: the logout ends
+ * the sign-in; OIDC Back-Channel Logout §2.7, a logged-out session stays logged out).
+ * KEYS: session, index, epoch[, the browser session's key]. ARGV: sid, now (ms), ttl (ms), index
+ * ttl (ms), cap, login's epoch, drop-below score (ms: older entries are past any session's
+ * absolute end), refresh hash, the browser session's sid ('' for none), then field/value
+ * pairs. Returns {'stale'}, {'ended'} (the browser session is gone) or {'ok', evicted sid...}.
  */
 export const CREATE_SESSION = `
 local sid, now, ttl, indexTtl, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local epoch = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
 if epoch > tonumber(ARGV[6]) then return {'stale'} end
+local parent = ARGV[9]
+if parent ~= '' and (redis.call('EXISTS', KEYS[4]) == 0 or not redis.call('ZSCORE', KEYS[2], parent)) then
+  return {'ended'}
+end
 local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], 'rt', ARGV[8], 'ep', ARGV[6], 'created', now, 'last', now, unpack(fields))
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[7])

@@ -48,10 +48,18 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
         ...(session.auth ? authFields(session.auth) : {}),
       };
       const { uid, sid } = session;
+      // The browser session it was granted from, declared (same {uid} slot) so the script can
+      // refuse a session that would outlive it.
+      const parent = session.auth?.ssoSid ?? '';
       const [reply, keySetVersion = null] = await runScript<unknown[]>(
         redis,
         create,
-        [key.session(uid, sid), key.index(uid), key.epoch(uid)],
+        [
+          key.session(uid, sid),
+          key.index(uid),
+          key.epoch(uid),
+          ...(parent ? [key.session(uid, parent)] : []),
+        ],
         [
           sid,
           String(now),
@@ -62,12 +70,16 @@ export function redisSessionStore(redis: SessionRedis, prefix: string): SessionS
           // Index entries last used before this are past any session's absolute end.
           String(now - (abs - now)),
           refreshHash,
+          parent,
           ...Object.entries(fields).flat(),
         ],
         [key.keySetVersion()],
       );
       const [kind, ...evicted] = reply.map(text);
-      return { value: kind === 'stale' ? 'stale' : evicted, keySetVersion };
+      return {
+        value: kind === 'stale' || kind === 'ended' ? kind : evicted,
+        keySetVersion,
+      };
     },
 
     async rotate(request) {
