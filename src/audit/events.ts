@@ -124,6 +124,24 @@ export interface AuditDetails {
   };
   admin_client_secret_rotated: { target: string; source: 'api' | 'cli' };
   admin_client_deleted: { target: string; source: 'api' | 'cli' };
+  /**
+   * OIDC RP-Initiated Logout (src/http/routes/end-session.tsx): the browser session and every
+   * session a client was granted from it ended. `client_id`: the party that asked, if known;
+   * `confirmed`: the user confirmed on our page (no matching id_token_hint).
+   */
+  oidc_logout: { client_id: string | null; sessions: number; confirmed: boolean };
+  /**
+   * OIDC Back-Channel Logout (src/oauth/backchannel-logout.ts): a logout token reached the
+   * client's backchannel_logout_uri (2xx), or did not after `attempts` (`status`: the last
+   * answer, null when none came). Never the token or the URI.
+   */
+  backchannel_logout_delivered: { client_id: string; attempts: number; status: number };
+  backchannel_logout_failed: {
+    client_id: string;
+    attempts: number;
+    status: number | null;
+    reason: 'rejected' | 'redirected' | 'timeout' | 'unreachable';
+  };
   /** A mail was lost (src/email/outbox.ts): what it was for and why, never its body or address. */
   email_send_failed: {
     tag: EmailTag;

@@ -25,15 +25,17 @@ import { oneTimeTokens } from '../auth/one-time-tokens.ts';
 import type { SessionStore } from '../auth/session-store.ts';
 import type { TokenDeps } from '../auth/token-pair.ts';
 import type { UserAdminDeps } from '../auth/user-admin.ts';
-import type { UserSessionStore } from '../auth/user-session-sweeps.ts';
+import type { EndedSession, UserSessionStore } from '../auth/user-session-sweeps.ts';
 import type { UserStore } from '../auth/users.ts';
 import type { Config } from '../config/index.ts';
 import { createOutbox, type Outbox } from '../email/outbox.ts';
 import type { AuthorizationCodeStore } from '../oauth/authorization-codes.ts';
+import { deliverBackchannelLogout } from '../oauth/backchannel-logout.ts';
 import { type ClientAdmin, createClientAdmin } from '../oauth/client-admin.ts';
 import { clientPolicy, type OAuthClientStore } from '../oauth/clients.ts';
 import type { RevocationDeps } from '../oauth/revocations.ts';
 import { RequestTrace } from '../shared/trace.ts';
+import { fetchLogoutTokenPoster } from '../mailers/backchannel-post.ts';
 import { mailerFor } from '../mailers/index.ts';
 import { drizzleAuditStore } from '../store/audit-events.ts';
 import { redisLoginBackoffStore } from '../store/login-backoff.ts';
@@ -87,6 +89,12 @@ export interface Services {
     turnstileToken: string | undefined,
     options?: LoginGuardOptions,
   ): RateLimitedLoginGuard;
+  /**
+   * OIDC Back-Channel Logout for sessions of `uid` that just ended (end-session, a revoked
+   * consent): a logout token to each affected client with a backchannel_logout_uri, POSTed
+   * after the response with bounded retries, each delivery audited. Returns at once.
+   */
+  notifyLoggedOut(uid: string, ended: EndedSession[]): void;
   /** OAuth client administration (the admin API's), acting as `actor`. */
   clientAdmin(actor: { userId: string; sessionId: string }): ClientAdmin;
   /** The cron's purges of rows that can no longer matter. */
@@ -108,6 +116,9 @@ export interface Housekeeping {
   /** Deletes revocations of tokens that expired before `before`; how many went. */
   purgeRevocations(before: Date): Promise<number>;
 }
+
+/** OIDC Back-Channel Logout: how long one POST to a receiver may take (each of 3 attempts). */
+const BACKCHANNEL_TIMEOUT_MS = 5_000;
 
 export function createServices(scope: RequestScope): Services {
   const { config, requestId } = scope;
@@ -238,6 +249,22 @@ export function createServices(scope: RequestScope): Services {
         turnstileToken,
         options,
       ),
+    notifyLoggedOut(uid, ended) {
+      if (!ended.some((session) => session.clientId)) return;
+      later(scope)('back-channel logout', (audit) =>
+        deliverBackchannelLogout(
+          {
+            issuer: config.issuer,
+            keys: services.keys,
+            clients: services.oauthClients,
+            poster: fetchLogoutTokenPoster(BACKCHANNEL_TIMEOUT_MS),
+            audit,
+          },
+          uid,
+          ended,
+        ),
+      );
+    },
     clientAdmin: (actor) =>
       createClientAdmin({
         clients: services.oauthClients,

@@ -14,6 +14,7 @@ import { adminUserRoutes } from './routes/admin-users.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { mountDocs } from './routes/docs.ts';
 import { authRoutes } from './routes/auth.ts';
+import { endSessionRoutes } from './routes/end-session.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { accountPages } from './routes/account-pages.tsx';
 import { hostedPages } from './routes/hosted-pages.tsx';
@@ -41,6 +42,7 @@ export function createApp() {
   app.route('/api/v1/auth', verifyEmailPage);
   app.route('/oauth', oauthRoutes);
   app.route('/oauth', oauthAuthorizeRoutes);
+  app.route('/oauth', endSessionRoutes);
   app.route('/', hostedPages);
   app.route('/', accountPages);
   app.route('/api/v1/admin', adminRoutes);

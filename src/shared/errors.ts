@@ -84,6 +84,19 @@ export const ERRORS = {
     wire: 'invalid_request',
     description: 'The application asked to return to an address it has not registered.',
   },
+  // OIDC RP-Initiated Logout 1.0 §2-§3 (src/http/routes/end-session.tsx): shown on a page,
+  // never redirected, like the authorization endpoint's errors about the client.
+  invalid_id_token_hint: {
+    status: 400,
+    wire: 'invalid_request',
+    description: 'The id_token_hint is not an ID token this provider issued.',
+  },
+  unregistered_post_logout_redirect_uri: {
+    status: 400,
+    wire: 'invalid_request',
+    description:
+      'The application asked to return to an address it has not registered for sign-out.',
+  },
   unsupported_response_type: { status: 400, description: 'Only response_type=code is supported.' },
   access_denied: { status: 403, description: 'The request was denied.' },
   csrf_failed: {

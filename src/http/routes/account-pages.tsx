@@ -2,6 +2,7 @@
 // everywhere. A browser signed out (or never signed in) is sent to the login page.
 import { Hono } from 'hono';
 import { formCsrfToken } from '../browser/form-csrf.ts';
+import { signOutBrowser } from '../browser/sign-out.ts';
 import { browserSessionOf, clearBrowserSession } from '../browser/sso-cookie.ts';
 import type { AppEnv } from '../context.ts';
 import { AccountPage } from '../pages/account.tsx';
@@ -52,8 +53,9 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
   })
   .post('/logout', ...form, async (c) => {
     const session = await browserSessionOf(c);
+    // The sign-in ends with every client session granted from it (OIDC logout, the same way).
     if (session) {
-      await c.var.services.userSessions.revokeOwn(session.uid, session.sid);
+      await signOutBrowser(c, session);
       c.var.services.audit.record({ type: 'logout', userId: session.uid, sessionId: session.sid });
     }
     clearBrowserSession(c);
