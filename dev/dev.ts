@@ -42,6 +42,7 @@ console.log(
     `  edge-auth   http://localhost:${port}   (health: /health, API docs: /docs)`,
     `  local stack ${stack.url}   (db: ${stack.backends.db}, redis: ${stack.backends.redis})`,
     `  dev mailbox ${stack.url}/mailbox   (mail the Worker sends)`,
+    `  back-channel logout receiver ${stack.url}/backchannel/<name>   (list: /backchannel/messages, stack token)`,
     '  Ctrl-C stops both.',
     '',
   ].join('\n'),

@@ -1,10 +1,12 @@
 // The local stack: one Node process serving, on loopback, Neon's HTTP SQL protocol (/sql),
 // Upstash's REST protocol (/, /pipeline, /multi-exec), Turnstile's siteverify and the
 // round-trip counters (/__stats); also the dev mailbox (/mailbox, dev/mailbox.ts) for the
-// Worker's mail, and failing store endpoints for the tests (/__fault, dev/faults.ts).
+// Worker's mail, a back-channel logout receiver (/backchannel, dev/backchannel.ts) for its
+// logout tokens, and failing store endpoints for the tests (/__fault, dev/faults.ts).
 // `npm run dev` and the test suite's globalSetup both start it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createBackchannelReceiver } from './backchannel.ts';
 import { type BridgeRequest, type BridgeResponse, json } from './bridge.ts';
 import { fault } from './faults.ts';
 import { createMailbox } from './mailbox.ts';
@@ -76,6 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }),
   ]);
   const mailbox = createMailbox({ token });
+  const backchannel = createBackchannelReceiver({ token });
 
   const route = async (req: BridgeRequest, query: URLSearchParams): Promise<BridgeResponse> => {
     if (req.path === '/sql') return neon.handle(req);
@@ -83,6 +86,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (failed) return failed;
     const mail = mailbox.handle(req, query);
     if (mail) return mail;
+    const logout = backchannel.handle(req, query);
+    if (logout) return logout;
     if (req.path === '/__stats' && req.method === 'GET') {
       const id = query.get('request_id');
       return json(200, id ? { request_id: id, ...stats.forRequest(id) } : { total: stats.total() });
