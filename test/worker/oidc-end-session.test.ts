@@ -409,3 +409,17 @@ describe('nothing outlives the signed-out browser session', () => {
     expect((await refreshed.json<{ error: string }>()).error).toBe('invalid_grant');
   });
 });
+
+describe('end-session in the OpenAPI document', () => {
+  it('documents GET and POST with the RP-Initiated Logout parameters', async () => {
+    const { body } = await browserRequest('/openapi.json', undefined);
+    const doc = JSON.parse(body) as {
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    };
+    const path = doc.paths['/oauth/end-session'] ?? {};
+    expect(Object.keys(path).sort()).toEqual(['get', 'post']);
+    expect(path.get?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state']),
+    );
+  });
+});

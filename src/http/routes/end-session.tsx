@@ -9,8 +9,8 @@
 // "signed out" page. Errors are pages, never redirects (§3.1: only to a registered URI).
 // Ending the sign-in ends every session a client was granted from it, and each such client
 // with a backchannel_logout_uri gets a logout token after the response (src/http/browser/sign-out.ts).
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import type { SessionClaims } from '../../auth/session-store.ts';
@@ -168,7 +168,66 @@ async function endSession(c: Context<AppEnv>, params: Record<string, string>) {
   );
 }
 
-export const endSessionRoutes = new Hono<AppEnv>();
+// Documented, not validated, by zod-openapi: every refusal is a page (§3.1), which a validation
+// hook's JSON could not be.
+const param = (description: string) => z.string().optional().openapi({ description });
+const endSessionParams = z.object({
+  id_token_hint: param(
+    'An ID token this provider issued to the application (expired ones are accepted). When it names the user this browser is signed in as, the sign-out happens without asking.',
+  ),
+  client_id: param('The application; must be the hint audience when both are sent.'),
+  post_logout_redirect_uri: param(
+    "Exactly one of the application's registered post_logout_redirect_uris; needs client_id or id_token_hint.",
+  ),
+  state: param('Returned unchanged on the redirect.'),
+  logout_hint: param('Accepted, not acted on.'),
+  ui_locales: param('Accepted, not acted on.'),
+});
+const endSessionResponses = {
+  200: {
+    description:
+      'An HTML page: the question "Sign out?" (no matching id_token_hint: the user confirms with a CSRF-protected POST to /oauth/end-session/confirm), or "You are signed out".',
+  },
+  303: {
+    description: 'Signed out: to post_logout_redirect_uri with state.',
+    headers: { Location: { schema: { type: 'string' as const } } },
+  },
+  400: {
+    description:
+      'An HTML page: invalid or foreign id_token_hint, unknown client, or an unregistered post_logout_redirect_uri. Never a redirect.',
+  },
+};
+const summary = 'End-session endpoint (OpenID Connect RP-Initiated Logout 1.0)';
+const description =
+  'Ends the browser sign-in and every session an application was granted from it; applications with a backchannel_logout_uri receive a logout token (Back-Channel Logout 1.0) after the response.';
+
+export const endSessionRoutes = new OpenAPIHono<AppEnv>();
+endSessionRoutes.openAPIRegistry.registerPath(
+  createRoute({
+    method: 'get',
+    path: PATH,
+    tags: ['OAuth'],
+    summary,
+    description,
+    request: { query: endSessionParams },
+    responses: endSessionResponses,
+  }),
+);
+endSessionRoutes.openAPIRegistry.registerPath(
+  createRoute({
+    method: 'post',
+    path: PATH,
+    tags: ['OAuth'],
+    summary,
+    description,
+    request: {
+      body: {
+        content: { 'application/x-www-form-urlencoded': { schema: endSessionParams } },
+      },
+    },
+    responses: endSessionResponses,
+  }),
+);
 for (const path of [PATH, CONFIRM]) {
   endSessionRoutes.use(path, pageErrors, htmlPageHeaders(), formPageHeaders());
 }
