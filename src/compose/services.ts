@@ -143,7 +143,13 @@ export function createServices(scope: RequestScope): Services {
       return once('sessions', () => redisSessionStore(stores.redis, prefix));
     },
     get userSessions() {
-      return once('userSessions', () => redisUserSessionStore(stores.redis, prefix));
+      return once('userSessions', () =>
+        redisUserSessionStore(stores.redis, prefix, {
+          // Every user-wide sweep (logout-all, password change/reset, disable, deletion) tells
+          // the clients that lost a session, as end-session does.
+          sessionsEnded: (uid, ended) => services.notifyLoggedOut(uid, ended),
+        }),
+      );
     },
     get keys() {
       return once('keys', () => keyContext(config, stores.db, scope.keepAlive));

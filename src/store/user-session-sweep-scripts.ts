@@ -42,23 +42,35 @@ end
 
 /**
  * KEYS: index, epoch, session keys. ARGV: epoch ('' = none), epoch ttl (ms), sid to keep
- * (or ''), then the declared sids. Returns {'ok', ended} or {'retry'}.
+ * (or ''), then the declared sids. Returns {'ok', ended, then sid, cid, sso of each ended
+ * session an OAuth client held (whom back-channel logout tells)} or {'retry'}.
  */
 export const REVOKE_USER_SESSIONS = `${SWEEP_FN}
 local sids, keyOf = declared(4)
 if not sids then return {'retry'} end
 raise(ARGV[1], ARGV[2])
 local count = 0
+local clients = {}
 for _, sid in ipairs(sids) do
   if sid ~= ARGV[3] then
+    local cid, sso = unpack(redis.call('HMGET', keyOf[sid], 'cid', 'sso'))
     local listed = redis.call('ZREM', KEYS[1], sid) == 1
-    if listed and redis.call('DEL', keyOf[sid]) == 1 then count = count + 1 end
+    if listed and redis.call('DEL', keyOf[sid]) == 1 then
+      count = count + 1
+      if cid then
+        clients[#clients + 1] = sid
+        clients[#clients + 1] = cid
+        clients[#clients + 1] = sso or ''
+      end
+    end
   elseif ARGV[1] ~= '' and redis.call('EXISTS', keyOf[sid]) == 1 then
     -- The kept session (a password change keeps the caller's) lives on under the new epoch.
     redis.call('HSET', keyOf[sid], 'ep', ARGV[1])
   end
 end
-return {'ok', count}
+local out = {'ok', count}
+for _, v in ipairs(clients) do out[#out + 1] = v end
+return out
 `;
 
 /**

@@ -29,7 +29,16 @@ const endLinkedScript = luaScript(END_LINKED_SESSIONS);
 const SWEEP_ATTEMPTS = 5;
 const EPOCH_TTL_MS = String(EPOCH_TTL_SECONDS * 1000);
 
-export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): UserSessionStore {
+/** Told of the client sessions a user-wide sweep ended (back-channel logout, in compose). */
+export interface SweepObserver {
+  sessionsEnded(uid: string, ended: EndedSession[]): void;
+}
+
+export function redisUserSessionStore(
+  redis: UserSessionRedis,
+  prefix: string,
+  observer?: SweepObserver,
+): UserSessionStore {
   const key = sessionKeys(prefix);
 
   /** Runs a sweep script over the sessions the index lists, again if the index moved. */
@@ -52,8 +61,8 @@ export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): 
     throw new StoreUnavailableError('redis', new Error('session index kept changing'));
   }
 
-  async function endLinked(uid: string, mode: 'client' | 'browser', target: string) {
-    const rest = await sweep(uid, endLinkedScript, [mode, target]);
+  /** {sid, cid, sso} triples of a script's reply. */
+  function endedOf(rest: string[]): EndedSession[] {
     const ended: EndedSession[] = [];
     for (let i = 0; i + 2 < rest.length; i += 3) {
       ended.push({
@@ -63,6 +72,10 @@ export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): 
       });
     }
     return ended;
+  }
+
+  async function endLinked(uid: string, mode: 'client' | 'browser', target: string) {
+    return endedOf(await sweep(uid, endLinkedScript, [mode, target]));
   }
 
   return {
@@ -100,11 +113,15 @@ export function redisUserSessionStore(redis: UserSessionRedis, prefix: string): 
     },
     async revokeAll(uid, options = {}) {
       const epoch = options.epoch === undefined ? '' : String(options.epoch);
-      const [count] = await sweep(uid, revokeAllScript, [
+      const [count, ...clients] = await sweep(uid, revokeAllScript, [
         epoch,
         EPOCH_TTL_MS,
         options.keepSid ?? '',
       ]);
+      // Logout-all, a password change or reset, a disable, a deletion: the clients that held
+      // a session hear of it like after an end-session (OIDC Back-Channel Logout).
+      const ended = endedOf(clients);
+      if (ended.length > 0) observer?.sessionsEnded(uid, ended);
       return Number(count);
     },
     async updateClaims(uid, roles, scope, epoch) {

@@ -158,6 +158,28 @@ describe('back-channel logout tokens', () => {
     });
   });
 
+  it('logout-all tells the clients that lost a session too, with the sign-in they came from', async () => {
+    const receiver = receiverUri('logout-all');
+    const app = await appWithReceiver(receiver.uri);
+    const response = await exports.default.fetch(
+      new Request(`${ISSUER}/api/v1/auth/logout-all`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${app.browser.tokens.access_token}` },
+      }),
+    );
+    expect(response.status).toBe(204);
+    const [message] = await receivedAt(receiver.name);
+    const { payload } = await jwtVerify(message?.logoutToken ?? '', await jwks(), {
+      issuer: ISSUER,
+      audience: app.client.clientId,
+      typ: 'logout+jwt',
+    });
+    expect(payload.sub).toBe(app.browser.user.user_id);
+    expect(payload.sid).toBe(app.browser.sid);
+    const [row] = await auditRowsOfUser(app.browser.user.user_id, 'backchannel_logout_delivered');
+    expect(row?.details).toEqual({ client_id: app.client.clientId, attempts: 1, status: 200 });
+  });
+
   it('the receiver answers its message list only with the stack token', async () => {
     const { url } = inject('stack');
     const res = await fetch(`${url}/backchannel/messages`);
