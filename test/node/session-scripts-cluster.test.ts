@@ -172,4 +172,62 @@ describe.skipIf(!binary)('session scripts on a Redis Cluster node', () => {
     );
     expect(stale.value).toBe('stale');
   });
+
+  it('refuses a client session whose browser session ended, and reports what a sweep ended', async () => {
+    const redis = new Redis({
+      url: stack.url,
+      token: stack.token,
+      enableTelemetry: false,
+      automaticDeserialization: false,
+    });
+    const prefix = 'ea:';
+    const sessions = redisSessionStore(
+      redis as unknown as Parameters<typeof redisSessionStore>[0],
+      prefix,
+    );
+    const swept: unknown[] = [];
+    const users = redisUserSessionStore(
+      redis as unknown as Parameters<typeof redisUserSessionStore>[0],
+      prefix,
+      { sessionsEnded: (uid, ended) => swept.push({ uid, ended }) },
+    );
+    const uid = crypto.randomUUID();
+    const now = new Date();
+    const create = (sid: string, ssoSid?: string) =>
+      sessions.create(
+        {
+          sid,
+          uid,
+          email: 'a@example.test',
+          roles: [],
+          scope: 'read',
+          createdAt: now,
+          absoluteExpiry: new Date(now.getTime() + 3_600_000),
+          ip: '',
+          userAgent: '',
+          epoch: 0,
+          ...(ssoSid ? { clientId: 'app', auth: { time: 1, methods: ['pwd'], ssoSid } } : {}),
+        },
+        `rt-${sid}`,
+        600,
+        10,
+      );
+    const [browser, client, late] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    expect((await create(browser)).value).toEqual([]);
+    expect((await create(client, browser)).value).toEqual([]);
+    expect(await users.endBrowserSession(uid, browser)).toEqual(
+      expect.arrayContaining([
+        { sid: browser, clientId: undefined, ssoSid: undefined },
+        { sid: client, clientId: 'app', ssoSid: browser },
+      ]),
+    );
+    expect((await create(late, browser)).value).toBe('ended');
+    expect(await users.list(uid)).toEqual([]);
+
+    const other = crypto.randomUUID();
+    await create(other);
+    await create(late, other);
+    expect(await users.revokeAll(uid)).toBe(2);
+    expect(swept).toEqual([{ uid, ended: [{ sid: late, clientId: 'app', ssoSid: other }] }]);
+  });
 });
