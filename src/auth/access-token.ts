@@ -12,7 +12,8 @@ export interface AccessTokenClaims {
   sid: string;
   scope: string;
   roles: string[];
-  email: string;
+  /** First-party tokens always; an OAuth client's only with the `email` scope (token-pair.ts). */
+  email?: string;
   /** Extra claims (client_id for service tokens, ...). */
   [claim: string]: unknown;
 }

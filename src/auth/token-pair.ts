@@ -37,12 +37,21 @@ export const tokenSettings = (config: Config) => ({
   clockSkew: config.clockSkew,
 });
 
+/**
+ * Whether the session's access tokens carry the user's email. A first-party session's always
+ * do (its own API reads it). A session granted to an OAuth client carries only what the APIs
+ * it calls need (RFC 9068 §2.2.3.1 leaves identity claims to the grant): the address only when
+ * the user granted the client the `email` scope (OIDC Core §5.4), as userinfo would.
+ */
+const carriesEmail = (session: SessionClaims): boolean =>
+  session.clientId === undefined || session.scope.split(' ').includes('email');
+
 const claimsOf = (session: SessionClaims): AccessTokenClaims => ({
   sub: session.uid,
   sid: session.sid,
   scope: session.scope,
   roles: session.roles,
-  email: session.email,
+  ...(carriesEmail(session) ? { email: session.email } : {}),
   // RFC 9068 §2.2: the client the token was issued to (OAuth sessions only).
   ...(session.clientId ? { client_id: session.clientId } : {}),
 });

@@ -9,7 +9,8 @@ import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-toke
 import { tokenSettings } from '../auth/token-pair.ts';
 import { AuthError } from '../shared/errors.ts';
 import type { AppEnv, EnvWith } from './context.ts';
-import { BEARER_REALM } from './error-response.ts';
+import { BEARER_REALM, challengeDescription } from './error-response.ts';
+import { oauthForm } from './oauth-form.ts';
 
 export type AuthenticatedToken = VerifiedAccessToken['payload'];
 
@@ -52,6 +53,18 @@ export interface RequireAuthOptions {
    * the user managing their account, whatever that scope is.
    */
   firstParty?: boolean;
+  /**
+   * A scope the token must hold (RFC 6750 §3.1 insufficient_scope, 403, with the `scope`
+   * attribute in the challenge); checked from the token alone, before the Redis round trip.
+   */
+  scope?: string;
+  /**
+   * RFC 6750 §2.2: on POST, the token may come as the form body's `access_token` instead of the
+   * Authorization header (userinfo, OIDC Core §5.3.1). Then a token in the URL is refused
+   * rather than ignored, and two ways at once are invalid_request (§2: "Clients MUST NOT use
+   * more than one method to transmit the token in each request").
+   */
+  formBodyToken?: boolean;
 }
 
 /** RFC 6750 §3.1: "The request requires higher privileges than provided by the access token". */
@@ -87,34 +100,100 @@ export function requireAuthAlongside<T>(
   );
 }
 
+/** RFC 6750 §3.1 insufficient_scope, naming the scope needed in the challenge. */
+export function insufficientScope(scope: string, description: string): AuthError {
+  return new AuthError('insufficient_scope', description, {
+    headers: {
+      'WWW-Authenticate': `Bearer realm="${BEARER_REALM}", error="insufficient_scope", error_description="${challengeDescription(description)}", scope="${scope}"`,
+    },
+  });
+}
+
+/** RFC 6750 §3.1 invalid_request (400), with its challenge. */
+function invalidRequest(description: string): AuthError {
+  return new AuthError('invalid_request', description, {
+    headers: {
+      'WWW-Authenticate': `Bearer realm="${BEARER_REALM}", error="invalid_request", error_description="${challengeDescription(description)}"`,
+    },
+  });
+}
+
+const FORM = /^application\/x-www-form-urlencoded\b/i;
+
+/**
+ * The token the request presents: the Authorization header (§2.1) or, where allowed, the form
+ * body's `access_token` (§2.2: a POST with a single-part form-urlencoded body). Undefined
+ * when there is none at all.
+ */
+async function presentedToken<E extends AppEnv>(
+  c: Context<E>,
+  formBodyToken: boolean,
+): Promise<string | undefined> {
+  const header = c.req.header('Authorization');
+  if (!formBodyToken) return header === undefined ? undefined : bearerOf(header);
+  const inBody =
+    c.req.method === 'POST' && FORM.test(c.req.header('Content-Type') ?? '')
+      ? (await oauthForm(c)).access_token
+      : undefined;
+  // §2.3 (the URI query) is not offered: a token in a URL ends up in logs and histories.
+  const inQuery = new URL(c.req.url).searchParams.has('access_token');
+  const ways = [header !== undefined, inBody !== undefined, inQuery].filter(Boolean).length;
+  if (ways > 1) {
+    throw invalidRequest('The access token was sent more than one way (RFC 6750 §2).');
+  }
+  if (inQuery) {
+    throw invalidRequest(
+      'Send the access token in the Authorization header or the form body, not in the URL.',
+    );
+  }
+  return header === undefined ? inBody : bearerOf(header);
+}
+
+function bearerOf(header: string): string {
+  const match = BEARER.exec(header);
+  if (!match?.[1]) throw revoked('The Authorization header is not a Bearer token.');
+  return match[1];
+}
+
 /** The checks both factories run, options read once. */
 function authenticator(options: RequireAuthOptions) {
   const checkRevocation = options.revocationCheckedByHandler !== true;
   const anyAudience = options.anyAudience === true;
   const firstParty = options.firstParty === true;
+  const formBodyToken = options.formBodyToken === true;
+  const needed = options.scope;
+  const scopeRefusal = needed && `This resource needs the scope "${needed}".`;
   return async function authenticate<E extends AppEnv>(
     c: Context<E>,
     verified?: (payload: AuthenticatedToken) => void,
   ): Promise<AuthenticatedToken> {
-    const header = c.req.header('Authorization');
-    if (!header) {
+    const token = await presentedToken(c, formBodyToken);
+    if (token === undefined) {
       // RFC 6750 §3.1: with no credentials at all, the challenge carries no error code.
       throw new AuthError('invalid_token', 'An access token is required.', {
         headers: { 'WWW-Authenticate': `Bearer realm="${BEARER_REALM}"` },
       });
     }
-    const match = BEARER.exec(header);
-    if (!match?.[1]) throw revoked('The Authorization header is not a Bearer token.');
     const { config, services } = c.var;
     const now = new Date();
     const keys = services.keys;
     const settings = { ...tokenSettings(config), ...(anyAudience ? { audiences: undefined } : {}) };
-    const { payload } = await verifyAccessToken(keys, settings, match[1], now);
+    const { payload } = await verifyAccessToken(keys, settings, token, now);
     if (typeof payload.sid !== 'string') throw revoked('The token is not bound to a session.');
     // Before the Redis check: a refusal that depends on the token alone costs no round trip.
     // The error renderer adds the challenge (error="insufficient_scope", this description).
     if (firstParty && payload.client_id !== undefined) {
       throw new AuthError('insufficient_scope', FIRST_PARTY_REQUIRED);
+    }
+    // RFC 6749 §3.3: the scope claim is a space-delimited, case-sensitive list.
+    if (
+      needed &&
+      scopeRefusal &&
+      !String(payload.scope ?? '')
+        .split(' ')
+        .includes(needed)
+    ) {
+      throw insufficientScope(needed, scopeRefusal);
     }
     verified?.(payload);
     if (checkRevocation) {
@@ -128,7 +207,7 @@ function authenticator(options: RequireAuthOptions) {
       // An emergency rotation since this isolate loaded its keys: verify against the new set,
       // so a revoked key stops being trusted here at once, not after KEY_CACHE_TTL (item 17).
       if (keys.observeKeySetVersion(state.keySetVersion)) {
-        await verifyAccessToken(keys, settings, match[1], now);
+        await verifyAccessToken(keys, settings, token, now);
       }
     }
     return payload;

@@ -1,6 +1,7 @@
 // The three grants of POST /oauth/token (RFC 6749 §4.1.3, §6, §4.4). Refresh is the same
 // rotation and reuse detection as the first-party API (src/auth/session-refresh.ts): one
-// implementation, two front doors; the session is bound to the client it was granted to.
+// implementation, two front doors; the session is bound to the client it was granted to. A
+// grant whose scope holds `openid` also brings an ID token (OIDC Core 1.0 §3.1.3.3, §12.2).
 import { signAccessToken } from '../auth/access-token.ts';
 import type { KeySetVersion } from '../auth/keys/service.ts';
 import type { SessionStore } from '../auth/session-store.ts';
@@ -17,11 +18,14 @@ import {
   type TokenDeps,
   tokenSettings,
 } from '../auth/token-pair.ts';
+import type { Authentication } from '../auth/session-store.ts';
 import type { UserStore } from '../auth/users.ts';
 import type { AuditRecorder } from '../audit/events.ts';
 import { AuthError } from '../shared/errors.ts';
 import { type AuthorizationCodeStore, redeemCode } from './authorization-codes.ts';
 import type { OAuthClient } from './clients.ts';
+import { type ClaimSource, grantsOpenId, needsUserRecord, userClaims } from './claims.ts';
+import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
 import { grantScope } from './scopes.ts';
 import type { TokenRequest } from './token-request.ts';
@@ -35,6 +39,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  /** OIDC Core §3.1.3.3: when the granted scope holds `openid`. */
+  id_token?: string;
 }
 
 export interface GrantDeps {
@@ -66,6 +72,7 @@ function response(
   client: OAuthClient,
   pair: { access_token: string; expires_in: number; refresh_token: string },
   scope: string,
+  idToken: string | undefined,
 ): TokenResponse {
   return {
     access_token: pair.access_token,
@@ -74,7 +81,43 @@ function response(
     // Only a client allowed the refresh grant gets a refresh token to use with it.
     ...(client.grantTypes.includes('refresh_token') ? { refresh_token: pair.refresh_token } : {}),
     scope,
+    ...(idToken !== undefined ? { id_token: idToken } : {}),
   };
+}
+
+/** What an ID token is made of, besides the service's issuer and keys. */
+interface IdTokenFacts {
+  client: OAuthClient;
+  userId: string;
+  scope: string;
+  auth: Authentication;
+  /** The access token issued beside it: `at_hash`, and its lifetime bounds the ID token's. */
+  access: { access_token: string; expires_in: number };
+  user: ClaimSource | undefined;
+  nonce?: string | undefined;
+}
+
+/**
+ * OIDC Core §2: iss, sub, aud (the client alone), exp, iat, auth_time, amr, acr, sid, at_hash,
+ * the nonce when there was one, and the claims the scope releases (src/oauth/claims.ts). It
+ * lives no longer than the access token beside it: a relying party that keeps the ID token as
+ * its login state learns no later than the API would that the session may have ended.
+ */
+function idTokenFor(deps: GrantDeps, facts: IdTokenFacts, now: Date): Promise<string> {
+  return signIdToken(
+    deps.tokens.keys,
+    {
+      issuer: deps.tokens.config.issuer,
+      clientId: facts.client.clientId,
+      subject: facts.userId,
+      auth: facts.auth,
+      ttl: facts.access.expires_in,
+      nonce: facts.nonce,
+      accessToken: facts.access.access_token,
+      claims: facts.user ? userClaims(facts.user, facts.scope) : undefined,
+    },
+    now,
+  );
 }
 
 /** The grant `request` names, for `client` (authenticated, and allowed that grant). */
@@ -128,13 +171,14 @@ export async function authorizationCodeGrant(
   // change to the user since (SQL already shows it, or its sweep has run) voids the code.
   const changed = () => invalidGrant('The account changed since the code was issued.');
   if (user.securityEpoch > grant.epoch) throw changed();
+  const now = new Date();
   let started;
   try {
     started = await startSession(
       deps.tokens,
       { ...user, securityEpoch: grant.epoch },
       deps.client,
-      new Date(),
+      now,
       { ...grantOf(client, grant.scope), authentication: grant.authentication },
     );
   } catch (error) {
@@ -151,7 +195,25 @@ export async function authorizationCodeGrant(
     throw invalidGrant('The authorization code was already used; its tokens are revoked.');
   }
   deps.audit.record({ type: 'login_success', userId: user.id, sessionId: sid });
-  return response(client, tokens, grant.scope);
+  // §3.1.3.3: with `openid` granted, the response carries an ID token: the authentication is
+  // the browser session's (auth_time kept when an existing sign-in was reused, §2), the nonce
+  // the authorization request's (§3.1.2.1), echoed as it came.
+  const idToken = grantsOpenId(grant.scope)
+    ? await idTokenFor(
+        deps,
+        {
+          client,
+          userId: user.id,
+          scope: grant.scope,
+          auth: grant.authentication,
+          access: tokens,
+          user,
+          nonce: grant.nonce,
+        },
+        now,
+      )
+    : undefined;
+  return response(client, tokens, grant.scope, idToken);
 }
 
 export async function refreshTokenGrant(
@@ -164,12 +226,13 @@ export async function refreshTokenGrant(
   // before the token rotates: a malformed scope by its schema (src/oauth/token-request.ts), a
   // wider one inside the rotation script, which refuses it changing nothing (a refused
   // request must not burn the refresh token).
+  const now = new Date();
   let outcome: Refreshed;
   try {
     outcome = await refreshSession(
       deps.tokens,
       presented,
-      new Date(),
+      now,
       grantOf(client),
       asked.length > 0 ? asked : undefined,
     );
@@ -193,7 +256,40 @@ export async function refreshTokenGrant(
     throw error;
   }
   // A routine rotation writes no audit row (src/audit/events.ts); the refusals above do.
-  return response(client, outcome.tokens, outcome.session.scope);
+  const { session, tokens } = outcome;
+  return response(
+    client,
+    tokens,
+    session.scope,
+    await refreshedIdToken(deps, client, outcome, now),
+  );
+}
+
+/**
+ * OIDC Core §12.2: a refresh of an OpenID grant may bring a new ID token, with "the same" iss,
+ * sub and aud as the first, auth_time "the time of the original authentication - not the time
+ * that the new ID token is issued" (the session keeps it), a new iat, and no nonce ("it SHOULD
+ * NOT have a nonce Claim Value"). The scope is the one this response grants (a narrower one
+ * asked for here may drop `openid`, and with it the ID token). The refresh path stays one
+ * Redis round trip unless the scope releases claims the session record does not hold (name,
+ * email_verified): then one SQL read follows. A session recorded before authentications were
+ * kept gets none: "it might not contain an id_token" (§12.2).
+ */
+async function refreshedIdToken(
+  deps: GrantDeps,
+  client: OAuthClient,
+  { session, tokens }: Refreshed,
+  now: Date,
+): Promise<string | undefined> {
+  if (!grantsOpenId(session.scope) || !session.auth) return undefined;
+  let user: ClaimSource | undefined;
+  if (needsUserRecord(session.scope)) {
+    user = await deps.users.profile(session.uid);
+    // Deleting a user ends their sessions; this one lost that race by a moment.
+    if (!user) throw invalidGrant('The user no longer exists.');
+  }
+  const facts = { client, userId: session.uid, scope: session.scope, auth: session.auth };
+  return idTokenFor(deps, { ...facts, access: tokens, user }, now);
 }
 
 export async function clientCredentialsGrant(

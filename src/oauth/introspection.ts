@@ -8,6 +8,7 @@ import { blacklistUntil } from '../auth/logout.ts';
 import { type TokenDeps, tokenSettings } from '../auth/token-pair.ts';
 import { AuthError } from '../shared/errors.ts';
 import type { OAuthClient } from './clients.ts';
+import { scopeSet } from './claims.ts';
 import { isSessionlessRevoked, type RevocationDeps, revokeSessionless } from './revocations.ts';
 import type { TokenReference } from './token-reference.ts';
 
@@ -85,7 +86,11 @@ export async function introspect(
       scope: session.scope,
       ...(session.clientId ? { client_id: session.clientId } : {}),
       sub: session.uid,
-      username: session.email,
+      // As in the session's access tokens (src/auth/token-pair.ts): a client learns the
+      // user's address only with the email scope.
+      ...(session.clientId === undefined || scopeSet(session.scope).has('email')
+        ? { username: session.email }
+        : {}),
       exp: Math.floor(session.expiresAt.getTime() / 1000),
       iss: config.issuer,
       sid: session.sid,

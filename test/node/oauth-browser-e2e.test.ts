@@ -69,8 +69,11 @@ describe.skipIf(!browserAvailable && !browserRequired)('OAuth in a real browser'
       name: 'Browser e2e app',
       public: false,
       grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['read'],
+      // userinfo opens only to an OpenID grant, and shows the address only with `email`.
+      scopes: ['read', 'openid', 'email'],
       redirectUris: [redirectUri],
+      // Trusted: no consent page between the login and the callback.
+      firstParty: true,
     });
     clientId = created.client.clientId;
     clientSecret = created.secret ?? '';
@@ -103,7 +106,7 @@ describe.skipIf(!browserAvailable && !browserRequired)('OAuth in a real browser'
       client_id: clientId,
       redirect_uri: redirectUri,
       response_type: 'code',
-      scope: 'read',
+      scope: 'openid email read',
       state,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
@@ -134,7 +137,8 @@ describe.skipIf(!browserAvailable && !browserRequired)('OAuth in a real browser'
         options,
       ),
     );
-    expect(tokens.scope).toBe('read');
+    expect(tokens.scope).toBe('openid email read');
+    expect(tokens.id_token).toEqual(expect.any(String));
     const info = await oauth.processUserInfoResponse(
       as,
       client,

@@ -57,9 +57,13 @@ describe('an access token in a non-canonical spelling', () => {
     const userinfo = (token: string) =>
       exports.default.fetch(new Request(`${ISSUER}/oauth/userinfo`, { headers: bearer(token) }));
 
-    // The canonical token works at both, so the refusals below are about the spelling only.
+    // The canonical token passes verification at both, so the refusals below are about the
+    // spelling only. Userinfo then refuses it for its scope (a first-party token holds no
+    // `openid`): a refusal that comes only after the signature and claims were checked.
     expect((await me(tokens.access_token)).response.status).toBe(200);
-    expect((await userinfo(tokens.access_token)).status).toBe(200);
+    const canonical = await userinfo(tokens.access_token);
+    expect(canonical.status).toBe(403);
+    expect(await canonical.json()).toMatchObject({ error: 'insufficient_scope' });
 
     for (const [label, token] of Object.entries(spellings(tokens.access_token))) {
       expect(token, label).not.toBe(tokens.access_token);

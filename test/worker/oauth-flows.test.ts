@@ -52,11 +52,17 @@ describe('oauth4webapi against edge-auth', () => {
 
   it('authorization code + PKCE, then refresh, introspect, userinfo and revoke', async () => {
     const as = await authorizationServer();
-    const { client: registered, secret } = await registerClient();
+    const { client: registered, secret } = await registerClient({
+      scopes: ['read', 'write', 'openid', 'email'],
+    });
     const client: oauth.Client = { client_id: registered.clientId };
     const clientAuth = oauth.ClientSecretBasic(secret!);
     const browser = await signedInBrowser();
-    const { location, state, verifier } = await codeFor(registered.clientId, browser.cookie);
+    const { location, state, verifier } = await codeFor(
+      registered.clientId,
+      browser.cookie,
+      'read openid email',
+    );
 
     const params = oauth.validateAuthResponse(as, client, location, state);
     const tokens = await oauth.processAuthorizationCodeResponse(
@@ -72,13 +78,15 @@ describe('oauth4webapi against edge-auth', () => {
         viaWorker,
       ),
     );
-    expect(tokens.scope).toBe('read');
+    expect(tokens.scope).toBe('read openid email');
     expect(decodeJwt(tokens.access_token)).toMatchObject({
       iss: ISSUER,
       sub: browser.user.user_id,
       client_id: registered.clientId,
-      scope: 'read',
+      scope: 'read openid email',
     });
+    // oauth4webapi validated the ID token (iss, aud, exp, iat, sub, at_hash) on the way.
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: browser.user.user_id });
 
     const refreshed = await oauth.processRefreshTokenResponse(
       as,
@@ -102,7 +110,7 @@ describe('oauth4webapi against edge-auth', () => {
       active: true,
       client_id: registered.clientId,
       sub: browser.user.user_id,
-      scope: 'read',
+      scope: 'read openid email',
       token_type: 'Bearer',
     });
 

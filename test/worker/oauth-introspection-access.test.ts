@@ -39,17 +39,36 @@ describe('introspection is limited to the caller’s own tokens', () => {
     expect(await introspectAs(other, tokens.refresh_token)).toEqual({ active: false });
 
     const own = { clientId: client.clientId, secret };
-    expect(await introspectAs(own, tokens.access_token)).toMatchObject({
+    const access = await introspectAs(own, tokens.access_token);
+    expect(access).toMatchObject({
       active: true,
       client_id: client.clientId,
       sub: browser.user.user_id,
-      username: browser.user.email,
     });
-    expect(await introspectAs(own, tokens.refresh_token)).toMatchObject({
+    // Granted `read` only: the user's address is not the client's to learn (issue 15).
+    expect(access).not.toHaveProperty('username');
+    const refresh = await introspectAs(own, tokens.refresh_token);
+    expect(refresh).toMatchObject({
       active: true,
       token_type: 'refresh_token',
       client_id: client.clientId,
     });
+    expect(refresh).not.toHaveProperty('username');
+  });
+
+  it('names the user (username) to the issuing client only with the email scope', async () => {
+    const { client, secret, browser, tokens } = await codeFlowTokens({
+      scope: 'read email',
+      client: { scopes: ['read', 'email'] },
+    });
+    const own = { clientId: client.clientId, secret };
+    for (const token of [tokens.access_token, tokens.refresh_token]) {
+      expect(await introspectAs(own, token)).toMatchObject({
+        active: true,
+        sub: browser.user.user_id,
+        username: browser.user.email,
+      });
+    }
   });
 
   it('a client-credentials token is introspectable by its client only', async () => {

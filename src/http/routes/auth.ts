@@ -177,11 +177,15 @@ const meRoute = createRoute({
   security: [{ bearerAuth: [] }],
   // The profile read and the revocation check travel together: one round trip's wait.
   middleware: [
-    requireAuthAlongside((services, token) => services.users.profile(token.sub)),
+    // The first-party API's own view of the user: an OAuth client's token reads userinfo,
+    // which releases only what the granted scopes allow (OIDC Core §5.4).
+    requireAuthAlongside((services, token) => services.users.profile(token.sub), {
+      firstParty: true,
+    }),
   ] as const,
   responses: {
     200: { description: 'The user.', ...json(UserSchema) },
-    ...ErrorResponses([401, 503]),
+    ...ErrorResponses([401, 403, 503]),
   },
 });
 

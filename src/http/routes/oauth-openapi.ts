@@ -65,6 +65,10 @@ const OAuthTokenResponse = z
         'Only for a client allowed the refresh_token grant; never for client_credentials.',
     }),
     scope: z.string(),
+    id_token: z.string().optional().openapi({
+      description:
+        "OIDC Core §3.1.3.3: when the granted scope holds openid. An RS256 JWT (typ JWT, kid of the current key) for this client alone: iss, sub, aud (the client_id), exp (never past the access token), iat, auth_time (the user's actual sign-in, kept across SSO reuse and refreshes), amr, acr, sid (the browser session), at_hash, nonce (echoed from the authorization request; never on a refresh, §12.2), and name / email, email_verified as the profile / email scopes release them. A refresh of an openid grant brings a new one (§12.2).",
+    }),
   })
   .openapi('OAuthTokenResponse');
 
@@ -74,7 +78,7 @@ const tokenRoute = createRoute({
   tags: ['OAuth'],
   summary: 'Token endpoint (RFC 6749 §3.2)',
   description:
-    'Grants: authorization_code (with PKCE), refresh_token (rotating; a reused token revokes the session), client_credentials (confidential clients). The client authenticates with HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post), never both; a public client names itself with client_id. The body is application/x-www-form-urlencoded, at most 16 KiB, each parameter at most once.',
+    'Grants: authorization_code (with PKCE), refresh_token (rotating; a reused token revokes the session), client_credentials (confidential clients). With openid granted, authorization_code and refresh_token also return an id_token. The client authenticates with HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post), never both; a public client names itself with client_id. The body is application/x-www-form-urlencoded, at most 16 KiB, each parameter at most once.',
   security: basicAuth,
   request: { body: { required: true, ...form(TokenRequestForm) } },
   responses: {
@@ -152,13 +156,24 @@ const revokeRoute = createRoute({
 
 const UserInfo = z
   .object({
-    sub: z.string(),
-    email: z.string(),
-    email_verified: z.boolean(),
-    name: z.string().optional(),
-    roles: z.array(z.string()),
+    sub: z.string().openapi({ description: "Always; the same as the ID token's sub." }),
+    name: z
+      .string()
+      .optional()
+      .openapi({ description: 'With the profile scope, when the user has one set.' }),
+    email: z.string().optional().openapi({ description: 'With the email scope.' }),
+    email_verified: z.boolean().optional().openapi({ description: 'With the email scope.' }),
   })
   .openapi('UserInfo');
+
+const UserInfoForm = z
+  .object({
+    access_token: z.string().openapi({
+      description:
+        'RFC 6750 §2.2: the access token in the body instead of the Authorization header (never both).',
+    }),
+  })
+  .openapi('UserInfoRequest');
 
 const userinfo = (method: 'get' | 'post') =>
   createRoute({
@@ -166,11 +181,16 @@ const userinfo = (method: 'get' | 'post') =>
     path: '/userinfo',
     tags: ['OAuth'],
     summary: 'UserInfo (OIDC Core §5.3)',
-    description: 'Any audience of this issuer; the access token must be live.',
-    security: [{ bearerAuth: [] }],
+    description:
+      'The claims the granted scopes release (OIDC Core §5.4): sub always, name with profile, email and email_verified with email. The access token must be live, hold the openid scope (otherwise 403 insufficient_scope, with scope="openid" in the WWW-Authenticate challenge) and be sent one way only: the Authorization header' +
+      (method === 'post'
+        ? ', or access_token in an application/x-www-form-urlencoded body (RFC 6750 §2.2); both at once, or a token in the query string, is 400 invalid_request.'
+        : '; a token in the query string is 400 invalid_request.'),
+    security: method === 'post' ? [{ bearerAuth: [] }, {}] : [{ bearerAuth: [] }],
+    ...(method === 'post' ? { request: { body: { required: false, ...form(UserInfoForm) } } } : {}),
     responses: {
       200: { description: "The user's claims.", headers: noStoreHeaders, ...json(UserInfo) },
-      ...ErrorResponses([401, 503]),
+      ...ErrorResponses([400, 401, 403, 413, 503]),
     },
   });
 const userinfoRoutes = [userinfo('get'), userinfo('post')];

@@ -9,6 +9,7 @@ import { oauthForm, presentedClientCredentials } from '../oauth-form.ts';
 import { requireAuthAlongside } from '../require-auth.ts';
 import { documentOAuthRoutes } from './oauth-openapi.ts';
 import { authenticateClient } from '../../oauth/client-auth.ts';
+import { needsUserRecord, OPENID, userClaims } from '../../oauth/claims.ts';
 import { exchangeToken, type GrantDeps } from '../../oauth/grants.ts';
 import { introspect, revoke } from '../../oauth/introspection.ts';
 import { tokenReferenceOf } from '../../oauth/token-reference.ts';
@@ -78,21 +79,26 @@ export const oauthRoutes = documented
   .on(
     ['GET', 'POST'],
     '/userinfo',
-    requireAuthAlongside((services, token) => services.users.profile(token.sub), {
-      anyAudience: true,
-    }),
+    // OIDC Core §5.3.1: "The Client sends the UserInfo Request using either HTTP GET or HTTP
+    // POST. The Access Token obtained from an OpenID Connect Authentication Request MUST be
+    // sent as a Bearer Token, per Section 2 of OAuth 2.0 Bearer Token Usage [RFC6750]": the
+    // header, or (POST) the form body. Only a token of an OpenID grant opens it. The user row
+    // is read beside the revocation check, and only when the scope releases claims it holds.
+    requireAuthAlongside(
+      (services, token) =>
+        needsUserRecord(String(token.scope ?? ''))
+          ? services.users.profile(token.sub).then((user) => user ?? null)
+          : Promise.resolve(undefined),
+      { anyAudience: true, scope: OPENID, formBodyToken: true },
+    ),
     async (c) => {
       const user = c.var.alongside;
-      if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
-      // OIDC Core §5.3.2: sub always; the rest as the user's profile claims.
+      // The session is alive (requireAuth checked) but the user row is gone: treat as revoked.
+      if (user === null) throw new AuthError('invalid_token', 'The user no longer exists.');
+      const { sub, scope } = c.var.auth;
+      // §5.3.2: `sub` always; the rest as the granted scopes release them (§5.4).
       return c.json(
-        {
-          sub: user.id,
-          email: user.email,
-          email_verified: user.emailVerifiedAt !== null,
-          ...(user.name ? { name: user.name } : {}),
-          roles: user.roles,
-        },
+        { sub, ...(user ? userClaims(user, String(scope ?? '')) : {}) },
         200,
         oauthNoStore,
       );

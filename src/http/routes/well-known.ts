@@ -6,6 +6,8 @@ const authServerMetadataUrl = (issuer: string) =>
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { discoveryUrl, jwksUrl } from '../../shared/well-known-urls.ts';
 import type { Config } from '../../config/index.ts';
+import { CLAIMS_SUPPORTED } from '../../oauth/claims.ts';
+import { ACR_SINGLE_FACTOR } from '../../oauth/id-token.ts';
 import { IDENTITY_SCOPES } from '../../oauth/scopes.ts';
 import { publishedKeySet } from '../../auth/keys/service.ts';
 import type { AppEnv } from '../context.ts';
@@ -65,9 +67,19 @@ const Discovery = z
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
     scopes_supported: z.array(z.string()),
     claims_supported: z.array(z.string()),
+    claim_types_supported: z.array(z.string()),
+    claims_parameter_supported: z.boolean(),
     authorization_response_iss_parameter_supported: z.boolean(),
     subject_types_supported: z.array(z.string()),
     id_token_signing_alg_values_supported: z.array(z.string()),
+    acr_values_supported: z.array(z.string()),
+    prompt_values_supported: z.array(z.string()),
+    request_parameter_supported: z.boolean(),
+    request_uri_parameter_supported: z.boolean(),
+    end_session_endpoint: z.string(),
+    frontchannel_logout_supported: z.boolean(),
+    backchannel_logout_supported: z.boolean(),
+    backchannel_logout_session_supported: z.boolean(),
     service_documentation: z.string(),
   })
   .openapi('OpenIdConfiguration');
@@ -93,10 +105,26 @@ function metadata(config: Config): z.input<typeof Discovery> {
     introspection_endpoint_auth_methods_supported: clientAuth,
     revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
     scopes_supported: [...new Set([...config.roleScopes.values()].flat()), ...IDENTITY_SCOPES],
-    claims_supported: ['sub', 'email', 'email_verified', 'name', 'roles'],
+    // Exactly what an ID token or userinfo can hold (src/oauth/claims.ts); all "normal" (§5.6:
+    // no aggregated or distributed claims), none asked for one by one (no `claims` parameter).
+    claims_supported: [...CLAIMS_SUPPORTED],
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
+    // One `sub` per user for every client (OIDC Core §8: no pairwise identifiers).
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
+    acr_values_supported: [ACR_SINGLE_FACTOR],
+    prompt_values_supported: ['none', 'login', 'consent'],
+    // §6: request objects by value or by reference are answered request_not_supported /
+    // request_uri_not_supported at the authorization endpoint.
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    // RP-Initiated Logout 1.0 §2.1; Back-Channel Logout 1.0 §2.1 (logout tokens carry `sid`).
+    end_session_endpoint: at('/oauth/end-session'),
+    frontchannel_logout_supported: false,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     service_documentation: at('/docs'),
   };
 }
