@@ -71,6 +71,8 @@ describe.skipIf(!browserAvailable && !browserRequired)('OAuth in a real browser'
       grantTypes: ['authorization_code', 'refresh_token'],
       scopes: ['read'],
       redirectUris: [redirectUri],
+      // A first-party flow: no consent page between sign-in and the redirect.
+      firstParty: true,
     });
     clientId = created.client.clientId;
     clientSecret = created.secret ?? '';
