@@ -130,19 +130,19 @@ export interface SignedInBrowser {
  * - `max_age`: "If the elapsed time is greater than this value, the OP MUST attempt to actively
  *   re-authenticate the End-User" (and max_age=0 is prompt=login, errata set 2);
  * - `id_token_hint` naming another user than the one signed in.
- * `freshSince` is when this endpoint last asked for a sign-in for the request (the signed
- * marker the sign-in page returns with): a sign-in at or after it is the re-authentication
- * asked, so the request goes on instead of asking again and again.
+ * `reauthenticated`: the browser's sign-in is the one this endpoint asked for on an earlier
+ * round of the same request (src/http/browser/reauth-marker.ts), so the request goes on
+ * instead of asking again and again.
  */
 export function signInNeeded(
   request: Pick<AuthorizationRequest, 'prompt' | 'max_age'>,
   browser: SignedInBrowser | undefined,
   hintSubject: string | undefined,
-  freshSince: number | undefined,
+  reauthenticated: boolean,
   now: Date,
 ): SignInReason | undefined {
   if (!browser) return 'no_session';
-  if (freshSince !== undefined && browser.authTime >= freshSince) return undefined;
+  if (reauthenticated) return undefined;
   if (request.prompt.includes('login')) return 'prompt_login';
   const age = Math.floor(now.getTime() / 1000) - browser.authTime;
   if (request.max_age !== undefined && (request.max_age === 0 || age > request.max_age)) {

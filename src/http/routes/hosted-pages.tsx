@@ -18,7 +18,7 @@ import { looksLikeOneTimeToken } from '../../auth/one-time-tokens.ts';
 import { StaleLoginError } from '../../auth/session-start.ts';
 import type { UserRecord } from '../../auth/users.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
-import { reauthAskedIn } from '../browser/reauth-marker.ts';
+import { reauthAskIn } from '../browser/reauth-marker.ts';
 import { browserSessionOf, clearBrowserSession, signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
@@ -110,8 +110,12 @@ hostedPages
     const session = await browserSessionOf(c);
     // A browser signed in already goes on, unless /oauth/authorize asked for a sign-in newer
     // than its own (prompt=login, max_age, another user's id_token_hint).
-    const askedAt = session ? await reauthAskedIn(c, returnTo, new Date()) : undefined;
-    const stale = askedAt !== undefined && (session?.auth?.time ?? 0) < askedAt;
+    const ask = session ? await reauthAskIn(c, returnTo, new Date()) : undefined;
+    const stale = Boolean(
+      session &&
+      ask &&
+      !(await ask.answeredBy({ sid: session.sid, authTime: session.auth?.time ?? 0 })),
+    );
     if (session && !stale) return c.redirect(returnTo, 303);
     return c.html(
       <LoginPage

@@ -11,7 +11,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
-import { reauthAskedAt, REAUTH_PARAM, reauthMarker } from '../browser/reauth-marker.ts';
+import { REAUTH_PARAM, reauthAsk, reauthMarker } from '../browser/reauth-marker.ts';
 import { browserSessionOf } from '../browser/sso-cookie.ts';
 import { passwordAuthentication } from '../../auth/session-start.ts';
 import type { WireCode } from '../../shared/errors.ts';
@@ -125,16 +125,21 @@ async function authorizeFor<E extends AppEnv>(
   }
 
   const session = await browserSessionOf(c);
-  const freshSince = await reauthAskedAt(c, client.clientId, q[REAUTH_PARAM], now);
-  const browser = session && { uid: session.uid, authTime: session.auth?.time ?? 0 };
-  const reason = signInNeeded(request, browser, hintSubject, freshSince, now);
+  const browser = session && {
+    uid: session.uid,
+    sid: session.sid,
+    authTime: session.auth?.time ?? 0,
+  };
+  const ask = await reauthAsk(c, client.clientId, q[REAUTH_PARAM], now);
+  const reauthenticated = Boolean(browser && ask && (await ask.answeredBy(browser)));
+  const reason = signInNeeded(request, browser, hintSubject, reauthenticated, now);
   if (reason !== undefined || !session) {
     if (promptNone) return fail('login_required', SIGN_IN_REFUSALS[reason ?? 'no_session']);
     // The way back carries when the sign-in was asked (src/http/browser/reauth-marker.ts), so
     // the sign-in that answers it is not asked for again.
     const back = new URL(url.pathname, config.issuer);
     back.search = url.search;
-    back.searchParams.set(REAUTH_PARAM, await reauthMarker(c, client.clientId, now));
+    back.searchParams.set(REAUTH_PARAM, await reauthMarker(c, client.clientId, session?.sid, now));
     const returnTo = `/oauth/authorize${back.search}`;
     return c.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 303);
   }
