@@ -221,3 +221,21 @@ describe('withdrawing a grant', () => {
     expect((await empty.response.json<{ consents: unknown[] }>()).consents).toEqual([]);
   });
 });
+
+describe('documentation', () => {
+  it('the OpenAPI document covers the consent endpoints and the authorize parameters', async () => {
+    const { response } = await send('/openapi.json');
+    const doc = await response.json<{
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    }>();
+    expect(Object.keys(doc.paths['/api/v1/account/consents'] ?? {})).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/v1/account/consents/{client_id}'] ?? {})).toEqual([
+      'delete',
+    ]);
+    expect(doc.paths['/oauth/consent']).toHaveProperty('post');
+    const names = doc.paths['/oauth/authorize']?.get?.parameters?.map((p) => p.name) ?? [];
+    for (const name of ['prompt', 'max_age', 'login_hint', 'id_token_hint', 'request_uri']) {
+      expect(names).toContain(name);
+    }
+  });
+});

@@ -21,7 +21,7 @@ import { htmlErrors } from '../error-response.ts';
 import { singleValued } from '../oauth-form.ts';
 import { ConsentPage } from '../pages/consent.tsx';
 import { continuePage } from '../pages/continue.tsx';
-import { authorizeRoute } from './oauth-openapi.ts';
+import { authorizeRoute, consentRoute } from './oauth-openapi.ts';
 import { form } from './page-kit.tsx';
 import { issueCode } from '../../oauth/authorization-codes.ts';
 import {
@@ -151,8 +151,9 @@ async function authorizeFor<E extends AppEnv>(
     return fail('access_denied', 'Your account holds none of the requested permissions.');
   }
 
+  // §3.1.2.6 access_denied: "The Resource Owner or Authorization Server denied the request."
+  if (decision === 'deny') return fail('access_denied', 'The user denied the request.');
   if (!client.firstParty) {
-    if (decision === 'deny') return fail('access_denied', 'The user denied the request.');
     const store = services.consents.consents;
     if (decision === 'allow') {
       const scopes = await store.grant(session.uid, client.clientId, granted);
@@ -206,6 +207,7 @@ async function authorizeFor<E extends AppEnv>(
 // redirects (RFC 6749 §4.1.2.1), which a validation hook's JSON could not be.
 const documentedAuthorize = new OpenAPIHono<AppEnv>();
 documentedAuthorize.openAPIRegistry.registerPath(authorizeRoute);
+documentedAuthorize.openAPIRegistry.registerPath(consentRoute);
 
 export const oauthAuthorizeRoutes = documentedAuthorize
   .get('/authorize', ...pageHeaders, (c) => authorizeFor(c, new URL(c.req.url), undefined))

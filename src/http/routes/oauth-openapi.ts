@@ -228,6 +228,35 @@ export const authorizeRoute = createRoute({
   },
 });
 
+/** The consent page's form (a hosted page; documented so the flow reads whole). */
+export const consentRoute = createRoute({
+  method: 'post',
+  path: '/consent',
+  tags: ['OAuth'],
+  summary: "The consent page's decision (OIDC Core §3.1.2.4)",
+  description:
+    'Posted by the consent page that /oauth/authorize shows for a third-party client, with the authorization request in the query (checked again in full) and the hosted-page CSRF token in the body (origin check and synchronizer token). allow remembers the granted scopes for the user and client and continues with a code; deny answers access_denied. Either way the answer is a page that refreshes itself to the redirect URI (a form may only post to this origin).',
+  request: {
+    body: {
+      required: true,
+      ...form(
+        z
+          .object({
+            decision: z.enum(['allow', 'deny']),
+            csrf: z.string().openapi({ description: 'The hosted-page form token.' }),
+          })
+          .openapi('ConsentDecision'),
+      ),
+    },
+  },
+  responses: {
+    200: { description: 'A page that refreshes itself to the redirect URI (code or error).' },
+    303: { description: 'To /login, when the sign-in no longer satisfies the request.' },
+    400: { description: 'Unknown client, unregistered redirect URI or no decision: a page.' },
+    403: { description: 'The CSRF check failed: a page.' },
+  },
+});
+
 type Registry = OpenAPIHono<AppEnv>['openAPIRegistry'];
 
 /** Documents the token, introspection, revocation and userinfo endpoints (routes/oauth.ts). */
