@@ -72,6 +72,13 @@ export interface AuditDetails {
   admin_audit_read: { filters: AuditQueryFilters; returned: number };
   /** OAuth: a replayed authorization code (what it produced is revoked). */
   authorization_code_reused: { client_id: string };
+  /**
+   * OIDC consent for a third-party client (src/oauth/consents.ts): `scopes` is the whole grant
+   * now remembered; a revocation (`source`: the account page or the API) ends the client's
+   * sessions for the user.
+   */
+  consent_granted: { client_id: string; scopes: string[] };
+  consent_revoked: { client_id: string; sessions_revoked: number; source: 'page' | 'api' };
   /** OAuth: a client credentials token (the client acts as itself). */
   client_token_issued: { client_id: string; scope: string };
   /**

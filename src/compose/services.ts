@@ -33,6 +33,7 @@ import type { AuthorizationCodeStore } from '../oauth/authorization-codes.ts';
 import { deliverBackchannelLogout } from '../oauth/backchannel-logout.ts';
 import { type ClientAdmin, createClientAdmin } from '../oauth/client-admin.ts';
 import { clientPolicy, type OAuthClientStore } from '../oauth/clients.ts';
+import type { ConsentDeps } from '../oauth/consents.ts';
 import type { RevocationDeps } from '../oauth/revocations.ts';
 import { RequestTrace } from '../shared/trace.ts';
 import { fetchLogoutTokenPoster } from '../mailers/backchannel-post.ts';
@@ -47,6 +48,7 @@ import { traced } from '../store/trace-scope.ts';
 import { redisKeySetVersionCounter } from '../store/key-set-version.ts';
 import { drizzleOneTimeTokenStore, purgeExpiredOneTimeTokens } from '../store/one-time-tokens.ts';
 import { drizzleOAuthClientStore } from '../store/oauth-clients.ts';
+import { drizzleConsentStore } from '../store/oauth-consents.ts';
 import { redisRevocationCache } from '../store/revocation-cache.ts';
 import { drizzleRevokedTokenLedger, purgeExpiredRevocations } from '../store/revoked-tokens.ts';
 import { redisSessionStore } from '../store/session-store.ts';
@@ -79,6 +81,8 @@ export interface Services {
   readonly users: UserStore;
   readonly oauthClients: OAuthClientStore;
   readonly authorizationCodes: AuthorizationCodeStore;
+  /** Third-party clients' remembered consents, and what revoking one ends. */
+  readonly consents: ConsentDeps;
   readonly auditEvents: AuditEventStore;
   readonly outbox: Outbox;
   readonly limits: RateLimits;
@@ -221,6 +225,12 @@ export function createServices(scope: RequestScope): Services {
     },
     get authorizationCodes() {
       return once('authorizationCodes', () => redisAuthorizationCodeStore(stores.redis, prefix));
+    },
+    get consents() {
+      return once('consents', (): ConsentDeps => ({
+        consents: drizzleConsentStore(stores.db),
+        sessions: services.userSessions,
+      }));
     },
     get auditEvents() {
       // Reads on the request's own (critical-path) client: the admin API's audit query.

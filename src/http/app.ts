@@ -14,6 +14,7 @@ import { adminUserRoutes } from './routes/admin-users.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { mountDocs } from './routes/docs.ts';
 import { authRoutes } from './routes/auth.ts';
+import { consentRoutes } from './routes/consents.ts';
 import { endSessionRoutes } from './routes/end-session.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { accountPages } from './routes/account-pages.tsx';
@@ -40,6 +41,7 @@ export function createApp() {
   app.route('/api/v1/auth', sessionRoutes);
   app.route('/api/v1/auth', accountRoutes);
   app.route('/api/v1/auth', verifyEmailPage);
+  app.route('/api/v1/account', consentRoutes);
   app.route('/oauth', oauthRoutes);
   app.route('/oauth', oauthAuthorizeRoutes);
   app.route('/oauth', endSessionRoutes);

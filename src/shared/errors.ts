@@ -98,6 +98,31 @@ export const ERRORS = {
       'The application asked to return to an address it has not registered for sign-out.',
   },
   unsupported_response_type: { status: 400, description: 'Only response_type=code is supported.' },
+  // OIDC Core 1.0 §3.1.2.6: the authorization endpoint's own refusals, always redirected.
+  login_required: {
+    status: 400,
+    description: 'The user must sign in, and prompt=none forbids showing the sign-in page.',
+  },
+  consent_required: {
+    status: 400,
+    description: 'The user must consent, and prompt=none forbids showing the consent page.',
+  },
+  interaction_required: {
+    status: 400,
+    description: 'The request needs the user, and prompt=none forbids showing a page.',
+  },
+  request_not_supported: {
+    status: 400,
+    description: 'Request objects (the request parameter) are not supported.',
+  },
+  request_uri_not_supported: {
+    status: 400,
+    description: 'The request_uri parameter is not supported.',
+  },
+  registration_not_supported: {
+    status: 400,
+    description: 'The registration parameter is not supported.',
+  },
   access_denied: { status: 403, description: 'The request was denied.' },
   csrf_failed: {
     status: 403,

@@ -2,6 +2,7 @@
 // end it. Each button is its own small POST form, so it works without JavaScript.
 import type { FC } from 'hono/jsx';
 import type { SessionInfo } from '../../auth/session-store.ts';
+import type { Consent } from '../../oauth/consents.ts';
 import { ButtonForm } from './form.tsx';
 import { Layout } from './layout.tsx';
 
@@ -40,7 +41,66 @@ export interface AccountPageProps {
   sessions: SessionInfo[];
   /** The session of this browser. */
   currentSid: string;
+  /** Third-party applications the user has granted access, most recently changed first. */
+  consents: Consent[];
 }
+
+const ConsentRow: FC<{ consent: Consent; csrf: string }> = ({ consent, csrf }) => (
+  <tr>
+    <td>
+      {consent.clientName}
+      <small>{consent.clientId}</small>
+    </td>
+    <td>{consent.scopes.join(' ')}</td>
+    <td>
+      <time datetime={consent.updatedAt.toISOString()}>{when(consent.updatedAt)}</time>
+    </td>
+    <td>
+      <ButtonForm
+        action={`/account/consents/${encodeURIComponent(consent.clientId)}/revoke`}
+        csrf={csrf}
+        class="danger"
+      >
+        Revoke
+        <span class="visually-hidden">{` access of ${consent.clientName}`}</span>
+      </ButtonForm>
+    </td>
+  </tr>
+);
+
+/** The applications section: what each may do, and the button that withdraws it. */
+const Applications: FC<{ consents: Consent[]; csrf: string }> = ({ consents, csrf }) => (
+  <>
+    <h2>Applications</h2>
+    {consents.length === 0 ? (
+      <p class="muted">You have not given any other application access to your account.</p>
+    ) : (
+      <div class="table-wrap">
+        <table>
+          <caption>
+            Applications you allowed to access your account. Revoking one signs it out and asks you
+            again next time.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Application</th>
+              <th scope="col">Permissions</th>
+              <th scope="col">Allowed</th>
+              <th scope="col">
+                <span class="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {consents.map((consent) => (
+              <ConsentRow consent={consent} csrf={csrf} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    )}
+  </>
+);
 
 const SessionRow: FC<{ session: SessionInfo; current: boolean; csrf: string; n: number }> = ({
   session,
@@ -117,6 +177,8 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
         </tbody>
       </table>
     </div>
+
+    <Applications consents={props.consents} csrf={props.csrf} />
 
     <div class="actions">
       <ButtonForm action="/logout" csrf={props.csrf}>

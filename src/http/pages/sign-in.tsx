@@ -13,13 +13,17 @@ const withReturn = (path: string, returnTo: string) =>
 export interface LoginPageProps {
   csrf: string;
   returnTo: string;
-  email?: string;
+  email?: string | undefined;
   error?: string | undefined;
+  /** The application asked for a fresh sign-in though this browser is signed in. */
+  reauthenticate?: boolean;
 }
 
-export const LoginPage: FC<LoginPageProps> = ({ csrf, returnTo, email, error }) => (
+export const LoginPage: FC<LoginPageProps> = ({ csrf, returnTo, email, error, reauthenticate }) => (
   <Layout title="Sign in">
-    {returnTo.startsWith('/oauth/authorize?') ? (
+    {reauthenticate ? (
+      <p class="notice">The application asks you to sign in again to continue.</p>
+    ) : returnTo.startsWith('/oauth/authorize?') ? (
       <p class="muted">Sign in to continue to the application that sent you here.</p>
     ) : null}
     <PageForm

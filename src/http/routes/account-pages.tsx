@@ -1,24 +1,28 @@
-// The account page (/account) and its buttons: revoke one session, sign out, sign out
-// everywhere. A browser signed out (or never signed in) is sent to the login page.
+// The account page (/account) and its buttons: revoke one session, withdraw an application's
+// access (its consent), sign out, sign out everywhere. A browser signed out (or never signed in)
+// is sent to the login page.
 import { Hono } from 'hono';
 import { formCsrfToken } from '../browser/form-csrf.ts';
 import { signOutBrowser } from '../browser/sign-out.ts';
 import { browserSessionOf, clearBrowserSession } from '../browser/sso-cookie.ts';
 import type { AppEnv } from '../context.ts';
+import { revokeConsent } from '../../oauth/consents.ts';
 import { AccountPage } from '../pages/account.tsx';
 import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, withPageHeaders } from './page-kit.tsx';
 
 export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
   '/account',
   '/account/sessions/*',
+  '/account/consents/*',
   '/logout',
   '/logout-all',
 ])
   .get('/account', async (c) => {
     const session = await browserSessionOf(c);
     if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
-    const [sessions, csrf] = await Promise.all([
+    const [sessions, consents, csrf] = await Promise.all([
       c.var.services.userSessions.list(session.uid),
+      c.var.services.consents.consents.list(session.uid),
       formCsrfToken(c),
     ]);
     return c.html(
@@ -28,6 +32,7 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
         roles={session.roles}
         sessions={sessions}
         currentSid={session.sid}
+        consents={consents}
       />,
     );
   })
@@ -48,6 +53,23 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
         clearBrowserSession(c);
         return c.redirect('/login', 303);
       }
+    }
+    return c.redirect(ACCOUNT, 303);
+  })
+  .post('/account/consents/:client/revoke', ...form, async (c) => {
+    const session = await browserSessionOf(c);
+    if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
+    const clientId = c.req.param('client').slice(0, 128);
+    // A second click (or another user's client id) finds no grant and just comes back.
+    const { revoked, ended } = await revokeConsent(c.var.services.consents, session.uid, clientId);
+    // back-channel logout: wired at merge
+    if (revoked) {
+      c.var.services.audit.record({
+        type: 'consent_revoked',
+        userId: session.uid,
+        sessionId: session.sid,
+        details: { client_id: clientId, sessions_revoked: ended.length, source: 'page' },
+      });
     }
     return c.redirect(ACCOUNT, 303);
   })

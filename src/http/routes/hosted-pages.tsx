@@ -6,7 +6,6 @@
 // CSP. Errors a user can act on re-render the form with the message and the error's status;
 // anything else becomes an error page, never the API's JSON.
 import { type Context, Hono } from 'hono';
-import { html } from 'hono/html';
 import {
   confirmPasswordReset,
   registerPendingVerification,
@@ -19,6 +18,7 @@ import { looksLikeOneTimeToken } from '../../auth/one-time-tokens.ts';
 import { StaleLoginError } from '../../auth/session-start.ts';
 import type { UserRecord } from '../../auth/users.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
+import { reauthAskIn } from '../browser/reauth-marker.ts';
 import { browserSessionOf, clearBrowserSession, signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
@@ -32,6 +32,7 @@ import {
   ResetRequestPage,
   ResetSentPage,
 } from '../pages/reset-password.tsx';
+import { continuePage } from '../pages/continue.tsx';
 import { ErrorPage } from '../pages/layout.tsx';
 import { CheckInboxPage, LoginPage, RegisterPage } from '../pages/sign-in.tsx';
 import { ACCOUNT, form, withPageHeaders } from './page-kit.tsx';
@@ -60,33 +61,39 @@ const tooLong = (password: string) => password.length > 1024;
 
 /**
  * Signs the browser in and sends it on. Back to /oauth/authorize it goes by a page that
- * refreshes itself, not a 303: authorize redirects on to the client, and a redirect chain
- * that starts with a form submission is held to the submitting page's CSP `form-action
- * 'self'`, which (rightly) does not list the client. A refresh is a new navigation.
+ * refreshes itself, not a 303 (src/http/pages/continue.tsx). A browser that was signed in
+ * already (a re-authentication asked by /oauth/authorize, or another account) leaves that
+ * browser session behind: it is ended, so it neither lingers toward SESSION_CAP nor vouches for
+ * anything later.
  */
 async function signIn<E extends AppEnv>(
   c: Context<E>,
   user: UserRecord,
   returnTo: string,
+  replaced: { uid: string; sid: string } | undefined,
 ): Promise<Response> {
   const sessionId = await signInBrowser(c, user);
   c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId });
+  if (replaced && (await c.var.services.userSessions.revokeOwn(replaced.uid, replaced.sid))) {
+    c.var.services.audit.record({
+      type: 'session_revoked',
+      userId: replaced.uid,
+      sessionId: replaced.sid,
+      details: { reason: 'replaced_by_sign_in' },
+    });
+  }
   if (!returnTo.startsWith('/oauth/authorize?')) return c.redirect(returnTo, 303);
-  return c.html(
-    html`<!doctype html>
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta http-equiv="refresh" content="0;url=${returnTo}" />
-          <title>Signed in</title>
-        </head>
-        <body>
-          <main>
-            <p>Signed in. <a href="${returnTo}">Continue to the application</a>.</p>
-          </main>
-        </body>
-      </html>`,
-  );
+  return c.html(continuePage(returnTo, 'Signed in.'));
+}
+
+/**
+ * The email /oauth/authorize's `login_hint` suggests (OIDC Core §3.1.2.1), when it looks like
+ * one; the page escapes it like any value.
+ */
+function loginHintOf(returnTo: string): string | undefined {
+  if (!returnTo.startsWith('/oauth/authorize?')) return undefined;
+  const hint = new URL(returnTo, 'http://return.to').searchParams.get('login_hint') ?? undefined;
+  return hint && hint.length <= 254 && EmailSchema.safeParse(hint).success ? hint : undefined;
 }
 
 const resetLimit = rateLimit('reset_ip');
@@ -100,8 +107,24 @@ export const hostedPages = withPageHeaders(new Hono<AppEnv>(), [
 hostedPages
   .get('/login', async (c) => {
     const returnTo = safeReturnTo(c.req.query('return_to'), c.var.config.issuer);
-    if (await browserSessionOf(c)) return c.redirect(returnTo, 303);
-    return c.html(<LoginPage csrf={await formCsrfToken(c)} returnTo={returnTo} />);
+    const session = await browserSessionOf(c);
+    // A browser signed in already goes on, unless /oauth/authorize asked for a sign-in newer
+    // than its own (prompt=login, max_age, another user's id_token_hint).
+    const ask = session ? await reauthAskIn(c, returnTo, new Date()) : undefined;
+    const stale = Boolean(
+      session &&
+      ask &&
+      !(await ask.answeredBy({ sid: session.sid, authTime: session.auth?.time ?? 0 })),
+    );
+    if (session && !stale) return c.redirect(returnTo, 303);
+    return c.html(
+      <LoginPage
+        csrf={await formCsrfToken(c)}
+        returnTo={returnTo}
+        email={loginHintOf(returnTo) ?? session?.email}
+        reauthenticate={stale}
+      />,
+    );
   })
   .post('/login', ...form, async (c) => {
     const { email: rawEmail = '', password = '', return_to } = c.var.pageForm;
@@ -131,12 +154,13 @@ hostedPages
           authenticate(c.var.services.accounts, credentials, guard),
         );
       const user = await check();
+      const replaced = await browserSessionOf(c);
       try {
-        return await signIn(c, user, returnTo);
+        return await signIn(c, user, returnTo, replaced);
       } catch (error) {
         if (!(error instanceof StaleLoginError)) throw error;
         // The account changed while we checked the password: once more from its new state.
-        return await signIn(c, await check(), returnTo);
+        return await signIn(c, await check(), returnTo, replaced);
       }
     } catch (error) {
       if (!showable(error)) throw error;
@@ -180,7 +204,7 @@ hostedPages
       }
       const user = await register(c.var.services.accounts, input);
       c.var.services.audit.record({ type: 'register', userId: user.id });
-      return await signIn(c, user, returnTo);
+      return await signIn(c, user, returnTo, await browserSessionOf(c));
     } catch (error) {
       if (!showable(error)) throw error;
       return again(error);

@@ -205,9 +205,9 @@ export const authorizeRoute = createRoute({
   method: 'get',
   path: '/authorize',
   tags: ['OAuth'],
-  summary: 'Authorization endpoint (RFC 6749 §4.1.1)',
+  summary: 'Authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2)',
   description:
-    'Authorization code flow with PKCE (S256 only). A browser signed in on the hosted pages is sent back with a code at once; otherwise it goes to /login first. Errors about the client or the redirect URI are shown on a page; every other error is redirected to the client with error, error_description, state and iss (RFC 9207). Each parameter at most once.',
+    'Authorization code flow with PKCE (S256 only). A browser signed in on the hosted pages is sent back with a code at once when its sign-in satisfies the request (prompt, max_age, id_token_hint) and the client needs no consent (first-party, or the scopes were granted before); otherwise it goes to /login first, or is shown the consent page (a third-party client), whose form posts to /oauth/consent. prompt=none never shows a page: it answers login_required or consent_required. Errors about the client or the redirect URI are shown on a page; every other error is redirected to the client with error, error_description, state and iss (RFC 9207). Each parameter at most once.',
   request: {
     query: z.object({
       response_type: query('Must be code.', true),
@@ -217,15 +217,63 @@ export const authorizeRoute = createRoute({
       code_challenge_method: query('Must be S256.', true),
       scope: query('Space-separated; empty: what the client is allowed.'),
       state: query('Returned unchanged.'),
+      nonce: query('OIDC: echoed in the ID token.'),
+      prompt: query(
+        'OIDC §3.1.2.1, space-separated: none (never a page: login_required / consent_required), login (sign in again even when signed in), consent (ask even if granted before). none with another value is invalid_request; other values are invalid_request.',
+      ),
+      max_age: query(
+        'OIDC: seconds; a sign-in older than this (0: any) is asked again. The ID token then carries auth_time of the fresh sign-in.',
+      ),
+      login_hint: query('OIDC: an email address, prefilled on the sign-in page.'),
+      id_token_hint: query(
+        'OIDC: an ID token this issuer signed (else invalid_request); when it names another user than the one signed in, the user signs in again (prompt=none: login_required).',
+      ),
+      claims: query('OIDC §5.5: accepted and ignored; the scopes decide the claims.'),
+      ui_locales: query('OIDC: accepted and ignored (the pages are in English).'),
+      acr_values: query('OIDC: accepted and ignored; the ID token carries acr "1".'),
+      display: query('OIDC: accepted and ignored.'),
+      request: query('OIDC §6: not supported: request_not_supported.'),
+      request_uri: query('OIDC §6: not supported: request_uri_not_supported.'),
+      registration: query('Not supported: registration_not_supported.'),
     }),
   },
   responses: {
+    200: { description: 'The consent page (a third-party client), HTML.' },
     303: {
       description:
         'To the redirect URI with code, state and iss (or error and error_description), or to /login.',
       headers: { Location: { schema: { type: 'string' as const } } },
     },
     400: { description: 'Unknown client or unregistered redirect URI: an HTML page.' },
+  },
+});
+
+/** The consent page's form (a hosted page; documented so the flow reads whole). */
+export const consentRoute = createRoute({
+  method: 'post',
+  path: '/consent',
+  tags: ['OAuth'],
+  summary: "The consent page's decision (OIDC Core §3.1.2.4)",
+  description:
+    'Posted by the consent page that /oauth/authorize shows for a third-party client, with the authorization request in the query (checked again in full) and the hosted-page CSRF token in the body (origin check and synchronizer token). allow remembers the granted scopes for the user and client and continues with a code; deny answers access_denied. Either way the answer is a page that refreshes itself to the redirect URI (a form may only post to this origin).',
+  request: {
+    body: {
+      required: true,
+      ...form(
+        z
+          .object({
+            decision: z.enum(['allow', 'deny']),
+            csrf: z.string().openapi({ description: 'The hosted-page form token.' }),
+          })
+          .openapi('ConsentDecision'),
+      ),
+    },
+  },
+  responses: {
+    200: { description: 'A page that refreshes itself to the redirect URI (code or error).' },
+    303: { description: 'To /login, when the sign-in no longer satisfies the request.' },
+    400: { description: 'Unknown client, unregistered redirect URI or no decision: a page.' },
+    403: { description: 'The CSRF check failed: a page.' },
   },
 });
 
