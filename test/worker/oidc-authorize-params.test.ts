@@ -299,3 +299,52 @@ describe('parameters not supported, and parameters ignored', () => {
     expect(location?.searchParams.get('code')).toBeTruthy();
   });
 });
+
+describe('the authorization request by POST (OIDC Core §3.1.2.1: GET and POST)', () => {
+  const post = (browser: Browser, body: string) =>
+    browser.request('/oauth/authorize', {
+      method: 'POST',
+      body,
+      // The client's own page auto-submits the form: a cross-site POST, as it should be.
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Origin: 'https://app.example',
+      },
+    });
+
+  it('is answered as the GET: signed in, a code with state and iss', async () => {
+    const { client } = await firstParty();
+    const { browser } = await signedInUser();
+    const { path } = await authorizePath(client.clientId, { nonce: 'n-post' });
+    const { response, location } = await post(browser, path.slice(path.indexOf('?') + 1));
+    expect(response.status).toBe(303);
+    expect(location?.origin + (location?.pathname ?? '')).toBe(REDIRECT_URI);
+    expect(location?.searchParams.get('code')).toMatch(/^[\w-]{43}$/);
+    expect(location?.searchParams.get('state')).toBe('st-1');
+    expect(location?.searchParams.get('iss')).toBe(ISSUER);
+  });
+
+  it('signed out: to the sign-in page, whose way back is the same request as a GET', async () => {
+    const { client } = await firstParty();
+    const { path } = await authorizePath(client.clientId);
+    const { response, location } = await post(new Browser(), path.slice(path.indexOf('?') + 1));
+    expect(response.status).toBe(303);
+    expect(location?.pathname).toBe('/login');
+    const back = new URL(location?.searchParams.get('return_to') ?? '', ISSUER);
+    expect(back.pathname).toBe('/oauth/authorize');
+    expect(back.searchParams.get('client_id')).toBe(client.clientId);
+    expect(back.searchParams.get('code_challenge_method')).toBe('S256');
+  });
+
+  it('a parameter sent twice is refused on a page, before any redirect', async () => {
+    const { client } = await firstParty();
+    const { response, body } = await post(
+      new Browser(),
+      `client_id=${client.clientId}&client_id=${client.clientId}&response_type=code`,
+    );
+    expect(response.status).toBe(400);
+    expect(response.headers.get('Content-Type')).toMatch(/^text\/html/);
+    expect(response.headers.get('Location')).toBeNull();
+    expect(body).toMatch(/more than once|once/i);
+  });
+});

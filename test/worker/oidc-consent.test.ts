@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { auditRowsOfUser } from './audit-fixtures.ts';
 import { login } from './auth-fixtures.ts';
 import { send } from './helpers.ts';
+import { receivedAt, receiverUri } from './logout-fixtures.ts';
 import { basicAuth, postForm } from './oauth-fixtures.ts';
 import {
   authorizePath,
@@ -40,8 +41,8 @@ async function decide(browser: Browser, path: string, decision: 'allow' | 'deny'
 }
 
 /** A user who allowed a third-party client `scope`; the client's tokens. */
-async function consented(scope = 'openid read') {
-  const { client, secret } = await thirdParty();
+async function consented(scope = 'openid read', backchannelLogoutUri?: string) {
+  const { client, secret } = await thirdParty(backchannelLogoutUri ? { backchannelLogoutUri } : {});
   const { user, browser } = await signedInUser();
   const { path, verifier } = await authorizePath(client.clientId, { scope });
   const target = await decide(browser, path, 'allow');
@@ -219,6 +220,33 @@ describe('withdrawing a grant', () => {
     expect((await again.response.json<{ error: string }>()).error).toBe('not_found');
     const empty = await send('/api/v1/account/consents', { headers: auth });
     expect((await empty.response.json<{ consents: unknown[] }>()).consents).toEqual([]);
+  });
+});
+
+describe('withdrawing a grant tells the client', () => {
+  it('its sessions ended: a back-channel logout token per session (OIDC Back-Channel Logout)', async () => {
+    const receiver = receiverUri('consent');
+    const { client, user, browser } = await consented('openid read', receiver.uri);
+    const own = await login(user.email);
+    const path = `/api/v1/account/consents/${encodeURIComponent(client.clientId)}`;
+    const deleted = await send(path, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${own.access_token}` },
+    });
+    expect(deleted.response.status).toBe(204);
+    const [message, ...more] = await receivedAt(receiver.name);
+    expect(more).toEqual([]);
+    const [, payload = ''] = (message?.logoutToken ?? '').split('.');
+    const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as Record<
+      string,
+      unknown
+    >;
+    // Signature, typ and the rest are verified in oidc-backchannel-logout.test.ts; here: whom.
+    expect(claims).toMatchObject({
+      aud: client.clientId,
+      sub: user.user_id,
+      sid: browser.sso?.sid,
+    });
   });
 });
 

@@ -62,7 +62,8 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
     const clientId = c.req.param('client').slice(0, 128);
     // A second click (or another user's client id) finds no grant and just comes back.
     const { revoked, ended } = await revokeConsent(c.var.services.consents, session.uid, clientId);
-    // back-channel logout: wired at merge
+    // The client learns its sessions ended (OIDC Back-Channel Logout), after the response.
+    c.var.services.notifyLoggedOut(session.uid, ended);
     if (revoked) {
       c.var.services.audit.record({
         type: 'consent_revoked',

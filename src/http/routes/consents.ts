@@ -75,7 +75,8 @@ export const consentRoutes = new OpenAPIHono<AppEnv>()
     const { client_id: clientId } = c.req.valid('param');
     const { sub, sid } = c.var.auth;
     const { revoked, ended } = await revokeConsent(c.var.services.consents, sub, clientId);
-    // back-channel logout: wired at merge
+    // The client learns its sessions ended (OIDC Back-Channel Logout), after the response.
+    c.var.services.notifyLoggedOut(sub, ended);
     if (!revoked) throw new AuthError('not_found', 'No consent for this client.');
     c.var.services.audit.record({
       type: 'consent_revoked',

@@ -18,10 +18,10 @@ import type { WireCode } from '../../shared/errors.ts';
 import { AuthError, ERRORS, wireCode } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { htmlErrors } from '../error-response.ts';
-import { singleValued } from '../oauth-form.ts';
+import { oauthForm, singleValued } from '../oauth-form.ts';
 import { ConsentPage } from '../pages/consent.tsx';
 import { continuePage } from '../pages/continue.tsx';
-import { authorizeRoute, consentRoute } from './oauth-openapi.ts';
+import { authorizePostRoute, authorizeRoute, consentRoute } from './oauth-openapi.ts';
 import { form } from './page-kit.tsx';
 import { issueCode } from '../../oauth/authorization-codes.ts';
 import {
@@ -207,10 +207,18 @@ async function authorizeFor<E extends AppEnv>(
 // redirects (RFC 6749 §4.1.2.1), which a validation hook's JSON could not be.
 const documentedAuthorize = new OpenAPIHono<AppEnv>();
 documentedAuthorize.openAPIRegistry.registerPath(authorizeRoute);
+documentedAuthorize.openAPIRegistry.registerPath(authorizePostRoute);
 documentedAuthorize.openAPIRegistry.registerPath(consentRoute);
 
 export const oauthAuthorizeRoutes = documentedAuthorize
   .get('/authorize', ...pageHeaders, (c) => authorizeFor(c, new URL(c.req.url), undefined))
+  // OIDC Core §3.1.2.1: GET and POST both. The form's parameters become the request's query,
+  // so the way back from the sign-in page (and the consent form's action) carries them as a GET.
+  .post('/authorize', ...pageHeaders, async (c) => {
+    const url = new URL(c.req.url);
+    url.search = new URLSearchParams(await oauthForm(c)).toString();
+    return authorizeFor(c, url, undefined);
+  })
   .post('/consent', ...pageHeaders, ...form, (c) => {
     const { decision } = c.var.pageForm;
     if (decision !== 'allow' && decision !== 'deny') {

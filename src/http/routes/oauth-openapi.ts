@@ -248,6 +248,28 @@ export const authorizeRoute = createRoute({
   },
 });
 
+/**
+ * OIDC Core §3.1.2.1: "Authorization Servers MUST support the use of the HTTP GET and POST
+ * methods defined in RFC 7231 at the Authorization Endpoint": the same parameters, form-encoded.
+ */
+export const authorizePostRoute = createRoute({
+  method: 'post',
+  path: '/authorize',
+  tags: ['OAuth'],
+  summary: 'Authorization endpoint by POST (OIDC Core §3.1.2.1)',
+  description:
+    'The parameters of GET /oauth/authorize as an application/x-www-form-urlencoded body (at most 16 KiB, each parameter once), answered exactly as the GET.',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': { schema: authorizeRoute.request.query },
+      },
+    },
+  },
+  responses: authorizeRoute.responses,
+});
+
 /** The consent page's form (a hosted page; documented so the flow reads whole). */
 export const consentRoute = createRoute({
   method: 'post',
