@@ -153,6 +153,34 @@ describe('admin clients API', () => {
     });
   });
 
+  it('registers the OpenID fields: first-party, logo, post-logout and back-channel URIs', async () => {
+    const { tokens } = await adminSession();
+    const plain = await call('POST', '/clients', tokens.access_token, webApp);
+    expect(plain.response.status).toBe(201);
+    // Third-party unless said otherwise: its users are asked for consent.
+    expect(await plain.response.json()).toMatchObject({
+      first_party: false,
+      logo_uri: null,
+      post_logout_redirect_uris: [],
+      backchannel_logout_uri: null,
+    });
+    const oidc = {
+      ...webApp,
+      first_party: true,
+      logo_uri: 'https://app.example/logo.png',
+      post_logout_redirect_uris: ['https://app.example/signed-out'],
+      backchannel_logout_uri: 'https://app.example/backchannel',
+    };
+    const created = await call('POST', '/clients', tokens.access_token, oidc);
+    expect(created.response.status).toBe(201);
+    const view = await created.response.json<ClientView>();
+    const { first_party, logo_uri, post_logout_redirect_uris, backchannel_logout_uri } = oidc;
+    const fields = { first_party, logo_uri, post_logout_redirect_uris, backchannel_logout_uri };
+    expect(view).toMatchObject(fields);
+    const read = await call('GET', `/clients/${view.client_id}`, tokens.access_token);
+    expect(await read.response.json()).toMatchObject(fields);
+  });
+
   it('refuses registrations that break the rules, naming the field', async () => {
     const { tokens } = await adminSession();
     const cases: [Record<string, unknown>, RegExp][] = [
@@ -173,6 +201,16 @@ describe('admin clients API', () => {
       [{ client_id: 'eac_mine' }, /eac_ prefix/],
       [{ name: '  ' }, /name/],
       [{ secret: 'mine' }, /secret/],
+      [{ logo_uri: 'http://cdn.example/logo.png' }, /logo_uri: must be https/],
+      [{ post_logout_redirect_uris: ['https://app.example/out#x'] }, /fragment/],
+      [
+        {
+          grant_types: ['client_credentials'],
+          redirect_uris: [],
+          backchannel_logout_uri: 'https://api.example/bc',
+        },
+        /backchannel_logout_uri: only a client with authorization_code/,
+      ],
     ];
     for (const [override, message] of cases) {
       const { response } = await call('POST', '/clients', tokens.access_token, {
