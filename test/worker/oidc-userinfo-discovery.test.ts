@@ -184,6 +184,38 @@ describe('discovery tells the truth (OIDF oidcc-discovery-endpoint-verification)
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('documents the id_token of the token response and userinfo by GET and POST (form body)', async () => {
+    type Schema = { properties?: Record<string, unknown> };
+    type Operation = {
+      requestBody?: { content: Record<string, unknown> };
+      responses: Record<string, unknown>;
+    };
+    const doc = await (
+      await sendWithEnv('/openapi.json', {})
+    ).json<{
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, Schema> };
+    }>();
+    expect(doc.components.schemas.OAuthTokenResponse?.properties).toHaveProperty('id_token');
+    expect(Object.keys(doc.components.schemas.UserInfo?.properties ?? {}).sort()).toEqual([
+      'email',
+      'email_verified',
+      'name',
+      'sub',
+    ]);
+    const post = doc.paths['/oauth/userinfo']?.post;
+    expect(Object.keys(post?.requestBody?.content ?? {})).toEqual([
+      'application/x-www-form-urlencoded',
+    ]);
+    for (const method of ['get', 'post']) {
+      expect(Object.keys(doc.paths['/oauth/userinfo']?.[method]?.responses ?? {}), method).toEqual(
+        expect.arrayContaining(['200', '400', '401', '403']),
+      );
+    }
+  });
+});
+
 describe('key rotation (OIDF oidcc-server-rotate-keys)', () => {
   it('a rotated key appears as a new use:sig key, and new ID tokens carry its kid', async () => {
     const issuer = uniqueIssuer('oidc-rotate');
