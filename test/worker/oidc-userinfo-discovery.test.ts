@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
 import { PASSWORD } from './auth-fixtures.ts';
-import { sendWithEnv, uniqueIssuer } from './helpers.ts';
+import { roundTrips, send, sendWithEnv, uniqueIssuer } from './helpers.ts';
 import { keysFor } from './keys-fixtures.ts';
 import { authorizationServer, basicAuth, REDIRECT_URI } from './oauth-fixtures.ts';
 import {
@@ -96,6 +96,25 @@ describe('userinfo (OIDF oidcc-userinfo-get / -post-header / -post-body)', () =>
       error: 'invalid_request',
       error_description: expect.stringMatching(/not in the URL/),
     });
+  });
+
+  it('one Redis round trip; the user row only when the scope releases a claim it holds', async () => {
+    const user = await oidcUser();
+    const rp = await oidcClient();
+    const measured = async (scope: string) => {
+      const { tokens } = await codeFlow(rp, user.cookie, { scope });
+      const { response, requestId } = await send('/oauth/userinfo', {
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+      });
+      expect(response.status).toBe(200);
+      return roundTrips(requestId);
+    };
+    const bare = await measured('openid');
+    expect(bare.redis.roundTrips).toBe(1);
+    expect(bare.sql.roundTrips).toBe(0);
+    const profiled = await measured('openid profile');
+    expect(profiled.redis.roundTrips).toBe(1);
+    expect(profiled.sql.roundTrips).toBe(1);
   });
 
   it('no token at all: 401 with a bare challenge; a dead one: invalid_token', async () => {
