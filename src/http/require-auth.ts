@@ -149,6 +149,12 @@ async function presentedToken<E extends AppEnv>(
   return header === undefined ? inBody : bearerOf(header);
 }
 
+/** RFC 6749 §3.3: the scope claim is a space-delimited, case-sensitive list. */
+const holdsScope = (payload: AuthenticatedToken, scope: string): boolean =>
+  String(payload.scope ?? '')
+    .split(' ')
+    .includes(scope);
+
 function bearerOf(header: string): string {
   const match = BEARER.exec(header);
   if (!match?.[1]) throw revoked('The Authorization header is not a Bearer token.');
@@ -162,7 +168,7 @@ function authenticator(options: RequireAuthOptions) {
   const firstParty = options.firstParty === true;
   const formBodyToken = options.formBodyToken === true;
   const needed = options.scope;
-  const scopeRefusal = needed && `This resource needs the scope "${needed}".`;
+  const scopeRefusal = `This resource needs the scope "${needed}".`;
   return async function authenticate<E extends AppEnv>(
     c: Context<E>,
     verified?: (payload: AuthenticatedToken) => void,
@@ -185,14 +191,7 @@ function authenticator(options: RequireAuthOptions) {
     if (firstParty && payload.client_id !== undefined) {
       throw new AuthError('insufficient_scope', FIRST_PARTY_REQUIRED);
     }
-    // RFC 6749 §3.3: the scope claim is a space-delimited, case-sensitive list.
-    if (
-      needed &&
-      scopeRefusal &&
-      !String(payload.scope ?? '')
-        .split(' ')
-        .includes(needed)
-    ) {
+    if (needed !== undefined && !holdsScope(payload, needed)) {
       throw insufficientScope(needed, scopeRefusal);
     }
     verified?.(payload);

@@ -4,7 +4,7 @@
 // grant whose scope holds `openid` also brings an ID token (OIDC Core 1.0 §3.1.3.3, §12.2).
 import { signAccessToken } from '../auth/access-token.ts';
 import type { KeySetVersion } from '../auth/keys/service.ts';
-import type { SessionStore } from '../auth/session-store.ts';
+import type { Authentication, SessionStore } from '../auth/session-store.ts';
 import {
   RefreshLimitedError,
   type Refreshed,
@@ -18,7 +18,6 @@ import {
   type TokenDeps,
   tokenSettings,
 } from '../auth/token-pair.ts';
-import type { Authentication } from '../auth/session-store.ts';
 import type { UserStore } from '../auth/users.ts';
 import type { AuditRecorder } from '../audit/events.ts';
 import { AuthError } from '../shared/errors.ts';

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createStores } from '../../src/store/index.ts';
 import { redisKeySetVersionCounter } from '../../src/store/key-set-version.ts';
 import { PASSWORD } from './auth-fixtures.ts';
-import { sendWithEnv, uniqueIssuer } from './helpers.ts';
+import { roundTrips, send, sendWithEnv, uniqueIssuer } from './helpers.ts';
 import { keysFor } from './keys-fixtures.ts';
 import { authorizationServer, basicAuth, REDIRECT_URI } from './oauth-fixtures.ts';
 import {
@@ -98,6 +98,25 @@ describe('userinfo (OIDF oidcc-userinfo-get / -post-header / -post-body)', () =>
     });
   });
 
+  it('one Redis round trip; the user row only when the scope releases a claim it holds', async () => {
+    const user = await oidcUser();
+    const rp = await oidcClient();
+    const measured = async (scope: string) => {
+      const { tokens } = await codeFlow(rp, user.cookie, { scope });
+      const { response, requestId } = await send('/oauth/userinfo', {
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+      });
+      expect(response.status).toBe(200);
+      return roundTrips(requestId);
+    };
+    const bare = await measured('openid');
+    expect(bare.redis.roundTrips).toBe(1);
+    expect(bare.sql.roundTrips).toBe(0);
+    const profiled = await measured('openid profile');
+    expect(profiled.redis.roundTrips).toBe(1);
+    expect(profiled.sql.roundTrips).toBe(1);
+  });
+
   it('no token at all: 401 with a bare challenge; a dead one: invalid_token', async () => {
     const response = await userinfo('', 'post-body');
     expect(response.status).toBe(401);
@@ -181,6 +200,38 @@ describe('discovery tells the truth (OIDF oidcc-discovery-endpoint-verification)
     const oidc = await (await sendWithEnv('/.well-known/openid-configuration', {})).json();
     const rfc8414 = await (await sendWithEnv('/.well-known/oauth-authorization-server', {})).json();
     expect(rfc8414).toEqual(oidc);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('documents the id_token of the token response and userinfo by GET and POST (form body)', async () => {
+    type Schema = { properties?: Record<string, unknown> };
+    type Operation = {
+      requestBody?: { content: Record<string, unknown> };
+      responses: Record<string, unknown>;
+    };
+    const doc = await (
+      await sendWithEnv('/openapi.json', {})
+    ).json<{
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, Schema> };
+    }>();
+    expect(doc.components.schemas.OAuthTokenResponse?.properties).toHaveProperty('id_token');
+    expect(Object.keys(doc.components.schemas.UserInfo?.properties ?? {}).sort()).toEqual([
+      'email',
+      'email_verified',
+      'name',
+      'sub',
+    ]);
+    const post = doc.paths['/oauth/userinfo']?.post;
+    expect(Object.keys(post?.requestBody?.content ?? {})).toEqual([
+      'application/x-www-form-urlencoded',
+    ]);
+    for (const method of ['get', 'post']) {
+      expect(Object.keys(doc.paths['/oauth/userinfo']?.[method]?.responses ?? {}), method).toEqual(
+        expect.arrayContaining(['200', '400', '401', '403']),
+      );
+    }
   });
 });
 
