@@ -94,9 +94,11 @@ export interface Services {
     options?: LoginGuardOptions,
   ): RateLimitedLoginGuard;
   /**
-   * OIDC Back-Channel Logout for sessions of `uid` that just ended (end-session, a revoked
-   * consent): a logout token to each affected client with a backchannel_logout_uri, POSTed
-   * after the response with bounded retries, each delivery audited. Returns at once.
+   * OIDC Back-Channel Logout for sessions of `uid` that just ended: call it with what
+   * `userSessions.endBrowserSession` / `endClientSessions` returned (end-session, a revoked
+   * consent); `revokeAll` calls it by itself. A logout token goes to each affected client with
+   * a backchannel_logout_uri, POSTed after the response with bounded retries, each delivery
+   * audited (src/oauth/backchannel-logout.ts). Returns at once.
    */
   notifyLoggedOut(uid: string, ended: EndedSession[]): void;
   /** OAuth client administration (the admin API's), acting as `actor`. */

@@ -29,7 +29,10 @@ const endLinkedScript = luaScript(END_LINKED_SESSIONS);
 const SWEEP_ATTEMPTS = 5;
 const EPOCH_TTL_MS = String(EPOCH_TTL_SECONDS * 1000);
 
-/** Told of the client sessions a user-wide sweep ended (back-channel logout, in compose). */
+/**
+ * Told of the client sessions revokeAll ended (back-channel logout, wired in compose).
+ * endClientSessions and endBrowserSession return theirs to the caller instead, who tells.
+ */
 export interface SweepObserver {
   sessionsEnded(uid: string, ended: EndedSession[]): void;
 }

@@ -216,6 +216,35 @@ describe('end-session without a matching hint asks first (§6: logout CSRF)', ()
     expect(row?.details).toMatchObject({ client_id: app.client.clientId, confirmed: true });
   });
 
+  it('sends a POST without hint or cookie (a cross-site form: no Lax cookie) on as a GET', async () => {
+    const app = await signedInApp();
+    const { response } = await browserRequest('/oauth/end-session', undefined, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: app.client.clientId,
+        post_logout_redirect_uri: POST_LOGOUT_URI,
+        state: 'x y',
+      }).toString(),
+    });
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('Location') ?? '', ISSUER);
+    expect(location.pathname).toBe('/oauth/end-session');
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      client_id: app.client.clientId,
+      post_logout_redirect_uri: POST_LOGOUT_URI,
+      state: 'x y',
+    });
+    // The GET, with the browser's cookie, asks.
+    const asked = await browserRequest(
+      `${location.pathname}${location.search}`,
+      app.browser.cookie,
+    );
+    expect(asked.response.status).toBe(200);
+    expect(asked.body).toContain('Sign out?');
+    expect(await signedIn(app.browser.cookie)).toBe(true);
+  });
+
   it('asks when the hint is about another user than the signed-in one', async () => {
     const app = await signedInApp();
     const someoneElse = await signedInBrowser();
