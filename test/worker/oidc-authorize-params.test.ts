@@ -105,7 +105,7 @@ describe('prompt=login', () => {
     // The sign-in page shows its form though the browser is signed in.
     const page = await browser.get(`/login?return_to=${encodeURIComponent(returnTo)}`);
     expect(page.response.status).toBe(200);
-    expect(page.body).toContain('asks you to sign in again');
+    expect(page.body).toContain('Test app asks you to sign in again to continue.');
     // Prefilled with the signed-in user's address.
     expect(page.body).toContain(`value="${user.email}"`);
 
@@ -209,6 +209,8 @@ describe('login_hint', () => {
     const { location } = await browser.get(path);
     const page = await browser.get(`${location!.pathname}${location!.search}`);
     expect(page.body).toContain(`value="${hint.replace(/&/g, '&amp;').replace(/'/g, '&#39;')}"`);
+    // The page names the application (its registered name).
+    expect(page.body).toContain('Sign in to continue to Test app.');
   });
 
   it('a hint that is not an email address is not shown', async () => {

@@ -29,13 +29,14 @@ async function consentPage(browser: Browser, path: string) {
     .exec(page.body)?.[1]
     ?.replace(/&amp;/g, '&');
   expect(action).toMatch(/^\/oauth\/consent\?/);
-  return { ...page, action: action!, csrf: csrfOf(page.body) };
+  const user = /name="user" value="([^"]+)"/.exec(page.body)?.[1];
+  return { ...page, action: action!, csrf: csrfOf(page.body), user: user! };
 }
 
 /** Through the consent page with `decision`; the URL the continue page goes to. */
 async function decide(browser: Browser, path: string, decision: 'allow' | 'deny') {
-  const { action, csrf } = await consentPage(browser, path);
-  const answer = await browser.post(action, { csrf, decision });
+  const { action, csrf, user } = await consentPage(browser, path);
+  const answer = await browser.post(action, { csrf, user, decision });
   expect(answer.response.status, answer.body).toBe(200);
   return continueTarget(answer.body);
 }
@@ -107,6 +108,22 @@ describe('the consent page', () => {
     expect(forged.response.status).toBe(403);
     expect(forged.body).toContain('This form could not be accepted');
     expect(forged.body).not.toContain('code=');
+    await consentPage(browser, (await authorizePath(client.clientId)).path);
+  });
+
+  it('an allow shown to another user (another account signed in since) asks again', async () => {
+    const { client } = await thirdParty();
+    const { browser } = await signedInUser();
+    const { path } = await authorizePath(client.clientId);
+    const { action, csrf } = await consentPage(browser, path);
+    const stale = await browser.post(action, {
+      csrf,
+      user: crypto.randomUUID(),
+      decision: 'allow',
+    });
+    // The page again, for the user signed in now; nothing remembered.
+    expect(stale.response.status).toBe(200);
+    expect(stale.body).toContain('name="decision" value="allow"');
     await consentPage(browser, (await authorizePath(client.clientId)).path);
   });
 

@@ -31,6 +31,8 @@ export interface ConsentPageProps {
   scopes: string[];
   /** Scopes granted before (only the others are new). */
   remembered: string[] | undefined;
+  /** The user the page is shown to: an allow counts only from them. */
+  userId: string;
 }
 
 export const ConsentPage: FC<ConsentPageProps> = (props) => (
@@ -59,6 +61,7 @@ export const ConsentPage: FC<ConsentPageProps> = (props) => (
     </p>
     <form method="post" action={props.action}>
       <input type="hidden" name={FORM_CSRF_FIELD} value={props.csrf} />
+      <input type="hidden" name="user" value={props.userId} />
       <div class="actions">
         <button type="submit" name="decision" value="allow">
           Allow

@@ -17,42 +17,50 @@ export interface LoginPageProps {
   error?: string | undefined;
   /** The application asked for a fresh sign-in though this browser is signed in. */
   reauthenticate?: boolean;
+  /** The registered name of the application the sign-in continues to. */
+  clientName?: string | undefined;
 }
 
-export const LoginPage: FC<LoginPageProps> = ({ csrf, returnTo, email, error, reauthenticate }) => (
-  <Layout title="Sign in">
-    {reauthenticate ? (
-      <p class="notice">The application asks you to sign in again to continue.</p>
-    ) : returnTo.startsWith('/oauth/authorize?') ? (
-      <p class="muted">Sign in to continue to the application that sent you here.</p>
-    ) : null}
-    <PageForm
-      action="/login"
-      csrf={csrf}
-      error={error}
-      hidden={{ return_to: returnTo }}
-      submit="Sign in"
-    >
-      <EmailField value={email} invalid={Boolean(error)} />
-      <Field
-        name="password"
-        label="Password"
-        type="password"
-        autocomplete="current-password"
-        invalid={Boolean(error)}
-        maxlength={1024}
-      />
-    </PageForm>
-    <div class="links">
-      <p>
-        New here? <a href={withReturn('/register', returnTo)}>Create an account</a>
-      </p>
-      <p>
-        <a href="/reset-password">Forgot your password?</a>
-      </p>
-    </div>
-  </Layout>
-);
+export const LoginPage: FC<LoginPageProps> = (props) => {
+  const { csrf, returnTo, email, error, reauthenticate, clientName } = props;
+  const app = clientName ?? 'the application that sent you here';
+  return (
+    <Layout title="Sign in">
+      {reauthenticate ? (
+        <p class="notice">
+          {clientName ?? 'The application'} asks you to sign in again to continue.
+        </p>
+      ) : returnTo.startsWith('/oauth/authorize?') ? (
+        <p class="muted">Sign in to continue to {app}.</p>
+      ) : null}
+      <PageForm
+        action="/login"
+        csrf={csrf}
+        error={error}
+        hidden={{ return_to: returnTo }}
+        submit="Sign in"
+      >
+        <EmailField value={email} invalid={Boolean(error)} />
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          autocomplete="current-password"
+          invalid={Boolean(error)}
+          maxlength={1024}
+        />
+      </PageForm>
+      <div class="links">
+        <p>
+          New here? <a href={withReturn('/register', returnTo)}>Create an account</a>
+        </p>
+        <p>
+          <a href="/reset-password">Forgot your password?</a>
+        </p>
+      </div>
+    </Layout>
+  );
+};
 
 export interface RegisterPageProps {
   csrf: string;

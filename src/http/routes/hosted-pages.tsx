@@ -96,6 +96,17 @@ function loginHintOf(returnTo: string): string | undefined {
   return hint && hint.length <= 254 && EmailSchema.safeParse(hint).success ? hint : undefined;
 }
 
+/** The registered name of the application a sign-in for /oauth/authorize continues to. */
+async function clientNameOf<E extends AppEnv>(
+  c: Context<E>,
+  returnTo: string,
+): Promise<string | undefined> {
+  if (!returnTo.startsWith('/oauth/authorize?')) return undefined;
+  const clientId = new URL(returnTo, 'http://return.to').searchParams.get('client_id');
+  if (!clientId || clientId.length > 128) return undefined;
+  return (await c.var.services.oauthClients.find(clientId))?.name;
+}
+
 const resetLimit = rateLimit('reset_ip');
 
 export const hostedPages = withPageHeaders(new Hono<AppEnv>(), [
@@ -117,12 +128,14 @@ hostedPages
       !(await ask.answeredBy({ sid: session.sid, authTime: session.auth?.time ?? 0 })),
     );
     if (session && !stale) return c.redirect(returnTo, 303);
+    const [csrf, clientName] = await Promise.all([formCsrfToken(c), clientNameOf(c, returnTo)]);
     return c.html(
       <LoginPage
-        csrf={await formCsrfToken(c)}
+        csrf={csrf}
         returnTo={returnTo}
         email={loginHintOf(returnTo) ?? session?.email}
         reauthenticate={stale}
+        clientName={clientName}
       />,
     );
   })

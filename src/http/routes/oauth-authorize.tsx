@@ -77,7 +77,8 @@ const logoInCsp: MiddlewareHandler<AppEnv> = async function logoInCsp(c, next) {
 
 const pageHeaders = [logoInCsp, htmlPageHeaders(), formPageHeaders(), pageErrors] as const;
 
-type Decision = 'allow' | 'deny' | undefined;
+/** The user's answer on the consent page, and the user the page was shown to. */
+type Decision = { answer: 'allow' | 'deny'; shownTo: string | undefined } | undefined;
 
 /**
  * The authorization request in `url`, answered for this browser. `decision` is the user's
@@ -137,10 +138,9 @@ async function authorizeFor<E extends AppEnv>(
     if (promptNone) return fail('login_required', SIGN_IN_REFUSALS[reason ?? 'no_session']);
     // The way back carries when the sign-in was asked (src/http/browser/reauth-marker.ts), so
     // the sign-in that answers it is not asked for again.
-    const back = new URL(url.pathname, config.issuer);
-    back.search = url.search;
-    back.searchParams.set(REAUTH_PARAM, await reauthMarker(c, client.clientId, session?.sid, now));
-    const returnTo = `/oauth/authorize${back.search}`;
+    const back = new URLSearchParams(url.search);
+    back.set(REAUTH_PARAM, await reauthMarker(c, client.clientId, session?.sid, now));
+    const returnTo = `/oauth/authorize?${back}`;
     return c.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 303);
   }
 
@@ -152,10 +152,12 @@ async function authorizeFor<E extends AppEnv>(
   }
 
   // §3.1.2.6 access_denied: "The Resource Owner or Authorization Server denied the request."
-  if (decision === 'deny') return fail('access_denied', 'The user denied the request.');
+  if (decision?.answer === 'deny') return fail('access_denied', 'The user denied the request.');
   if (!client.firstParty) {
     const store = services.consents.consents;
-    if (decision === 'allow') {
+    // An allow counts only from the user the page was shown to: if another account signed in
+    // in between (another tab), that user is asked themselves.
+    if (decision?.answer === 'allow' && decision.shownTo === session.uid) {
       const scopes = await store.grant(session.uid, client.clientId, granted);
       services.audit.record({
         type: 'consent_granted',
@@ -177,6 +179,7 @@ async function authorizeFor<E extends AppEnv>(
             email={session.email}
             scopes={granted}
             remembered={remembered}
+            userId={session.uid}
           />,
         );
       }
@@ -220,9 +223,9 @@ export const oauthAuthorizeRoutes = documentedAuthorize
     return authorizeFor(c, url, undefined);
   })
   .post('/consent', ...pageHeaders, ...form, (c) => {
-    const { decision } = c.var.pageForm;
-    if (decision !== 'allow' && decision !== 'deny') {
+    const { decision: answer, user } = c.var.pageForm;
+    if (answer !== 'allow' && answer !== 'deny') {
       throw new AuthError('invalid_request', 'Choose Allow or Deny.');
     }
-    return authorizeFor(c, new URL(c.req.url), decision);
+    return authorizeFor(c, new URL(c.req.url), { answer, shownTo: user });
   });
