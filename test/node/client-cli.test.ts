@@ -130,44 +130,52 @@ describe('npm run client', { timeout: 30_000 }, () => {
     expect(again.stderr).toMatch(/exists/);
   });
 
-  it('refuses what the Worker refuses, naming the flag, with exit code 2', async () => {
-    const base = ['create', '--name', 'Bad', '--scope', 'read'];
-    const cases: [string[], RegExp][] = [
-      [
-        ['--grant', 'authorization_code', '--redirect-uri', 'http://app.example/cb'],
-        /--redirect-uri\[0\]: must be https/,
-      ],
-      [['--grant', 'client_credentials', '--public'], /--grant: a public client cannot/],
-      [['--grant', 'authorization_code'], /--redirect-uri: authorization_code needs/],
-      [['--grant', 'client_credentials', '--scope', 'everything'], /--scope\[1\]: is not a scope/],
-      [
-        ['--grant', 'client_credentials', '--access-token-ttl', 'soon'],
-        /--access-token-ttl: not a duration/,
-      ],
-      [
-        ['--grant', 'client_credentials', '--backchannel-logout-uri', 'https://api.example/bc'],
-        /--backchannel-logout-uri: only a client with authorization_code/,
-      ],
-      [
+  // Nine tsx processes in a row: on two loaded cores that takes longer than the others.
+  it(
+    'refuses what the Worker refuses, naming the flag, with exit code 2',
+    { timeout: 90_000 },
+    async () => {
+      const base = ['create', '--name', 'Bad', '--scope', 'read'];
+      const cases: [string[], RegExp][] = [
         [
-          '--grant',
-          'authorization_code',
-          '--redirect-uri',
-          'https://app.example/cb',
-          '--post-logout-redirect-uri',
-          'https://app.example/out#x',
+          ['--grant', 'authorization_code', '--redirect-uri', 'http://app.example/cb'],
+          /--redirect-uri\[0\]: must be https/,
         ],
-        /--post-logout-redirect-uri\[0\]: must not have a fragment/,
-      ],
-    ];
-    for (const [extra, message] of cases) {
-      const result = await cli([...base, ...extra]);
-      expect(result.code, extra.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(message);
-    }
-    expect((await cli([])).code).toBe(2);
-    expect((await cli(['delete'])).code).toBe(2);
-  });
+        [['--grant', 'client_credentials', '--public'], /--grant: a public client cannot/],
+        [['--grant', 'authorization_code'], /--redirect-uri: authorization_code needs/],
+        [
+          ['--grant', 'client_credentials', '--scope', 'everything'],
+          /--scope\[1\]: is not a scope/,
+        ],
+        [
+          ['--grant', 'client_credentials', '--access-token-ttl', 'soon'],
+          /--access-token-ttl: not a duration/,
+        ],
+        [
+          ['--grant', 'client_credentials', '--backchannel-logout-uri', 'https://api.example/bc'],
+          /--backchannel-logout-uri: only a client with authorization_code/,
+        ],
+        [
+          [
+            '--grant',
+            'authorization_code',
+            '--redirect-uri',
+            'https://app.example/cb',
+            '--post-logout-redirect-uri',
+            'https://app.example/out#x',
+          ],
+          /--post-logout-redirect-uri\[0\]: must not have a fragment/,
+        ],
+      ];
+      for (const [extra, message] of cases) {
+        const result = await cli([...base, ...extra]);
+        expect(result.code, extra.join(' ')).toBe(2);
+        expect(result.stderr).toMatch(message);
+      }
+      expect((await cli([])).code).toBe(2);
+      expect((await cli(['delete'])).code).toBe(2);
+    },
+  );
 
   it('registers a resource server with --resource-server (it may introspect tokens for that aud)', async () => {
     const id = `api-${run}`;

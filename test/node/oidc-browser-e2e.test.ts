@@ -51,7 +51,6 @@ describe.skipIf(!browserAvailable && !browserRequired)('OpenID Connect in a real
 
   beforeAll(async () => {
     assertBrowser();
-    const port = await freePort();
     // The third-party app: its callback and post-logout pages, and its back-channel endpoint.
     app = await serve('', (req, res) => {
       if (req.method === 'POST' && req.url === '/backchannel') {
@@ -69,6 +68,8 @@ describe.skipIf(!browserAvailable && !browserRequired)('OpenID Connect in a real
       res.end('<!doctype html><title>app</title><p>back at the app</p>');
     });
     appOrigin = `http://127.0.0.1:${portOf(app)}`;
+    // Asked for once the app listens: a port freed a moment ago could otherwise go to the app.
+    const port = await freePort();
     issuerUrl = `http://localhost:${port}`;
     const started = await Promise.allSettled([
       startWranglerDev({
