@@ -48,6 +48,14 @@ import { drizzleOAuthClientStore } from '../store/oauth-clients.ts';
 import { redisRevocationCache } from '../store/revocation-cache.ts';
 import { drizzleRevokedTokenLedger, purgeExpiredRevocations } from '../store/revoked-tokens.ts';
 import { redisSessionStore } from '../store/session-store.ts';
+import { redisRevocationFeedStore } from '../store/revocation-feed.ts';
+import { revocationRecorder, type RevocationFeedStore } from '../auth/revocation-feed.ts';
+import {
+  feedRecordingRevocationCache,
+  feedRecordingSessions,
+  feedRecordingUserSessions,
+  scriptsBatched,
+} from './revocation-feed.ts';
 import { redisUserSessionStore } from '../store/user-session-sweeps.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../store/users.ts';
 import { auditSink, later, newTrail } from './background.ts';
@@ -73,6 +81,8 @@ export interface Services {
   readonly userSessions: UserSessionStore;
   readonly sessions: SessionStore;
   readonly revocations: RevocationDeps;
+  /** The revocation feed downstream verifiers follow (src/auth/revocation-feed.ts). */
+  readonly revocationFeed: RevocationFeedStore;
   readonly keys: KeyContext;
   readonly users: UserStore;
   readonly oauthClients: OAuthClientStore;
@@ -115,6 +125,8 @@ export function createServices(scope: RequestScope): Services {
   const stores: Stores = createStores(config);
   const prefix = config.redis.keyPrefix;
   const once = memo();
+  const feedRecorder = () =>
+    once('feedRecorder', () => revocationRecorder(services.revocationFeed, config));
 
   const services: Services = {
     config,
@@ -129,10 +141,18 @@ export function createServices(scope: RequestScope): Services {
       return once('users', () => drizzleUserStore(stores.db));
     },
     get sessions() {
-      return once('sessions', () => redisSessionStore(stores.redis, prefix));
+      return once('sessions', () =>
+        feedRecordingSessions(
+          redisSessionStore(stores.redis, prefix),
+          redisSessionStore(scriptsBatched(stores.redis, stores.limiterRedis), prefix),
+          feedRecorder(),
+        ),
+      );
     },
     get userSessions() {
-      return once('userSessions', () => redisUserSessionStore(stores.redis, prefix));
+      return once('userSessions', () =>
+        feedRecordingUserSessions(redisUserSessionStore(stores.redis, prefix), feedRecorder()),
+      );
     },
     get keys() {
       return once('keys', () => keyContext(config, stores.db, scope.keepAlive));
@@ -192,12 +212,20 @@ export function createServices(scope: RequestScope): Services {
     get revocations() {
       return once('revocations', (): RevocationDeps => ({
         ledger: drizzleRevokedTokenLedger(stores.db),
-        cache: redisRevocationCache(stores.redis, prefix),
+        cache: feedRecordingRevocationCache(
+          redisRevocationCache(stores.redis, prefix),
+          feedRecorder(),
+        ),
         clockSkew: config.clockSkew,
         // Audited (and so logged): a Redis that lost its data is an operator's emergency.
         restored: (count) =>
           services.audit.record({ type: 'revocations_restored', details: { restored: count } }),
       }));
+    },
+    get revocationFeed() {
+      return once('revocationFeed', () =>
+        redisRevocationFeedStore(scriptsBatched(stores.redis, stores.limiterRedis), prefix),
+      );
     },
     get oauthClients() {
       return once('oauthClients', () => drizzleOAuthClientStore(stores.db));

@@ -5,6 +5,7 @@ const authServerMetadataUrl = (issuer: string) =>
   `${issuer}/.well-known/oauth-authorization-server`;
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { discoveryUrl, jwksUrl } from '../../shared/well-known-urls.ts';
+import { revocationFeedUrl } from '../../shared/revocation-feed-url.ts';
 import type { Config } from '../../config/index.ts';
 import { IDENTITY_SCOPES } from '../../oauth/scopes.ts';
 import { publishedKeySet } from '../../auth/keys/service.ts';
@@ -69,6 +70,8 @@ const Discovery = z
     subject_types_supported: z.array(z.string()),
     id_token_signing_alg_values_supported: z.array(z.string()),
     service_documentation: z.string(),
+    /** Not registered with IANA: edge-auth's revocation feed (packages/verify follows it). */
+    revocation_feed_uri: z.string(),
   })
   .openapi('OpenIdConfiguration');
 
@@ -98,6 +101,7 @@ function metadata(config: Config): z.input<typeof Discovery> {
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     service_documentation: at('/docs'),
+    revocation_feed_uri: revocationFeedUrl(config.issuer),
   };
 }
 
