@@ -45,7 +45,7 @@ export class FetchFailed extends Error {
 export class RemoteDocument<T> {
   private copy: Copy<T> | undefined;
   private inflight: Promise<Copy<T>> | undefined;
-  private restored = false;
+  private restoring: Promise<Copy<T> | undefined> | undefined;
   /** Requests sent (200 or 304 or failed). */
   fetches = 0;
 
@@ -169,12 +169,15 @@ export class RemoteDocument<T> {
     persist.put(this.url, { body, etag, generatedAt: at, cacheControl }, keep).catch(() => {});
   }
 
-  /** Once per instance: a copy another isolate or process persisted. */
-  private async restore(): Promise<Copy<T> | undefined> {
-    if (this.restored || !this.options.persist) return undefined;
-    this.restored = true;
+  /** Once per instance, shared by concurrent callers: a copy another isolate persisted. */
+  private restore(): Promise<Copy<T> | undefined> {
+    if (!this.options.persist) return Promise.resolve(undefined);
+    return (this.restoring ??= this.readPersisted(this.options.persist));
+  }
+
+  private async readPersisted(persist: DocumentStore): Promise<Copy<T> | undefined> {
     try {
-      const stored = await this.options.persist.get(this.url);
+      const stored = await persist.get(this.url);
       if (!stored || this.copy) return this.copy;
       this.copy = {
         value: this.parse(JSON.parse(stored.body)),

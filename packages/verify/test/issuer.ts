@@ -31,7 +31,7 @@ interface Key {
   jwk: JWK;
 }
 
-export async function newKey(kid = crypto.randomUUID()): Promise<Key> {
+export async function newKey(kid: string = crypto.randomUUID()): Promise<Key> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   return {
     kid,
