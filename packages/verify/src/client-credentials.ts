@@ -86,7 +86,7 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
             Accept: 'application/json',
           },
           body: body.toString(),
-          redirect: 'error',
+          redirect: 'manual', // Workers has no 'error'; a 3xx is not ok and fails below
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {

@@ -19,7 +19,8 @@ export interface VerifyAuthEnv {
 }
 
 export interface VerifyAuthOptions {
-  verifier: Verifier;
+  /** The verifier, or how to get it from the request (on Workers, from `c.env`; made once). */
+  verifier: Verifier | ((c: Context) => Verifier);
   /** The realm of the RFC 6750 challenge (default "api"). */
   realm?: string;
 }
@@ -42,7 +43,8 @@ export function verifyAuth(options: VerifyAuthOptions): MiddlewareHandler<Verify
     let claims: AccessTokenClaims;
     try {
       const waitUntil = waitUntilOf(c);
-      claims = await authenticate(verifier, c.req.raw, waitUntil ? { waitUntil } : {});
+      const resolved = typeof verifier === 'function' ? verifier(c) : verifier;
+      claims = await authenticate(resolved, c.req.raw, waitUntil ? { waitUntil } : {});
     } catch (error) {
       if (error instanceof VerifyError) return errorResponse(error, realm);
       throw error;

@@ -30,7 +30,7 @@ export async function introspectActive(
         Accept: 'application/json',
       },
       body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
-      redirect: 'error',
+      redirect: 'manual', // Workers has no 'error'; a 3xx is not ok and fails below
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {

@@ -108,7 +108,7 @@ export class RemoteDocument<T> {
     try {
       response = await fetch(this.url, {
         headers,
-        redirect: 'error',
+        redirect: 'manual', // Workers has no 'error'; a 3xx is not ok and fails below
         signal: AbortSignal.timeout(timeoutMs),
       });
       // Read here, in the fetch's own context: only plain data crosses to other callers (on
