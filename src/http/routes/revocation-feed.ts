@@ -37,8 +37,13 @@ interface Copy {
 }
 
 // Per isolate: the copy this isolate last built or found, answered while younger than the
-// edge TTL without asking the Cache API.
+// edge TTL without asking the Cache API. Bounded: a deployment has one issuer; tests make many.
 const latest = new Map<string, Copy>();
+const LATEST_MAX = 64;
+const remember = (url: string, copy: Copy) => {
+  if (latest.size >= LATEST_MAX && !latest.has(url)) latest.clear();
+  remember(url, copy);
+};
 
 /** The ETag covers the lists, not generated_at: an unchanged feed answers 304. */
 async function render(c: Context<AppEnv>, now: Date): Promise<Copy> {
@@ -70,7 +75,7 @@ async function currentCopy(c: Context<AppEnv>, now: Date): Promise<Copy> {
       }
     : undefined;
   if (cached && fresh(cached)) {
-    latest.set(url, cached);
+    remember(url, cached);
     return cached;
   }
   let copy: Copy;
@@ -84,7 +89,7 @@ async function currentCopy(c: Context<AppEnv>, now: Date): Promise<Copy> {
     if (stale) return stale;
     throw error;
   }
-  latest.set(url, copy);
+  remember(url, copy);
   // Kept past its edge TTL for as long as stale-if-error allows; freshness is judged from
   // BUILT_AT above, not by the Cache API's expiry.
   const entry = new Response(copy.body, {
