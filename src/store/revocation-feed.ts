@@ -1,6 +1,6 @@
 // RevocationFeedStore over Upstash Redis: one sorted set, `revocations`, member = the entry,
 // score = when it was recorded (ms). A write is one small script over that one key (ZADD, then
-// trim by score and by rank); a read is one ZRANGE BYSCORE over the window. Nothing scans keys.
+// trim by score and by rank); a read is one ZRANGEBYSCORE over the window. Nothing scans keys.
 //
 // The key is global (one feed for every user), so it can sit in no `{uid}` script: a script
 // must declare every key it touches, all in one hash slot (Redis Cluster). Its own script
@@ -10,7 +10,7 @@ import type { FeedEntry, RecordedEntry, RevocationFeedStore } from '../auth/revo
 import type { Redis } from './index.ts';
 import { evalScript, luaScript } from './lua-script.ts';
 
-type FeedRedis = Pick<Redis, 'evalsha' | 'eval' | 'zrange'>;
+type FeedRedis = Pick<Redis, 'evalsha' | 'eval'>;
 
 // KEYS[1] the feed. ARGV[1] score (ms), ARGV[2] window start (ms), ARGV[3] bound, ARGV[4..] members.
 const RECORD = luaScript(`
@@ -19,6 +19,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
 return 1
 `);
+
+// KEYS[1] the feed. ARGV[1] from (ms). ZRANGEBYSCORE rather than ZRANGE ... BYSCORE (Redis 6.2):
+// every Redis the stack and Upstash speak has it.
+const READ = luaScript(
+  `return redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES')`,
+);
 
 /**
  * A hard bound on the set, far above what the window holds at 1 M daily users (README,
@@ -67,10 +73,13 @@ export function redisRevocationFeedStore(redis: FeedRedis, prefix: string): Revo
       );
     },
     async read(since) {
-      const flat = await redis.zrange<(string | number)[]>(key, since.getTime(), '+inf', {
-        byScore: true,
-        withScores: true,
-      });
+      const flat = await evalScript<(string | number)[]>(
+        redis,
+        READ,
+        await READ.sha(),
+        [key],
+        [String(since.getTime())],
+      );
       const recorded: RecordedEntry[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const entry = decode(String(flat[i]));

@@ -42,7 +42,7 @@ const latest = new Map<string, Copy>();
 const LATEST_MAX = 64;
 const remember = (url: string, copy: Copy) => {
   if (latest.size >= LATEST_MAX && !latest.has(url)) latest.clear();
-  remember(url, copy);
+  latest.set(url, copy);
 };
 
 /** The ETag covers the lists, not generated_at: an unchanged feed answers 304. */
