@@ -158,6 +158,27 @@ module.exports = {
       to: { path: '^(dev|scripts|bench|test)/' },
     },
     ...domainOrderRules,
+    {
+      name: 'verify-package-stands-alone',
+      comment:
+        'packages/verify is published on its own (@edge-auth/verify): it imports nothing from ' +
+        'the service, its tooling or its tests.',
+      severity: 'error',
+      from: { path: '^packages/verify/src/' },
+      to: { path: '^(src|dev|scripts|bench|test)/' },
+    },
+    {
+      name: 'verify-package-dependencies',
+      comment:
+        "packages/verify's one runtime dependency is jose; hono is an optional peer, imported " +
+        'for types only (src/hono.ts), so a service without Hono installs nothing more.',
+      severity: 'error',
+      from: { path: '^packages/verify/src/' },
+      to: {
+        dependencyTypesNot: ['local', 'type-only'],
+        pathNot: '(^|/)node_modules/jose/|^jose$',
+      },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

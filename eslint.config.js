@@ -6,7 +6,19 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.wrangler/', '.data/', 'coverage/', 'dist/', 'drizzle/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.wrangler/',
+      '.data/',
+      'coverage/',
+      'dist/',
+      'drizzle/',
+      // wrangler dev's bundles beside a worker it ran, and a package's build output.
+      '**/.wrangler/',
+      'packages/*/dist/',
+    ],
+  },
   eslint.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -59,6 +59,27 @@ export default defineConfig({
         extends: true,
         test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node' },
       },
+      // packages/verify's unit tests, twice: in Node and in workerd (the library's two homes).
+      {
+        extends: true,
+        test: {
+          name: 'verify-node',
+          include: ['packages/verify/test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest({
+            miniflare: {
+              compatibilityDate: '2026-04-01',
+              compatibilityFlags: ['nodejs_compat'],
+            },
+          }),
+        ],
+        test: { name: 'verify-workerd', include: ['packages/verify/test/**/*.test.ts'] },
+      },
     ],
   },
 });

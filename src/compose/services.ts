@@ -52,6 +52,14 @@ import { drizzleConsentStore } from '../store/oauth-consents.ts';
 import { redisRevocationCache } from '../store/revocation-cache.ts';
 import { drizzleRevokedTokenLedger, purgeExpiredRevocations } from '../store/revoked-tokens.ts';
 import { redisSessionStore } from '../store/session-store.ts';
+import { redisRevocationFeedStore } from '../store/revocation-feed.ts';
+import { revocationRecorder, type RevocationFeedStore } from '../auth/revocation-feed.ts';
+import {
+  feedRecordingRevocationCache,
+  feedRecordingSessions,
+  feedRecordingUserSessions,
+  scriptsBatched,
+} from './revocation-feed.ts';
 import { redisUserSessionStore } from '../store/user-session-sweeps.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../store/users.ts';
 import { auditSink, later, newTrail } from './background.ts';
@@ -77,6 +85,8 @@ export interface Services {
   readonly userSessions: UserSessionStore;
   readonly sessions: SessionStore;
   readonly revocations: RevocationDeps;
+  /** The revocation feed downstream verifiers follow (src/auth/revocation-feed.ts). */
+  readonly revocationFeed: RevocationFeedStore;
   readonly keys: KeyContext;
   readonly users: UserStore;
   readonly oauthClients: OAuthClientStore;
@@ -132,6 +142,8 @@ export function createServices(scope: RequestScope): Services {
   const stores: Stores = createStores(config);
   const prefix = config.redis.keyPrefix;
   const once = memo();
+  const feedRecorder = () =>
+    once('feedRecorder', () => revocationRecorder(services.revocationFeed, config));
 
   const services: Services = {
     config,
@@ -146,15 +158,24 @@ export function createServices(scope: RequestScope): Services {
       return once('users', () => drizzleUserStore(stores.db));
     },
     get sessions() {
-      return once('sessions', () => redisSessionStore(stores.redis, prefix));
+      return once('sessions', () =>
+        feedRecordingSessions(
+          redisSessionStore(stores.redis, prefix),
+          redisSessionStore(scriptsBatched(stores.redis, stores.limiterRedis), prefix),
+          feedRecorder(),
+        ),
+      );
     },
     get userSessions() {
       return once('userSessions', () =>
-        redisUserSessionStore(stores.redis, prefix, {
-          // Every user-wide sweep (logout-all, password change/reset, disable, deletion) tells
-          // the clients that lost a session, as end-session does.
-          sessionsEnded: (uid, ended) => services.notifyLoggedOut(uid, ended),
-        }),
+        feedRecordingUserSessions(
+          redisUserSessionStore(stores.redis, prefix, {
+            // Every user-wide sweep (logout-all, password change/reset, disable, deletion) tells
+            // the clients that lost a session, as end-session does.
+            sessionsEnded: (uid, ended) => services.notifyLoggedOut(uid, ended),
+          }),
+          feedRecorder(),
+        ),
       );
     },
     get keys() {
@@ -215,12 +236,20 @@ export function createServices(scope: RequestScope): Services {
     get revocations() {
       return once('revocations', (): RevocationDeps => ({
         ledger: drizzleRevokedTokenLedger(stores.db),
-        cache: redisRevocationCache(stores.redis, prefix),
+        cache: feedRecordingRevocationCache(
+          redisRevocationCache(stores.redis, prefix),
+          feedRecorder(),
+        ),
         clockSkew: config.clockSkew,
         // Audited (and so logged): a Redis that lost its data is an operator's emergency.
         restored: (count) =>
           services.audit.record({ type: 'revocations_restored', details: { restored: count } }),
       }));
+    },
+    get revocationFeed() {
+      return once('revocationFeed', () =>
+        redisRevocationFeedStore(scriptsBatched(stores.redis, stores.limiterRedis), prefix),
+      );
     },
     get oauthClients() {
       return once('oauthClients', () => drizzleOAuthClientStore(stores.db));

@@ -24,6 +24,9 @@ import { drizzleOAuthClientStore } from '../store/oauth-clients.ts';
 import { redisUserSessionStore } from '../store/user-session-sweeps.ts';
 import { drizzleUserAdminStore, drizzleUserStore } from '../store/users.ts';
 import { keyContext } from './key-context.ts';
+import { revocationRecorder } from '../auth/revocation-feed.ts';
+import { redisRevocationFeedStore } from '../store/revocation-feed.ts';
+import { feedRecordingUserSessions } from './revocation-feed.ts';
 
 /** The commands a tool's Redis must answer: those of the key-set counter and session sweeps. */
 export type ToolRedis = Pick<Redis, 'incr' | 'get' | 'pipeline' | 'evalsha' | 'eval' | 'zrange'>;
@@ -76,7 +79,13 @@ export function createToolServices(config: Config, handles: ToolHandles): ToolSe
       }));
     },
     get userSessions() {
-      return once('userSessions', () => redisUserSessionStore(handles.redis(), prefix));
+      // The CLI's sweeps (disable, delete) reach downstream verifiers like the API's.
+      return once('userSessions', () =>
+        feedRecordingUserSessions(
+          redisUserSessionStore(handles.redis(), prefix),
+          revocationRecorder(redisRevocationFeedStore(handles.redis(), prefix), config),
+        ),
+      );
     },
     get auditEvents() {
       return once('auditEvents', () => drizzleAuditStore(db));

@@ -24,6 +24,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { verifyEmailPage } from './routes/verify-email-page.tsx';
 import { wellKnownRoutes } from './routes/well-known.ts';
+import { revocationFeedRoutes } from './routes/revocation-feed.ts';
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -37,6 +38,7 @@ export function createApp() {
 
   app.route('/', healthRoutes);
   app.route('/', wellKnownRoutes);
+  app.route('/', revocationFeedRoutes);
   app.route('/api/v1/auth', authRoutes);
   app.route('/api/v1/auth', sessionRoutes);
   app.route('/api/v1/auth', accountRoutes);

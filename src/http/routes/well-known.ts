@@ -5,6 +5,7 @@ const authServerMetadataUrl = (issuer: string) =>
   `${issuer}/.well-known/oauth-authorization-server`;
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { discoveryUrl, jwksUrl } from '../../shared/well-known-urls.ts';
+import { revocationFeedUrl } from '../../shared/revocation-feed-url.ts';
 import type { Config } from '../../config/index.ts';
 import { CLAIMS_SUPPORTED } from '../../oauth/claims.ts';
 import { ACR_SINGLE_FACTOR } from '../../oauth/id-token.ts';
@@ -81,6 +82,8 @@ const Discovery = z
     backchannel_logout_supported: z.boolean(),
     backchannel_logout_session_supported: z.boolean(),
     service_documentation: z.string(),
+    /** Not registered with IANA: edge-auth's revocation feed (packages/verify follows it). */
+    revocation_feed_uri: z.string(),
   })
   .openapi('OpenIdConfiguration');
 
@@ -126,6 +129,7 @@ function metadata(config: Config): z.input<typeof Discovery> {
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
     service_documentation: at('/docs'),
+    revocation_feed_uri: revocationFeedUrl(config.issuer),
   };
 }
 
