@@ -1,6 +1,6 @@
 // GET /.well-known/revocations: the revocation feed (src/auth/revocation-feed.ts), edge-cached
 // like the JWKS but for seconds, not minutes. A warm location answers from the Cache API with no
-// store round trip; a cold or expired one reads the feed with one ZRANGE BYSCORE. Every copy
+// store round trip; a cold or expired one reads the feed with one ZRANGEBYSCORE. Every copy
 // carries `Age` (RFC 9111 §5.1), so a verifier ages it from when it was built, not from when
 // it arrived, and its revocation delay stays bounded by max-age + stale-while-revalidate.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
