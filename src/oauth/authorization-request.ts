@@ -4,7 +4,13 @@
 // run in the order the endpoint has always answered them; the OIDC parameters come after.
 import { z } from 'zod';
 import type { OAuthClient } from './clients.ts';
-import { firstRefusal, type OAuthParams, type ParamRefusal, refuseWith } from './params.ts';
+import {
+  firstRefusal,
+  type OAuthParams,
+  type ParamRefusal,
+  refuseWith,
+  required,
+} from './params.ts';
 import { CHALLENGE } from './pkce.ts';
 import { parseScope } from './scopes.ts';
 
@@ -12,14 +18,13 @@ export const AuthorizationRequest = z
   .object({
     client_id: z.string(),
     redirect_uri: z.string().optional(),
-    response_type: z
-      .string()
-      .optional()
-      .superRefine((value, ctx) => {
-        if (value !== 'code') {
-          refuseWith(ctx, 'unsupported_response_type', 'Only response_type=code is supported.');
-        }
-      }),
+    // §4.1.1: REQUIRED. (An optional schema would skip the refinement below when it is absent,
+    // and a request without it would be answered with a code.)
+    response_type: required('response_type is required.').superRefine((value, ctx) => {
+      if (value !== 'code') {
+        refuseWith(ctx, 'unsupported_response_type', 'Only response_type=code is supported.');
+      }
+    }),
     code_challenge: z.string({ error: 'code_challenge is required (PKCE with S256).' }),
     code_challenge_method: z.string().optional(),
     scope: z.string().optional(),

@@ -300,6 +300,31 @@ describe('parameters not supported, and parameters ignored', () => {
     expect(location?.origin + location!.pathname).toBe(REDIRECT_URI);
     expect(location?.searchParams.get('code')).toBeTruthy();
   });
+
+  // OIDF oidcc-claims-locales, oidcc-ensure-request-with-unknown-parameter-succeeds and
+  // oidcc-ensure-other-scope-order-succeeds: none of these may fail the request.
+  it('claims_locales, an unknown parameter and another scope order still give a code', async () => {
+    const { client } = await firstParty();
+    const { browser } = await signedInUser();
+    const { path } = await authorizePath(client.clientId, {
+      scope: 'email openid',
+      claims_locales: 'de en',
+      extra_parameter_from_the_future: 'anything',
+    });
+    const { location } = await browser.get(path);
+    expect(location?.searchParams.get('code')).toMatch(/^[\w-]{43}$/);
+  });
+
+  // OIDF oidcc-response-type-missing: an error at the redirect URI, never a code.
+  it('no response_type: invalid_request, redirected with state and iss', async () => {
+    const { client } = await firstParty();
+    const { browser } = await signedInUser();
+    const { path } = await authorizePath(client.clientId);
+    const withoutType = new URL(path, ISSUER);
+    withoutType.searchParams.delete('response_type');
+    const { location } = await browser.get(`${withoutType.pathname}${withoutType.search}`);
+    expect(expectRedirectError(location, 'invalid_request')).toBe('response_type is required.');
+  });
 });
 
 describe('the authorization request by POST (OIDC Core §3.1.2.1: GET and POST)', () => {
