@@ -8,6 +8,9 @@ const stack = await startStack({
   dataDir: process.env.STACK_MEMORY
     ? undefined
     : resolve(import.meta.dirname, '..', '.data', 'pglite'),
+  redisDataDir: process.env.STACK_MEMORY
+    ? undefined
+    : resolve(import.meta.dirname, '..', '.data', 'redis'),
   log: console.log,
 });
 console.log(`local stack on ${stack.url}; Ctrl-C stops it`);
