@@ -4,9 +4,12 @@
 // `npm run dev` stops; one left behind by a killed process names a pid that is gone, and is
 // then ignored (stale). Environment variables set for a tool still win over the record.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { devDataDir } from './data-dir.ts';
 
-export const DEV_RECORD_FILE = resolve(import.meta.dirname, '..', '.data', 'dev-server.json');
+/** .data/dev-server.json (or under DEV_DATA_DIR). */
+export const devRecordFile = (env: NodeJS.ProcessEnv = process.env): string =>
+  join(devDataDir(env), 'dev-server.json');
 
 export interface DevRecord {
   /** The `npm run dev` process (dev/dev.ts). */
@@ -17,7 +20,7 @@ export interface DevRecord {
   startedAt: string;
 }
 
-export function writeDevRecord(record: DevRecord, file = DEV_RECORD_FILE): void {
+export function writeDevRecord(record: DevRecord, file = devRecordFile()): void {
   mkdirSync(dirname(file), { recursive: true });
   // Written whole then renamed: a tool reading at that moment sees the old file or the new one.
   const temporary = `${file}.${process.pid}.tmp`;
@@ -26,7 +29,7 @@ export function writeDevRecord(record: DevRecord, file = DEV_RECORD_FILE): void 
 }
 
 /** Removes the record if it is this process's own (another `npm run dev` may have replaced it). */
-export function removeDevRecord(pid = process.pid, file = DEV_RECORD_FILE): void {
+export function removeDevRecord(pid = process.pid, file = devRecordFile()): void {
   const current = readRecordFile(file);
   if (current === undefined || current.pid === pid) rmSync(file, { force: true });
 }
@@ -53,7 +56,7 @@ function alive(pid: number): boolean {
 }
 
 /** The record of a `npm run dev` that is still running, or undefined (none, or stale). */
-export function readDevRecord(file = DEV_RECORD_FILE): DevRecord | undefined {
+export function readDevRecord(file = devRecordFile()): DevRecord | undefined {
   const record = readRecordFile(file);
   return record && alive(record.pid) ? record : undefined;
 }

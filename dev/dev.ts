@@ -10,7 +10,8 @@
 // - A port already in use is one line naming it and the variable that moves it.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { devDataDir } from './data-dir.ts';
 import { parseArgs } from 'node:util';
 import { removeDevRecord, writeDevRecord } from './dev-record.ts';
 import { devSecrets } from './dev-secrets.ts';
@@ -21,8 +22,8 @@ import { killGroup, wranglerDevArgs, wranglerEnv } from './wrangler-dev.ts';
 import { workerVarsFor, workerVarsFromShell } from './worker-vars.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const dataDir = resolve(root, '.data', 'pglite');
-const redisDataDir = resolve(root, '.data', 'redis');
+const dataDir = join(devDataDir(), 'pglite');
+const redisDataDir = join(devDataDir(), 'redis');
 
 /** One line on stderr and exit 1: what a newcomer needs, no stack trace. */
 function fail(message: string): never {

@@ -2,7 +2,7 @@
 // DATABASE_URL is not set. In order: the tool's environment (STACK_URL, STACK_PORT, ISSUER,
 // PORT), then the record of the running `npm run dev` (.data/dev-server.json, dev/dev-record.ts),
 // then the defaults `npm run dev` starts with (stack 8799, worker 8787).
-import { readDevRecord } from './dev-record.ts';
+import { devRecordFile, readDevRecord } from './dev-record.ts';
 
 export interface LocalTarget {
   stackUrl: string;
@@ -20,7 +20,7 @@ export const DEFAULT_WORKER_PORT = 8787;
 export const DEFAULT_STACK_TOKEN = 'local-upstash-token';
 
 export function localTarget(env: NodeJS.ProcessEnv = process.env): LocalTarget {
-  const record = readDevRecord();
+  const record = readDevRecord(devRecordFile(env));
   let stackUrl: string;
   let source: LocalTarget['source'];
   if (env.STACK_URL) [stackUrl, source] = [env.STACK_URL, 'environment'];

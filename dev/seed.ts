@@ -11,10 +11,18 @@ import { users } from '../src/store/schema.ts';
 const email = process.env.SEED_EMAIL ?? 'demo@example.com';
 const password = process.env.SEED_PASSWORD ?? 'correct horse battery staple';
 
-function innermost(error: unknown): string {
+/**
+ * What went wrong, without any text the database sent back: drizzle's message lists the
+ * parameters (the hash), and a server may echo them in its own. A connection failure (a
+ * syscall error such as ECONNREFUSED) is told as such; a refusal by its class and SQLSTATE.
+ */
+function describe(error: unknown): string {
   let inner = error;
   while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-  return inner instanceof Error ? inner.message : String(error);
+  const { code, syscall } = inner as { code?: unknown; syscall?: unknown };
+  if (typeof syscall === 'string' && inner instanceof Error) return inner.message;
+  const name = inner instanceof Error ? inner.name : typeof inner;
+  return `the database refused the insert (${name}${typeof code === 'string' ? `, SQLSTATE ${code}` : ''})`;
 }
 
 async function seed(): Promise<number> {
@@ -49,7 +57,7 @@ async function seed(): Promise<number> {
     console.error(
       error instanceof ToolRefusal
         ? error.message
-        : `seed failed in ${handle.target}: ${innermost(error)}`,
+        : `seed failed in ${handle.target}: ${describe(error)}`,
     );
     return error instanceof ToolRefusal ? error.exitCode : 1;
   } finally {
