@@ -93,6 +93,11 @@ const WORKER_VARIABLES: Record<keyof Required<Bindings>, 'shell' | 'stack'> = {
   PASSWORD_RESET_TTL: 'shell',
 };
 
+/** The Worker variables `npm run dev` sets itself, to reach the local stack. */
+export const STACK_WORKER_VARIABLES = Object.entries(WORKER_VARIABLES)
+  .filter(([, from]) => from === 'stack')
+  .map(([name]) => name);
+
 /** The Worker variables `npm run dev` takes from the shell when they are set there. */
 export const SHELL_WORKER_VARIABLES = Object.entries(WORKER_VARIABLES)
   .filter(([, from]) => from === 'shell')

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { findOnPath } from '../../dev/upstash/redis-server.ts';
-import { SHELL_WORKER_VARIABLES } from '../../dev/worker-vars.ts';
+import { SHELL_WORKER_VARIABLES, STACK_WORKER_VARIABLES } from '../../dev/worker-vars.ts';
 import { freePort } from './browser-harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -137,6 +137,29 @@ async function refresh(port: number, token: string): Promise<number> {
   await res.arrayBuffer();
   return res.status;
 }
+
+it('takes every Worker variable the README documents from the shell, except the stack wiring', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const table = readme.slice(
+    readme.indexOf('## Configuration'),
+    readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+  );
+  const documented = [...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) =>
+    [...(row[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]),
+  );
+  expect(documented.length).toBeGreaterThan(40);
+  const known = new Set([...SHELL_WORKER_VARIABLES, ...STACK_WORKER_VARIABLES]);
+  expect(documented.filter((name) => !known.has(name ?? ''))).toEqual([]);
+  expect(STACK_WORKER_VARIABLES.sort()).toEqual([
+    'DATABASE_URL',
+    'DEV_MAILBOX_TOKEN',
+    'DEV_MAILBOX_URL',
+    'NEON_FETCH_ENDPOINT',
+    'TURNSTILE_VERIFY_URL',
+    'UPSTASH_REDIS_REST_TOKEN',
+    'UPSTASH_REDIS_REST_URL',
+  ]);
+});
 
 describe('the CLIs with no local stack', { timeout: 60_000 }, () => {
   it.each([
