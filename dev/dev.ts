@@ -148,6 +148,9 @@ async function stop(code: number): Promise<never> {
   process.exit(code);
 }
 
+// However this process ends (a crash included), the record must not outlive it; a SIGKILL
+// leaves it behind, and its dead pid marks it stale (dev/dev-record.ts).
+process.on('exit', () => removeDevRecord());
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 process.on('SIGHUP', () => void stop(0));
