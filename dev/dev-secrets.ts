@@ -2,15 +2,15 @@
 // signing keys sealed under the dev KEK stay readable across `npm run dev` restarts.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-
-const file = resolve(import.meta.dirname, '..', '.data', 'dev-secrets.json');
+import { dirname, join } from 'node:path';
+import { devDataDir } from './data-dir.ts';
 
 export interface DevSecrets {
   KEY_ENCRYPTION_KEY: string;
 }
 
 export function devSecrets(): DevSecrets {
+  const file = join(devDataDir(), 'dev-secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
   const secrets: DevSecrets = {
     KEY_ENCRYPTION_KEY: `dev1:${randomBytes(32).toString('base64url')}`,

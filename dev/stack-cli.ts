@@ -1,13 +1,13 @@
 // `npm run stack`: the local stack alone (for running the worker or tools against it).
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { devDataDir } from './data-dir.ts';
 import { stackOptionsFromEnv, startStack } from './stack.ts';
 
 const stack = await startStack({
   ...stackOptionsFromEnv(),
   port: Number(process.env.STACK_PORT ?? 8799),
-  dataDir: process.env.STACK_MEMORY
-    ? undefined
-    : resolve(import.meta.dirname, '..', '.data', 'pglite'),
+  dataDir: process.env.STACK_MEMORY ? undefined : join(devDataDir(), 'pglite'),
+  redisDataDir: process.env.STACK_MEMORY ? undefined : join(devDataDir(), 'redis'),
   log: console.log,
 });
 console.log(`local stack on ${stack.url}; Ctrl-C stops it`);

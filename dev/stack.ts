@@ -26,6 +26,8 @@ export interface StackOptions {
   /** A real Redis; otherwise a throwaway redis-server or the embedded emulation. */
   redisUrl?: string | undefined;
   redisMode?: 'auto' | 'memory' | 'server';
+  /** Where the throwaway redis-server or the emulation keeps its data; nothing kept when absent. */
+  redisDataDir?: string | undefined;
   /** Bearer token the Upstash bridge requires. */
   token?: string;
   log?: (msg: string) => void;
@@ -73,6 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       redisUrl: options.redisUrl,
       token,
       mode: options.redisMode ?? 'auto',
+      dataDir: options.redisDataDir,
       record: stats.record,
       log,
     }),

@@ -3,6 +3,7 @@
 // change, and error messages without query params.
 import { randomUUID } from 'node:crypto';
 import { openToolDb, type ToolDbHandle } from '../dev/db-client.ts';
+import { ToolRefusal } from '../dev/local-target.ts';
 import type { AuditEvent, AuditEventType, AuditRecorder } from '../src/audit/events.ts';
 import { auditRow } from '../src/audit/trail.ts';
 import {
@@ -120,6 +121,7 @@ export async function runWithToolDb(
   try {
     const config = adminToolConfig(env);
     handle = openToolDb(env);
+    await handle.ready();
     console.error(`${what} in ${handle.target}`);
     const services = createToolServices(config, {
       db: handle.db,
@@ -127,6 +129,10 @@ export async function runWithToolDb(
     });
     return await run(services, handle);
   } catch (error) {
+    if (error instanceof ToolRefusal) {
+      console.error(error.message);
+      return error.exitCode;
+    }
     console.error(`error: ${rootCause(error)}`);
     return error instanceof CliError ? error.exitCode : 1;
   } finally {

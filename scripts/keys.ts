@@ -1,8 +1,15 @@
 // `npm run keys -- list | rotate | bump-version | advance | rekey | new-kek`
-// Works against the local stack (default) or a real database (DATABASE_URL, with ISSUER,
+// Works against the local stack (default: the running `npm run dev`'s stack and issuer, as it
+// recorded them in .data/dev-server.json) or a real database (DATABASE_URL, with ISSUER,
 // KEY_ENCRYPTION_KEY, UPSTASH_REDIS_REST_URL/TOKEN and REDIS_KEY_PREFIX set as in the
 // deployed Worker: `rotate` must reach the Worker's Redis).
+//
+// Against the local stack, a command that changes keys refuses an issuer no running worker
+// uses (e.g. `npm run dev` stopped, or started with another PORT/ISSUER): a key made for the
+// wrong issuer signs nothing and hides that the right one has none. ISSUER in the environment,
+// or `--issuer X --force`, says it is meant.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { createToolServices } from '../src/compose/tool-services.ts';
 import { discoveryUrl, jwksUrl } from '../src/shared/well-known-urls.ts';
 import { stateAt } from '../src/auth/keys/lifecycle.ts';
@@ -10,6 +17,8 @@ import { KeySetVersionNotBumpedError, rotateInEmergency } from '../src/auth/keys
 import { advanceKeys, resealKeys } from '../src/auth/keys/rotation.ts';
 import { auditRow } from '../src/audit/trail.ts';
 import { openToolDb } from '../dev/db-client.ts';
+import { localTarget, ToolRefusal } from '../dev/local-target.ts';
+import { rootCause } from './admin-cli.ts';
 import { purgeByUrl } from './edge-purge.ts';
 import { toolConfig, toolRedis } from './tool-config.ts';
 
@@ -20,9 +29,25 @@ const USAGE = `usage: npm run keys -- <command>
             run this if rotate could not reach Redis)
   advance   run the cron's lifecycle step now (schedule the successor when due)
   rekey     re-encrypt every private key under the first KEY_ENCRYPTION_KEY entry
-  new-kek   print a fresh key-encryption key entry ("id:base64url")`;
+  new-kek   print a fresh key-encryption key entry ("id:base64url")
+options:
+  --issuer ISSUER  the issuer to act on (default: ISSUER, else the running npm run dev's)
+  --force          act on an issuer no running npm run dev uses`;
 
-const command = process.argv[2];
+function parseCli() {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: { issuer: { type: 'string' }, force: { type: 'boolean' } },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const parsed = parseCli();
+const command = parsed.positionals.length === 1 ? parsed.positionals[0] : undefined;
 if (command === 'new-kek') {
   const id = `kek${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
   console.log(`${id}:${randomBytes(32).toString('base64url')}`);
@@ -33,8 +58,29 @@ if (!['list', 'rotate', 'bump-version', 'advance', 'rekey'].includes(command ?? 
   process.exit(2);
 }
 
-const config = toolConfig();
-const handle = openToolDb();
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  ...(parsed.values.issuer === undefined ? {} : { ISSUER: parsed.values.issuer }),
+};
+const local = !env.DATABASE_URL;
+const running = local ? localTarget(env).runningIssuer : undefined;
+
+function refusal(issuer: string): string | undefined {
+  const changes = command !== 'list';
+  const explicit = process.env.ISSUER !== undefined || parsed.values.force === true;
+  if (!local || !changes || explicit || issuer === running) return undefined;
+  const why =
+    running === undefined
+      ? 'no `npm run dev` is running'
+      : `the running \`npm run dev\` uses ${running}`;
+  return (
+    `refusing to ${command} keys of ${issuer}: ${why}. Start \`npm run dev\` first, ` +
+    `or act on that issuer anyway: npm run keys -- ${command} --issuer ${issuer} --force`
+  );
+}
+
+const config = toolConfig(env);
+const handle = openToolDb(env);
 const services = createToolServices(config, { db: handle.db, redis: () => toolRedis(config) });
 const ctx = services.keys;
 /** The Worker's `keys:version` counter: isolates compare it before they sign. */
@@ -77,7 +123,16 @@ async function auditKeyChange(change: {
 const iso = (date: Date | null) => (date ? date.toISOString().replace('.000Z', 'Z') : '-');
 
 try {
-  console.log(`issuer ${config.issuer} in ${handle.target}`);
+  const refused = refusal(config.issuer);
+  if (refused) throw new ToolRefusal(refused);
+  await handle.ready();
+  const mark =
+    !local || running === undefined
+      ? ''
+      : config.issuer === running
+        ? ' (the running npm run dev uses it)'
+        : ` (the running npm run dev uses ${running})`;
+  console.log(`issuer ${config.issuer}${mark} in ${handle.target}`);
   const now = new Date();
   if (command === 'rotate') {
     let rotation: { kid: string; revoked: string | undefined; version?: string };
@@ -130,6 +185,10 @@ try {
     revoked_at: iso(key.revokedAt),
   }));
   console.table(rows);
+} catch (error) {
+  // One line, no stack trace: drizzle's message would carry the query's parameters.
+  console.error(error instanceof ToolRefusal ? error.message : `error: ${rootCause(error)}`);
+  process.exitCode = error instanceof ToolRefusal ? error.exitCode : 1;
 } finally {
   await handle.close();
 }

@@ -3,22 +3,22 @@
 // need Redis (keys rotate) need UPSTASH_REDIS_REST_URL/TOKEN too (else inert placeholders).
 import { Redis } from '@upstash/redis';
 import { devSecrets } from '../dev/dev-secrets.ts';
+import { localTarget } from '../dev/local-target.ts';
 import { type Config, loadConfig } from '../src/config/index.ts';
 
 export function toolConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const local = !env.DATABASE_URL;
-  const issuer = env.ISSUER ?? (local ? `http://localhost:${env.PORT ?? 8787}` : undefined);
+  // Against the local stack: the one and the issuer the running `npm run dev` recorded, unless
+  // the environment names others (dev/local-target.ts).
+  const target = local ? localTarget(env) : undefined;
+  const issuer = env.ISSUER ?? target?.issuer;
   const kek = env.KEY_ENCRYPTION_KEY ?? (local ? devSecrets().KEY_ENCRYPTION_KEY : undefined);
   return loadConfig({
     ...env,
     DATABASE_URL: env.DATABASE_URL ?? 'postgres://edge:edge@127.0.0.1:5432/edge_auth',
     UPSTASH_REDIS_REST_URL:
-      env.UPSTASH_REDIS_REST_URL ??
-      (local
-        ? (env.STACK_URL ?? `http://127.0.0.1:${env.STACK_PORT ?? 8799}`)
-        : 'http://redis.unused.invalid'),
-    UPSTASH_REDIS_REST_TOKEN:
-      env.UPSTASH_REDIS_REST_TOKEN ?? (local ? 'local-upstash-token' : 'unused'),
+      env.UPSTASH_REDIS_REST_URL ?? target?.stackUrl ?? 'http://redis.unused.invalid',
+    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN ?? target?.stackToken ?? 'unused',
     // Left out when unset (not set to undefined): loadConfig names the missing variable.
     ...(issuer === undefined ? {} : { ISSUER: issuer }),
     ...(kek === undefined ? {} : { KEY_ENCRYPTION_KEY: kek }),

@@ -1,5 +1,5 @@
-// `npm run user -- create | import | wrap-legacy | delete | revoke-sessions`: accounts made
-// and ended from the Node side, e.g. the first admin, the users of the old service, a user an
+// `npm run user -- create | import | wrap-legacy | list | disable | enable | set-roles | delete |
+// revoke-sessions`: accounts made, found, changed and ended from the Node side, e.g. the first admin, the users of the old service, a user an
 // operator must remove. Against the local stack (default) or DATABASE_URL, with the
 // Worker's own code (src/auth/user-admin.ts, src/auth/user-import.ts) and its configuration
 // (ROLE_SCOPES, DEFAULT_ROLES, ARGON2_*: pass the deployed values when they are not defaults).
@@ -21,6 +21,7 @@ import { AuthError } from '../src/shared/errors.ts';
 import { users } from '../src/store/schema.ts';
 import type { ToolDbHandle } from '../dev/db-client.ts';
 import { auditCliChange, CliError, rootCause, runWithToolDb } from './admin-cli.ts';
+import { listUsers, setUserDisabled, setUserRoles } from './user-admin-commands.ts';
 import { readPassword, wrapLikeTheWorker } from './user-password.ts';
 import { registerWorkerModules } from './worker-modules.ts';
 
@@ -40,6 +41,14 @@ const USAGE = `usage:
   npm run user -- wrap-legacy
       wraps the bare bcrypt hashes already stored (rows imported before wrapping existed);
       a second run finds none
+  npm run user -- list [--search TEXT] [--limit N] [--after EMAIL]
+      users by email, N a page (default 50, at most 200); --search matches anywhere in the
+      email; the last line gives the command for the next page
+  npm run user -- disable EMAIL|ID
+      the user can no longer sign in; every session of it ends at once
+  npm run user -- enable EMAIL|ID
+  npm run user -- set-roles EMAIL|ID --role ROLE... | --no-roles
+      replaces the roles (from ROLE_SCOPES); live sessions get them at their next refresh
   npm run user -- delete EMAIL|ID
       deletes the user and ends every session of it (Redis: the local stack, or
       UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN with DATABASE_URL)
@@ -71,6 +80,10 @@ function parseCli(argv: string[]) {
       name: { type: 'string' },
       role: { type: 'string', multiple: true },
       format: { type: 'string' },
+      search: { type: 'string' },
+      limit: { type: 'string' },
+      after: { type: 'string' },
+      'no-roles': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -314,6 +327,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     (command === 'create' && file === undefined && args.email !== undefined) ||
     (command === 'import' && oneArgument) ||
     (command === 'wrap-legacy' && file === undefined) ||
+    (command === 'list' && file === undefined) ||
+    ((command === 'disable' || command === 'enable') && oneArgument) ||
+    (command === 'set-roles' &&
+      oneArgument &&
+      (args.role !== undefined) !== (args['no-roles'] === true)) ||
     (command === 'delete' && oneArgument) ||
     (command === 'revoke-sessions' && oneArgument);
   if (args.help || !valid) {
@@ -328,6 +346,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         return importUsers(args, file ?? '', services, handle);
       case 'wrap-legacy':
         return wrapLegacy(services, handle);
+      case 'list':
+        return listUsers(services, args);
+      case 'disable':
+      case 'enable':
+        return setUserDisabled(userAdmin, services, file ?? '', command === 'disable');
+      case 'set-roles':
+        return setUserRoles(userAdmin, services, file ?? '', args.role ?? []);
       case 'delete':
         return deleteUser(file ?? '', services);
       default:

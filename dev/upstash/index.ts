@@ -4,7 +4,9 @@
 import type { BridgeRequest, BridgeResponse, RecordRoundTrip } from '../bridge.ts';
 import { json } from '../bridge.ts';
 import type { RedisBackend } from './backend.ts';
+import { join } from 'node:path';
 import { openMemory } from './memory.ts';
+import { loadSnapshot, saveSnapshot } from './memory-snapshot.ts';
 import { encodeOutcome, parseRequest } from './protocol.ts';
 import { openRedis } from './redis.ts';
 import { findOnPath, startRedisServer } from './redis-server.ts';
@@ -25,8 +27,39 @@ export interface UpstashBridgeOptions {
    * memory: always the emulation. server: a throwaway redis-server, or fail.
    */
   mode?: 'auto' | 'memory' | 'server';
+  /**
+   * Where the throwaway redis-server keeps its append-only file, or the emulation its
+   * snapshot, across restarts (`npm run dev`: .data/redis); nothing is kept when absent.
+   * A real Redis (redisUrl) keeps its own data.
+   */
+  dataDir?: string | undefined;
   record: RecordRoundTrip;
   log?: (msg: string) => void;
+}
+
+const SNAPSHOT_FILE = 'memory-snapshot.json';
+const SNAPSHOT_EVERY_MS = 30_000;
+
+/** The emulation, loaded from its snapshot, saving it every 30 s and when closed. */
+async function persistentMemory(file: string, log?: (msg: string) => void): Promise<RedisBackend> {
+  const memory = openMemory();
+  const loaded = await loadSnapshot(memory, file);
+  log?.(`upstash: ${loaded} key(s) loaded from ${file}`);
+  const save = () =>
+    saveSnapshot(memory, file).catch((error: unknown) =>
+      log?.(`upstash: snapshot to ${file} failed: ${String(error)}`),
+    );
+  const timer = setInterval(() => void save(), SNAPSHOT_EVERY_MS);
+  timer.unref();
+  return {
+    ...memory,
+    name: memory.name,
+    async close() {
+      clearInterval(timer);
+      await save();
+      await memory.close();
+    },
+  };
 }
 
 async function openBackend(opts: UpstashBridgeOptions): Promise<RedisBackend> {
@@ -40,9 +73,11 @@ async function openBackend(opts: UpstashBridgeOptions): Promise<RedisBackend> {
           '(e.g. apt-get install redis-server), or use the embedded emulation (memory mode)',
       );
     }
-    return openMemory();
+    return opts.dataDir
+      ? persistentMemory(join(opts.dataDir, SNAPSHOT_FILE), opts.log)
+      : openMemory();
   }
-  const server = await startRedisServer(binary);
+  const server = await startRedisServer(binary, opts.dataDir);
   try {
     return await openRedis({ name: 'redis-server', target: server.port, onClose: server.stop });
   } catch (error) {

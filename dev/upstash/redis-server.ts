@@ -1,8 +1,8 @@
-// A throwaway redis-server for the bridge: loopback only, a random free port, nothing saved, and
-// gone when the bridge closes or the Node process dies in any way (even SIGKILL): it runs under a
+// A throwaway redis-server for the bridge: loopback only, a random free port, nothing saved
+// (or, given a data folder, an append-only file there that the next start replays), and gone when the bridge closes or the Node process dies in any way (even SIGKILL): it runs under a
 // tiny shell watchdog that kills it when our end of its stdin pipe closes.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -54,19 +54,15 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-async function startOnce(binary: string, port: number): Promise<RedisServer> {
-  const args = [
-    binary,
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ];
-  args.push('--dir', tmpdir(), '--loglevel', 'warning', '--daemonize', 'no');
+async function startOnce(binary: string, port: number, dataDir?: string): Promise<RedisServer> {
+  const args = [binary, '--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+  // everysec: at most a second of writes lost to a crash; the watchdog's SIGTERM makes Redis
+  // flush the file before it exits.
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dataDir);
+  } else args.push('--appendonly', 'no', '--dir', tmpdir());
+  args.push('--loglevel', 'warning', '--daemonize', 'no');
   const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'sh', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group, so stop() can kill the shell and the server together.
@@ -110,11 +106,11 @@ async function startOnce(binary: string, port: number): Promise<RedisServer> {
   return { port, stop };
 }
 
-export async function startRedisServer(binary: string): Promise<RedisServer> {
+export async function startRedisServer(binary: string, dataDir?: string): Promise<RedisServer> {
   // The port is free when probed but could be taken before redis-server binds it: try again.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(binary, await freePort());
+      return await startOnce(binary, await freePort(), dataDir);
     } catch (error) {
       if (attempt >= 3 || !String(error).includes('Address already in use')) throw error;
     }

@@ -290,7 +290,7 @@ describe('import', { timeout: 60_000 }, () => {
 // The session commands against a real Worker (wrangler dev on this stack): sessions are made by
 // logging in over HTTP, and ended by the CLI; what the Worker then answers is the proof.
 describe(
-  'wrap-legacy, delete and revoke-sessions, against wrangler dev',
+  'wrap-legacy, set-roles, disable, enable, list, delete and revoke-sessions, against wrangler dev',
   { timeout: 120_000 },
   () => {
     let worker: WranglerDev | undefined;
@@ -381,6 +381,106 @@ describe(
       }
       const missing = await cli(['delete', `nobody-${run}@example.test`]);
       expect([missing.code, missing.stderr.includes('no user')]).toEqual([1, true]);
+    });
+
+    const claims = (jwt: string) =>
+      JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        roles: string[];
+      };
+
+    it('set-roles (by email) replaces the roles; the live session carries them at its next refresh, audited', async () => {
+      const user = await registered('roles');
+      const tokens = await session(user.email);
+      const result = await cli(['set-roles', user.email, '--role', 'admin', '--role', 'viewer']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('sessions updated: 1');
+      expect((await userByEmail(user.email))?.roles).toEqual(['admin', 'viewer']);
+      const refreshed = await api('/refresh', { refresh_token: tokens.refresh_token });
+      expect(refreshed.status).toBe(200);
+      expect(claims(refreshed.body.access_token ?? '').roles).toEqual(['admin', 'viewer']);
+      expect((await auditOf('admin_roles_set', user.id)).map((e) => e.details)).toEqual([
+        {
+          target: user.id,
+          roles: ['admin', 'viewer'],
+          previous: ['viewer'],
+          sessions_updated: 1,
+        },
+      ]);
+      const [event] = await auditOf('admin_roles_set', user.id);
+      expect(event?.userAgent).toBe('npm run user');
+
+      const unknown = await cli(['set-roles', user.id, '--role', 'no-such-role']);
+      expect([unknown.code, unknown.stderr]).toEqual([
+        2,
+        expect.stringContaining('invalid_request'),
+      ]);
+      const cleared = await cli(['set-roles', user.id, '--no-roles']);
+      expect(cleared.code, cleared.stderr).toBe(0);
+      expect((await userByEmail(user.email))?.roles).toEqual([]);
+      // Neither --role nor --no-roles, or both: usage.
+      expect((await cli(['set-roles', user.id])).code).toBe(2);
+      expect((await cli(['set-roles', user.id, '--role', 'admin', '--no-roles'])).code).toBe(2);
+    });
+
+    it('disable ends every session and refuses logins; enable lets the user in again; both audited', async () => {
+      const user = await registered('disable');
+      const tokens = await session(user.email);
+      const disabled = await cli(['disable', user.id]);
+      expect(disabled.code, disabled.stderr).toBe(0);
+      expect(disabled.stdout).toContain('sessions ended: 1');
+      expect((await userByEmail(user.email))?.disabledAt).toBeInstanceOf(Date);
+      const refresh = await api('/refresh', { refresh_token: tokens.refresh_token });
+      expect([refresh.status, refresh.body.error]).toEqual([401, 'invalid_grant']);
+      const refused = await api('/login', { email: user.email, password: PASSWORD });
+      expect([refused.status, refused.body.error]).toEqual([403, 'account_disabled']);
+
+      const enabled = await cli(['enable', user.email]);
+      expect(enabled.code, enabled.stderr).toBe(0);
+      expect((await userByEmail(user.email))?.disabledAt).toBeNull();
+      await session(user.email);
+
+      expect((await auditOf('admin_user_disabled', user.id)).map((e) => e.details)).toEqual([
+        { target: user.id, sessions_revoked: 1 },
+      ]);
+      expect((await auditOf('admin_user_enabled', user.id)).map((e) => e.details)).toEqual([
+        { target: user.id },
+      ]);
+      const missing = await cli(['disable', `nobody-${run}@example.test`]);
+      expect([missing.code, missing.stderr.includes('no user')]).toEqual([1, true]);
+    });
+
+    it('list finds users by part of the email, a page at a time, and names the next page', async () => {
+      const tag = `list${randomUUID().slice(0, 8)}`;
+      const made = [];
+      for (const i of [1, 2, 3]) made.push(await registered(`${tag}-${i}`));
+      const emails = made.map((u) => u.email).sort();
+
+      const first = await cli(['list', '--search', tag, '--limit', '2']);
+      expect(first.code, first.stderr).toBe(0);
+      const lines = first.stdout.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines.map((line) => line.split(/\s+/)[1])).toEqual(emails.slice(0, 2));
+      expect(lines[0]).toMatch(/^[0-9a-f-]{36} {2}\S+ {2}(active|unverified) {2}roles viewer$/);
+      const next =
+        /next page: npm run user -- list --search "([^"]+)" --limit 2 --after "([^"]+)"/.exec(
+          first.stderr,
+        );
+      expect(next?.slice(1)).toEqual([tag, emails[1]]);
+
+      const second = await cli([
+        'list',
+        '--search',
+        tag,
+        '--limit',
+        '2',
+        '--after',
+        emails[1] ?? '',
+      ]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout.trim().split(/\s+/)[1]).toBe(emails[2]);
+      expect(second.stderr).toContain('1 user(s); no more');
+
+      expect((await cli(['list', '--limit', '500'])).code).toBe(2);
     });
 
     it('a row deleted by hand keeps its session until revoke-sessions ends it by id', async () => {
