@@ -35,7 +35,7 @@ const API_CSP = {
 };
 
 /** Every other header is left to the app-wide middleware (which keeps what a route set). */
-const ONLY_CSP = {
+export const ONLY_CSP = {
   crossOriginEmbedderPolicy: false,
   crossOriginResourcePolicy: false,
   crossOriginOpenerPolicy: false,
