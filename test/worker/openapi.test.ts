@@ -100,6 +100,25 @@ describe('API documentation', () => {
     }
   });
 
+  it('files every operation under a tag the document declares, in the declared order', async () => {
+    const { response } = await send('/openapi.json');
+    const doc = await response.json<{
+      tags: { name: string; description: string }[];
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+    }>();
+    const declared = doc.tags.map((tag) => tag.name);
+    expect(declared[0]).toBe('Auth');
+    const untagged: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (!operation.tags?.length) untagged.push(`${method.toUpperCase()} ${path}`);
+        for (const tag of operation.tags ?? [])
+          expect(declared, `${method} ${path}`).toContain(tag);
+      }
+    }
+    expect(untagged).toEqual([]);
+  });
+
   it('documents no operation the app does not mount', async () => {
     const mounted = new Set(mountedRoutes());
     const phantom = (await documentedOperations()).filter((key) => !mounted.has(key));

@@ -40,6 +40,37 @@ const referencePageHeaders = secureHeaders({
   },
 });
 
+const DESCRIPTION = [
+  'Authentication at the edge: tokens, sessions, JWKS, OAuth 2.0 and OpenID Connect.',
+  '',
+  'Every JSON endpoint is here. The HTML pages a browser uses are not: `/login`, `/register`,',
+  '`/reset-password`, `/account`, `/admin`, the pages of `/oauth/authorize` (sign-in, consent)',
+  'and `/oauth/end-session`, and the email link `/api/v1/auth/verify-email?token=` (README,',
+  '"HTML pages").',
+].join('\n');
+
+// The reference shows tags in this order (else in the order routes were mounted); every tag an
+// operation uses is declared here (test/worker/openapi.test.ts).
+const TAGS = [
+  { name: 'Auth', description: 'Register, log in, refresh and log out: first-party apps.' },
+  { name: 'Sessions', description: "The caller's sessions: list them, end one or all." },
+  {
+    name: 'Account',
+    description:
+      'Email verification, password reset and change, account deletion, the apps you allowed.',
+  },
+  {
+    name: 'OAuth',
+    description: 'OAuth 2.0 and OpenID Connect: authorize, token, userinfo, end-session.',
+  },
+  {
+    name: 'Keys',
+    description: 'Discovery, the signing keys (JWKS) and the revocation feed, for verifiers.',
+  },
+  { name: 'Admin', description: 'Users, OAuth clients and the audit log: scope `admin`.' },
+  { name: 'Operations', description: 'Health and this document.' },
+];
+
 /** JSON in an inline script: `<` escaped so no value can close the element. */
 const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -60,12 +91,9 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
   });
   app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
-    info: {
-      title: 'edge-auth',
-      version: '0.1.0',
-      description: 'Authentication at the edge: tokens, sessions, JWKS.',
-    },
+    info: { title: 'edge-auth', version: '0.1.0', description: DESCRIPTION },
     servers: [{ url: c.var.config.issuer }],
+    tags: TAGS,
   }));
 
   app.get(`${DOCS_ASSETS_PATH}/:file`, serveDocsAsset);
