@@ -78,7 +78,11 @@ describe('/docs', () => {
     expect(response.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
     const bytes = new Uint8Array(await response.arrayBuffer());
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-384', bytes));
-    expect(`sha384-${btoa(String.fromCharCode(...digest))}`).toBe(attribute(tag, 'integrity'));
+    const actual = btoa(String.fromCharCode(...digest));
+    expect(
+      `sha384-${actual}`,
+      `the bundle changed: set BUNDLE_SHA384 in src/http/routes/docs-assets.ts to '${actual}'`,
+    ).toBe(attribute(tag, 'integrity'));
     const hex = Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
     expect(src).toContain(hex);
     // Scalar's standalone build: its last statement defines the global the inline script calls.

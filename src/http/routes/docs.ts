@@ -98,9 +98,9 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
 
   app.get(`${DOCS_ASSETS_PATH}/:file`, serveDocsAsset);
 
-  app.get('/docs', referencePageHeaders, async (c) => {
+  app.get('/docs', referencePageHeaders, (c) => {
     const nonce = c.get('secureHeadersNonce') ?? '';
-    const { src, integrity } = await referenceBundle();
+    const { src, integrity } = referenceBundle;
     c.header('Cache-Control', noStore['Cache-Control']);
     return c.html(
       html`<!doctype html>
