@@ -1,6 +1,6 @@
 // Security headers on every response, errors included (hono/secure-headers). The API answers
-// JSON, so its CSP forbids everything (`default-src 'none'`) and framing; the one HTML page we
-// serve (/docs) gets its own nonce-based policy from `htmlPageHeaders()`.
+// JSON, so its CSP forbids everything (`default-src 'none'`) and framing; the HTML pages get a
+// nonce-based policy from `htmlPageHeaders()` (/docs builds its own from ONLY_CSP: docs.ts).
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
