@@ -1,6 +1,6 @@
 // Security headers on every response, errors included (hono/secure-headers). The API answers
-// JSON, so its CSP forbids everything (`default-src 'none'`) and framing; the one HTML page we
-// serve (/docs) gets its own nonce-based policy from `htmlPageHeaders()`.
+// JSON, so its CSP forbids everything (`default-src 'none'`) and framing; the HTML pages get a
+// nonce-based policy from `htmlPageHeaders()` (/docs builds its own from ONLY_CSP: docs.ts).
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
@@ -35,7 +35,7 @@ const API_CSP = {
 };
 
 /** Every other header is left to the app-wide middleware (which keeps what a route set). */
-const ONLY_CSP = {
+export const ONLY_CSP = {
   crossOriginEmbedderPolicy: false,
   crossOriginResourcePolicy: false,
   crossOriginOpenerPolicy: false,
