@@ -9,6 +9,8 @@ export interface AuditFilters {
   user_id?: string | undefined;
   type?: string | undefined;
   since?: string | undefined;
+  /** The page size, when not the default (kept by the page links). */
+  limit?: string | undefined;
 }
 
 export interface AuditPageProps {

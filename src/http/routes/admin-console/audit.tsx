@@ -6,8 +6,8 @@ import { AuthError } from '../../../shared/errors.ts';
 import type { AppEnv } from '../../context.ts';
 import { type AuditFilters, AuditPage } from '../../pages/admin/audit.tsx';
 import { actorOf, adminOnly } from './guard.tsx';
+import { pageSizeOf } from './users.tsx';
 
-const PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 /** A datetime-local field's value ("2026-12-02T16:30" or with seconds), read as UTC. */
@@ -19,6 +19,7 @@ function filtersOf(query: Record<string, string>): { filters: AuditFilters; erro
     user_id: query.user_id?.trim().toLowerCase() || undefined,
     type: query.type?.trim() || undefined,
     since: query.since?.trim() || undefined,
+    limit: query.limit ? String(pageSizeOf(query.limit)) : undefined,
   };
   if (filters.user_id && !UUID.test(filters.user_id)) {
     return { filters, error: 'User id: enter a user id (a UUID).' };
@@ -53,7 +54,7 @@ export const adminConsoleAudit = new Hono<AppEnv>().get('/admin/audit', adminOnl
       type: filters.type,
       since,
       cursor,
-      limit: PAGE_SIZE,
+      limit: pageSizeOf(query.limit),
     });
   } catch (cause) {
     if (!(cause instanceof AuthError) || cause.code !== 'invalid_request') throw cause;

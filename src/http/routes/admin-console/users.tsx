@@ -19,7 +19,11 @@ import { UsersPage } from '../../pages/admin/users.tsx';
 import { form } from '../page-kit.tsx';
 import { actorOf, adminOnly, doneNotice } from './guard.tsx';
 
-const PAGE_SIZE = 50;
+/** `?limit=` (1 to 200, as the admin API's), else 50. */
+export const pageSizeOf = (raw: string | undefined) => {
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 200 ? n : 50;
+};
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The path's user id; anything that is not a UUID names no user (and never reaches SQL). */
@@ -51,12 +55,13 @@ export const adminConsoleUsers = new Hono<AppEnv>()
     if (cursor !== undefined && afterEmail === undefined) {
       throw new AuthError('invalid_request', 'Malformed cursor.');
     }
+    const limit = pageSizeOf(c.req.query('limit'));
     const rows = await c.var.services.userAdmin.admin.list({
       query: rawQuery,
       afterEmail,
-      limit: PAGE_SIZE + 1,
+      limit: limit + 1,
     });
-    const users = rows.slice(0, PAGE_SIZE);
+    const users = rows.slice(0, limit);
     const last = users.at(-1);
     c.var.services.audit.record({
       type: 'admin_users_listed',
@@ -64,7 +69,8 @@ export const adminConsoleUsers = new Hono<AppEnv>()
       details: { search: rawQuery !== undefined, returned: users.length },
     });
     const params = new URLSearchParams(rawQuery ? { q: rawQuery } : {});
-    if (rows.length > PAGE_SIZE && last) params.set('cursor', textToBase64Url(last.email));
+    if (c.req.query('limit')) params.set('limit', String(limit));
+    if (rows.length > limit && last) params.set('cursor', textToBase64Url(last.email));
     return c.html(
       <UsersPage
         users={users}
