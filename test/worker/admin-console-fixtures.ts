@@ -14,7 +14,11 @@ export class ConsoleBrowser {
   readonly cookies = new Map<string, string>();
   readonly ip = freshIp();
 
-  constructor(readonly env: Record<string, string> = {}) {}
+  readonly env: Record<string, string>;
+
+  constructor(env: Record<string, string> = {}) {
+    this.env = env;
+  }
 
   get origin(): string {
     return new URL(this.env.ISSUER ?? ISSUER).origin;

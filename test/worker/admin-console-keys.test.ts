@@ -75,6 +75,11 @@ describe('admin console: signing keys', () => {
     expect(confirm.response.status).toBe(200);
     expect(confirm.body).toContain(`the current key <code>${old!.kid}</code> is revoked`);
     const csrf = csrfOf(confirm.body);
+    // The form itself carries the key it was shown, so a confirmation names what it revokes.
+    const form = /<form method="post" action="\/admin\/keys\/emergency">[^]*?<\/form>/.exec(
+      confirm.body,
+    )?.[0];
+    expect(form).toContain(`name="revokes" value="${old!.kid}"`);
     const unconfirmed = await browser.post('/admin/keys/emergency', { csrf, revokes: old!.kid });
     expect(unconfirmed.response.status).toBe(400);
     expect(unconfirmed.body).toContain('Type &quot;rotate&quot; to confirm');

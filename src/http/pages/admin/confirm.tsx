@@ -17,6 +17,8 @@ export interface ConfirmPageProps {
   submit: string;
   cancel: string;
   error?: string | undefined;
+  /** Hidden fields the POST carries besides the token (what the page showed). */
+  hidden?: Record<string, string>;
   children?: Child;
 }
 
@@ -29,6 +31,9 @@ export const ConfirmPage: FC<ConfirmPageProps> = (props) => (
     <form method="post" action={props.action}>
       {props.error ? <Alert id={ERROR_ID} message={props.error} /> : null}
       <input type="hidden" name={FORM_CSRF_FIELD} value={props.csrf} />
+      {Object.entries(props.hidden ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
       <div class="field">
         <label for="field-confirm">
           Type <code>{props.phrase}</code> to confirm

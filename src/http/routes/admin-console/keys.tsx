@@ -68,6 +68,7 @@ async function emergencyPage<E extends AdminEnv>(c: Context<E>, error?: string) 
       submit="Rotate now"
       cancel="/admin/keys"
       error={error}
+      hidden={{ [REVOKES_FIELD]: signing?.kid ?? '' }}
     >
       <p>
         For a signing key that may have leaked. A new key signs from now on;{' '}
@@ -83,7 +84,6 @@ async function emergencyPage<E extends AdminEnv>(c: Context<E>, error?: string) 
         clients keep their sessions; their next refresh gets tokens signed by the new key. This
         cannot be undone.
       </p>
-      <input type="hidden" name={REVOKES_FIELD} value={signing?.kid ?? ''} />
     </ConfirmPage>,
     error ? 400 : 200,
   );
