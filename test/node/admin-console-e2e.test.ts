@@ -149,8 +149,10 @@ describe.skipIf(!browserAvailable && !browserRequired)('admin console in a real 
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
       'This form could not be accepted',
     );
+    // Still disabled: the forged "enable" did not happen.
     const login = await json('/api/v1/auth/login', { email: targetEmail, password });
     expect(login.status).toBe(403);
+    expect(((await login.json()) as { error?: string }).error).toBe('account_disabled');
   });
 
   it('registers a client and shows its secret once', async () => {
