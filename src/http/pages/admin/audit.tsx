@@ -89,8 +89,13 @@ export const AuditPage: FC<AuditPageProps> = ({ events, filters, next, paged, er
                 </td>
                 <td>
                   {event.userId ? (
-                    <a class="mono" href={`/admin/users/${event.userId}`}>
-                      {event.userId}
+                    // The id's first block is enough to tell rows apart; the link has it all.
+                    <a
+                      class="mono"
+                      href={query({ ...filters, user_id: event.userId })}
+                      title={event.userId}
+                    >
+                      {`${event.userId.slice(0, 8)}…`}
                     </a>
                   ) : (
                     <span class="muted">-</span>

@@ -28,6 +28,31 @@ export interface KeysPageProps {
   notice?: string | undefined;
 }
 
+/** The moments of a key that are set, in lifecycle order. */
+const Timeline: FC<{ signingKey: KeyRow }> = ({ signingKey: key }) => {
+  const moments: [string, Date | null][] = [
+    ['published', key.publishFrom],
+    ['signs from', key.signFrom],
+    ['retires', key.retireAt],
+    ['leaves the JWKS', key.expireAt],
+    ['revoked', key.revokedAt],
+  ];
+  return (
+    <dl class="facts">
+      {moments
+        .filter(([, at]) => at !== null)
+        .map(([label, at]) => (
+          <>
+            <dt>{label}</dt>
+            <dd>
+              <Time at={at} />
+            </dd>
+          </>
+        ))}
+    </dl>
+  );
+};
+
 export const KeysPage: FC<KeysPageProps> = ({ csrf, issuer, keys, rotationDue, notice }) => (
   <AdminFrame title="Signing keys" section="keys">
     <Notice message={notice} />
@@ -48,11 +73,7 @@ export const KeysPage: FC<KeysPageProps> = ({ csrf, issuer, keys, rotationDue, n
           <tr>
             <th scope="col">Key id</th>
             <th scope="col">State</th>
-            <th scope="col">Published from</th>
-            <th scope="col">Signs from</th>
-            <th scope="col">Retires</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Revoked</th>
+            <th scope="col">Timeline</th>
           </tr>
         </thead>
         <tbody>
@@ -68,19 +89,7 @@ export const KeysPage: FC<KeysPageProps> = ({ csrf, issuer, keys, rotationDue, n
                 <span class={key.state === 'revoked' ? 'tag off' : 'tag'}>{key.state}</span>
               </td>
               <td>
-                <Time at={key.publishFrom} />
-              </td>
-              <td>
-                <Time at={key.signFrom} />
-              </td>
-              <td>
-                <Time at={key.retireAt} />
-              </td>
-              <td>
-                <Time at={key.expireAt} />
-              </td>
-              <td>
-                <Time at={key.revokedAt} />
+                <Timeline signingKey={key} />
               </td>
             </tr>
           ))}
