@@ -2,17 +2,21 @@
 // throwaway local stack and `wrangler dev` (as test/node/browser-e2e.test.ts does), drives
 // Debian's Chromium through playwright-core, registers a user and saves
 // docs/screenshots/{login,register,reset-password,account}.png, plus authorize-login.png (the
-// login page as /oauth/authorize sends a browser there) when that endpoint exists.
+// login page as /oauth/authorize sends a browser there) when that endpoint exists, and
+// admin-user.png / admin-keys.png (the admin console, the same user made an administrator).
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { eq } from 'drizzle-orm';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { openToolDb } from '../dev/db-client.ts';
 import { type Stack, startStack } from '../dev/stack.ts';
 import { workerVarsFor } from '../dev/worker-vars.ts';
 import { startWranglerDev, type WranglerDev } from '../dev/wrangler-dev.ts';
+import { users } from '../src/store/schema.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const out = resolve(root, 'docs', 'screenshots');
@@ -134,6 +138,30 @@ async function main(): Promise<void> {
     if (phone.status !== 200) throw new Error(`API login: ${phone.status} ${await phone.text()}`);
     await page.reload();
     await shoot(page, 'account');
+
+    // The admin console: Ada made an administrator, then signed in afresh (a session's scope
+    // is the one its sign-in was given).
+    const tool = openToolDb({ STACK_URL: stack.url });
+    await tool.db
+      .update(users)
+      .set({ roles: ['admin'] })
+      .where(eq(users.email, email));
+    await tool.close();
+    const admin = await browser.newPage({ viewport: VIEWPORT, colorScheme: 'light' });
+    await admin.goto(`${issuer}/admin/users?q=ada-`);
+    await admin.getByLabel('Email address').fill(email);
+    await admin.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([
+      admin.waitForNavigation(),
+      admin.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    await Promise.all([
+      admin.waitForNavigation(),
+      admin.getByRole('link', { name: email }).click(),
+    ]);
+    await shoot(admin, 'admin-user');
+    await admin.goto(`${issuer}/admin/keys`);
+    await shoot(admin, 'admin-keys');
   } finally {
     await browser?.close().catch(() => undefined);
     await worker?.stop();

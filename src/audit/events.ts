@@ -51,7 +51,7 @@ export interface AuditDetails {
   email_verified: None;
   session_revoked: { reason: string };
   key_rotated: {
-    source: 'cron' | 'cli';
+    source: 'cron' | 'cli' | 'console';
     issuer: string;
     step: string;
     created_kid?: string | undefined;
@@ -89,7 +89,7 @@ export interface AuditDetails {
   /** The admin users API (src/http/routes/admin-users.ts); `target` is the user acted on. */
   admin_users_listed: { search: boolean; returned: number };
   admin_user_read: { target: string };
-  admin_user_created: { target: string; roles: string[]; source: 'api' | 'cli' };
+  admin_user_created: { target: string; roles: string[]; source: 'api' | 'cli' | 'console' };
   admin_roles_set: {
     target: string;
     roles: string[];
@@ -100,7 +100,11 @@ export interface AuditDetails {
   admin_user_enabled: { target: string };
   admin_sessions_revoked: { target: string; sessions_revoked: number };
   /** The user row is gone; this event (and every earlier one) keeps its id. */
-  admin_user_deleted: { target: string; sessions_revoked: number; source: 'api' | 'cli' };
+  admin_user_deleted: {
+    target: string;
+    sessions_revoked: number;
+    source: 'api' | 'cli' | 'console';
+  };
   /** `npm run user -- wrap-legacy`: bare bcrypt hashes found and wrapped in argon2id. */
   admin_legacy_hashes_wrapped: { source: 'cli'; found: number; wrapped: number };
   /** One `npm run user -- import` run: its counts (target: the file's base name). */
@@ -117,7 +121,7 @@ export interface AuditDetails {
    * OAuth clients (src/http/routes/admin-clients.ts, scripts/client.ts); `target` is the client id.
    * Never the secret: a creation or rotation records only that it happened.
    */
-  admin_client_listed: { returned: number; source: 'api' | 'cli' };
+  admin_client_listed: { returned: number; source: 'api' | 'cli' | 'console' };
   admin_client_read: { target: string };
   admin_client_created: {
     target: string;
@@ -127,10 +131,10 @@ export interface AuditDetails {
     redirect_uris: string[];
     audience: string[];
     resource_audiences: string[];
-    source: 'api' | 'cli';
+    source: 'api' | 'cli' | 'console';
   };
-  admin_client_secret_rotated: { target: string; source: 'api' | 'cli' };
-  admin_client_deleted: { target: string; source: 'api' | 'cli' };
+  admin_client_secret_rotated: { target: string; source: 'api' | 'cli' | 'console' };
+  admin_client_deleted: { target: string; source: 'api' | 'cli' | 'console' };
   /**
    * OIDC RP-Initiated Logout (src/http/routes/end-session.tsx): the browser session and every
    * session a client was granted from it ended. `client_id`: the party that asked, if known;

@@ -16,6 +16,7 @@ import type { LoginBackoffStore } from '../abuse/login-backoff.ts';
 import type { LifecycleDeps } from '../auth/account-lifecycle.ts';
 import type { AccountDeps } from '../auth/accounts.ts';
 import type { KeyContext } from '../auth/keys/service.ts';
+import type { KeySetVersionCounter } from '../auth/keys/store.ts';
 import {
   createLoginGuard,
   type LoginGuardOptions,
@@ -88,6 +89,8 @@ export interface Services {
   /** The revocation feed downstream verifiers follow (src/auth/revocation-feed.ts). */
   readonly revocationFeed: RevocationFeedStore;
   readonly keys: KeyContext;
+  /** The key-set version isolates compare before they sign (bumped by an emergency rotation). */
+  readonly keySetVersion: KeySetVersionCounter;
   readonly users: UserStore;
   readonly oauthClients: OAuthClientStore;
   readonly authorizationCodes: AuthorizationCodeStore;
@@ -111,8 +114,11 @@ export interface Services {
    * audited (src/oauth/backchannel-logout.ts). Returns at once.
    */
   notifyLoggedOut(uid: string, ended: EndedSession[]): void;
-  /** OAuth client administration (the admin API's), acting as `actor`. */
-  clientAdmin(actor: { userId: string; sessionId: string }): ClientAdmin;
+  /** OAuth client administration (the admin API's, or the console's), acting as `actor`. */
+  clientAdmin(
+    actor: { userId: string; sessionId: string },
+    source?: 'api' | 'console',
+  ): ClientAdmin;
   /** The cron's purges of rows that can no longer matter. */
   readonly housekeeping: Housekeeping;
   /** One cheap call to each store, in parallel. */
@@ -180,6 +186,9 @@ export function createServices(scope: RequestScope): Services {
     },
     get keys() {
       return once('keys', () => keyContext(config, stores.db, scope.keepAlive));
+    },
+    get keySetVersion() {
+      return once('keySetVersion', () => redisKeySetVersionCounter(stores.redis, prefix));
     },
     get tokens() {
       return once('tokens', (): TokenDeps => ({
@@ -312,12 +321,12 @@ export function createServices(scope: RequestScope): Services {
         ),
       );
     },
-    clientAdmin: (actor) =>
+    clientAdmin: (actor, source = 'api') =>
       createClientAdmin({
         clients: services.oauthClients,
         audit: services.audit,
         policy: clientPolicy(config),
-        source: 'api',
+        source,
         actor,
       }),
     health: () => checkStores(stores),

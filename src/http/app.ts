@@ -18,6 +18,7 @@ import { consentRoutes } from './routes/consents.ts';
 import { endSessionRoutes } from './routes/end-session.tsx';
 import { healthRoutes } from './routes/health.ts';
 import { accountPages } from './routes/account-pages.tsx';
+import { adminConsole } from './routes/admin-console/index.tsx';
 import { hostedPages } from './routes/hosted-pages.tsx';
 import { oauthAuthorizeRoutes } from './routes/oauth-authorize.tsx';
 import { oauthRoutes } from './routes/oauth.ts';
@@ -49,6 +50,7 @@ export function createApp() {
   app.route('/oauth', endSessionRoutes);
   app.route('/', hostedPages);
   app.route('/', accountPages);
+  app.route('/', adminConsole);
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/admin', adminUserRoutes);
   app.route('/api/v1/admin', adminClientRoutes);

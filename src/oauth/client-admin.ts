@@ -19,7 +19,7 @@ export interface ClientAdminDeps {
   /** The registration rules: clientPolicy(config). */
   policy: ClientPolicy;
   /** Where the change comes from, as the audit events say it. */
-  source: 'api' | 'cli';
+  source: 'api' | 'cli' | 'console';
   /** The administrator acting (the API's signed-in user); the CLI has none. */
   actor?: { userId: string; sessionId: string } | undefined;
 }

@@ -42,11 +42,17 @@ const TURNSTILE_FIELD = 'cf-turnstile-response';
 
 /**
  * Where a sign-in may send the browser: only back to /oauth/authorize on this origin (which
- * re-checks everything) or to /account. Anything else, `//evil.example`, `https://...` and
- * `/\evil` included, is an open redirect waiting to happen and becomes /account.
+ * re-checks everything), to the admin console (/admin, which checks the role itself) or to
+ * /account. Anything else, `//evil.example`, `https://...` and `/\evil` included, is an open
+ * redirect waiting to happen and becomes /account.
  */
 export function safeReturnTo(raw: string | undefined, issuer: string): string {
   if (!raw || raw.length > 4096 || /[\\\u0000-\u001f\u007f]/.test(raw)) return ACCOUNT;
+  if (/^\/admin(?:[/?]|$)/.test(raw)) {
+    const url = new URL(raw, new URL(issuer));
+    const admin = url.pathname === '/admin' || url.pathname.startsWith('/admin/');
+    return admin ? `${url.pathname}${url.search}` : ACCOUNT;
+  }
   if (!raw.startsWith('/oauth/authorize?')) return ACCOUNT;
   const base = new URL(issuer);
   const url = new URL(raw, base);
