@@ -300,7 +300,8 @@ hostedPages
       // (they hold the account's inbox) is signed in afresh, with the new epoch, and goes on.
       clearBrowserSession(c);
       try {
-        return await signIn(c, user, returnTo, undefined);
+        const next = returnTo === ACCOUNT ? `${ACCOUNT}?done=reset` : returnTo;
+        return await signIn(c, user, next, undefined);
       } catch (error) {
         // The account changed again meanwhile: the reset stands; signing in is up to them.
         if (!(error instanceof StaleLoginError)) throw error;

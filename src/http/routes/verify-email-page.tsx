@@ -18,6 +18,7 @@ import { renderErrorPage } from '../error-response.ts';
 import { noStore } from '../cache-control.ts';
 import { ErrorPage, Layout } from '../pages/layout.tsx';
 import { continueTo, linkReturnTo, safeReturnTo } from './hosted-pages.tsx';
+import { ACCOUNT } from './page-kit.tsx';
 
 const FORM_PATH = '/api/v1/auth/verify-email/confirm';
 export const verifyEmailPage = new Hono<AppEnv>()
@@ -73,7 +74,7 @@ export const verifyEmailPage = new Hono<AppEnv>()
         });
       }
       c.header('Cache-Control', noStore['Cache-Control']);
-      return continueTo(c, returnTo);
+      return continueTo(c, returnTo === ACCOUNT ? `${ACCOUNT}?done=verified` : returnTo);
     } catch (error) {
       if (!(error instanceof AuthError) || error.status >= 500) throw error;
       return renderErrorPage(error, c, { title: 'Could not confirm the address' });
