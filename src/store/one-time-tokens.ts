@@ -51,7 +51,8 @@ export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
           ),
         )
         .returning({ userId: oneTimeTokens.userId, newEmail: oneTimeTokens.newEmail });
-      return row;
+      if (!row) return undefined;
+      return row.newEmail === null ? { userId: row.userId } : row;
     },
   };
 }
