@@ -13,7 +13,11 @@ export const NEW_PASSWORD = 'an entirely different passphrase 77';
 export class Browser {
   readonly cookies = new Map<string, string>();
   readonly ip = freshIp();
-  constructor(private readonly env: Overrides = {}) {}
+  private readonly env: Overrides;
+
+  constructor(env: Overrides = {}) {
+    this.env = env;
+  }
 
   async request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
