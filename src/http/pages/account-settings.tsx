@@ -135,7 +135,13 @@ export const SettingsForms: FC<{ csrf: string; profile: UserProfile; state: Sett
         register again, but as a new, empty account. The security log keeps the account's id with
         its past events.
       </p>
-      <PageForm action="/account/delete" csrf={csrf} error={deleteError} submit="Delete my account">
+      <PageForm
+        action="/account/delete"
+        csrf={csrf}
+        error={deleteError}
+        submit="Delete my account"
+        submitClass="danger"
+      >
         <CurrentPassword name="delete_password" invalid={Boolean(deleteError)} />
       </PageForm>
     </>

@@ -198,8 +198,6 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
 
     <Applications consents={props.consents} csrf={props.csrf} />
 
-    <SettingsForms csrf={props.csrf} profile={props.profile} state={props.settings ?? {}} />
-
     <div class="actions">
       <ButtonForm action="/logout" csrf={props.csrf}>
         Sign out
@@ -208,5 +206,7 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
         Sign out everywhere
       </ButtonForm>
     </div>
+
+    <SettingsForms csrf={props.csrf} profile={props.profile} state={props.settings ?? {}} />
   </Layout>
 );
