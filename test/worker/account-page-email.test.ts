@@ -9,7 +9,7 @@ import { Browser, csrfOf, hiddenOf, signedInUser } from './account-page-fixtures
 import { testDb } from './db-fixtures.ts';
 import { send } from './helpers.ts';
 import { mailTo, tokenMailedTo } from './mail-fixtures.ts';
-import { users } from '../../src/store/schema.ts';
+import { oneTimeTokens, users } from '../../src/store/schema.ts';
 
 const ACCOUNT = '/account';
 const errorOf = async (response: Response) => (await response.json<{ error: string }>()).error;
@@ -200,5 +200,39 @@ describe('API: name and email change', () => {
     expect(confirmed.response.status).toBe(409);
     expect(await errorOf(confirmed.response)).toBe('email_already_registered');
     await login(user.email);
+  });
+});
+
+describe('one_time_tokens: the address travels with email_change only (migration 0009)', () => {
+  it('refuses an email_change token without an address, and an address on another kind', async () => {
+    const user = await registerUser();
+    const row = (kind: 'email_change' | 'verify_email', newEmail: string | null) =>
+      testDb()
+        .insert(oneTimeTokens)
+        .values({
+          tokenHash: crypto.randomUUID(),
+          userId: user.user_id,
+          kind,
+          expiresAt: new Date(Date.now() + 60_000),
+          newEmail,
+        });
+    /** The constraint a refused INSERT names, anywhere in its error chain. */
+    const refusedBy = async (insert: Promise<unknown>) => {
+      try {
+        await insert;
+      } catch (error) {
+        for (let e: unknown = error; e instanceof Error; e = e.cause) {
+          const constraint = (e as { constraint?: string }).constraint;
+          if (constraint) return constraint;
+        }
+        return String(error);
+      }
+      return 'accepted';
+    };
+    expect(await refusedBy(row('email_change', null))).toBe('one_time_tokens_new_email');
+    expect(await refusedBy(row('verify_email', 'x@example.test'))).toBe(
+      'one_time_tokens_new_email',
+    );
+    await expect(row('email_change', 'x@example.test')).resolves.toBeDefined();
   });
 });
