@@ -2,7 +2,7 @@
 // `wrangler dev` on the local stack, with verified addresses required. A newcomer registers,
 // follows the mailed link (read from the stack's dev mailbox), lands signed in on the account
 // page, changes the name (and sees a form without its CSRF token refused), changes the
-// password, and deletes the account.
+// password, moves the account to a new address by the link mailed there, and deletes it.
 //
 // Skipped, with a message, when no Chromium is installed; EDGE_AUTH_REQUIRE_BROWSER=1 (set by
 // .ci/run) makes that a failure.
@@ -24,16 +24,28 @@ import { ROOMY_LIMITS } from './worker-test-vars.ts';
 
 warnIfSkipped('account browser e2e');
 
-/** The newest mailed link of `tag` to `to` (mail goes out after the response: poll). */
-async function mailedLink(stackUrl: string, to: string, tag: string): Promise<string> {
+interface Mail {
+  subject: string;
+  links: string[];
+}
+
+/** The mail of `tag` to `to`, newest first, once there is some (it goes out after the response). */
+async function mailed(stackUrl: string, to: string, tag: string): Promise<Mail[]> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const res = await fetch(`${stackUrl}/mailbox/messages?to=${encodeURIComponent(to)}&tag=${tag}`);
-    const { messages } = (await res.json()) as { messages: { links: string[] }[] };
-    const link = messages[0]?.links.find((l) => l.includes('token='));
-    if (link) return link;
+    const { messages } = (await res.json()) as { messages: Mail[] };
+    if (messages.length > 0) return messages;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no ${tag} mail to ${to}`);
+}
+
+/** The newest mailed link of `tag` to `to`. */
+async function mailedLink(stackUrl: string, to: string, tag: string): Promise<string> {
+  const [mail] = await mailed(stackUrl, to, tag);
+  const link = mail?.links.find((l) => l.includes('token='));
+  if (!link) throw new Error(`no link in the ${tag} mail to ${to}`);
+  return link;
 }
 
 describe.skipIf(!browserAvailable && !browserRequired)(
@@ -43,6 +55,7 @@ describe.skipIf(!browserAvailable && !browserRequired)(
     const email = `account-${randomUUID().slice(0, 8)}@example.com`;
     const password = `first pass ${randomBytes(9).toString('base64url')}`;
     const newPassword = `second pass ${randomBytes(9).toString('base64url')}`;
+    const movedTo = `moved-${randomUUID().slice(0, 8)}@example.com`;
     let worker: WranglerDev | undefined;
     let origin = '';
     let browser: Browser | undefined;
@@ -141,6 +154,25 @@ describe.skipIf(!browserAvailable && !browserRequired)(
       expect(login.status).toBe(200);
     }, 60_000);
 
+    it('changes the email address by the link mailed to the new one', async () => {
+      await page.fill('#field-new_email', movedTo);
+      await page.fill('#field-email_current_password', newPassword);
+      await page.click('button:has-text("Send confirmation link")');
+      await page.waitForURL(`${origin}/account?done=email_sent`);
+      expect(await page.textContent('dl.facts')).toContain(email);
+
+      const link = await mailedLink(stack.url, movedTo, 'email_change');
+      await page.goto(link).catch(rethrow('open the email-change link'));
+      await page.click('button:has-text("Confirm my new email address")');
+      await page.waitForURL(`${origin}/account?done=email_changed`);
+      const facts = (await page.textContent('dl.facts')) ?? '';
+      expect(facts).toContain(movedTo);
+      expect(facts).not.toContain(email);
+      // The old address was told.
+      const told = await mailed(stack.url, email, 'email_changed');
+      expect(told.map((m) => m.subject)).toEqual(['Your email address was changed']);
+    }, 60_000);
+
     it('deletes the account with the password re-entered; /account then asks to sign in', async () => {
       expect(await page.textContent('main')).toContain('It cannot be undone');
       await page.fill('#field-delete_password', newPassword);
@@ -152,7 +184,7 @@ describe.skipIf(!browserAvailable && !browserRequired)(
       const login = await fetch(`${origin}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email, password: newPassword }),
+        body: JSON.stringify({ email: movedTo, password: newPassword }),
       });
       expect(login.status).toBe(401);
     }, 60_000);
