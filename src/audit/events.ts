@@ -10,7 +10,13 @@ export type LoginFailureReason =
  * What a mail is for (src/email/mailer.ts): logged and audited instead of the message, which
  * holds a token.
  */
-export type EmailTag = 'verify_email' | 'password_reset' | 'register_attempt' | 'password_changed';
+export type EmailTag =
+  | 'verify_email'
+  | 'password_reset'
+  | 'register_attempt'
+  | 'password_changed'
+  | 'email_change'
+  | 'email_changed';
 
 /**
  * Why a mail was lost (src/email/mailer.ts, EmailSendError):
@@ -49,6 +55,12 @@ export interface AuditDetails {
   password_reset: { sessions_revoked: number };
   email_verification_requested: { account: boolean; sent: boolean };
   email_verified: None;
+  /** The user changed their display name (the name itself is not logged). */
+  name_changed: None;
+  /** An email change was asked (password re-checked). Neither address is logged. */
+  email_change_requested: None;
+  /** The mailed link was followed: the account moved to the new address; sessions ended. */
+  email_changed: { sessions_revoked: number };
   session_revoked: { reason: string };
   key_rotated: {
     source: 'cron' | 'cli' | 'console';

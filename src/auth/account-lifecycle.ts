@@ -49,13 +49,25 @@ export interface LifecycleDeps {
   trace: RequestTrace;
 }
 
-async function mailVerification(deps: LifecycleDeps, user: UserRecord): Promise<void> {
+/**
+ * `returnTo`: where the browser that follows the link continues once signed in (a hosted-page
+ * path the page re-checks; undefined: the account page).
+ */
+async function mailVerification(
+  deps: LifecycleDeps,
+  user: UserRecord,
+  returnTo?: string,
+): Promise<void> {
   const { config } = deps;
   const ttlSeconds = config.email.verifyEmailTtl;
   const token = await deps.tokens.issue(user.id, 'verify_email', ttlSeconds, new Date());
-  deps.outbox.send(verifyEmailMessage(user.email, { issuer: config.issuer, token, ttlSeconds }), {
-    userId: user.id,
+  const message = verifyEmailMessage(user.email, {
+    issuer: config.issuer,
+    token,
+    ttlSeconds,
+    returnTo,
   });
+  deps.outbox.send(message, { userId: user.id });
 }
 
 /**
@@ -73,18 +85,19 @@ async function mailVerification(deps: LifecycleDeps, user: UserRecord): Promise<
 export async function registerPendingVerification(
   deps: LifecycleDeps,
   input: { email: string; password: string; name?: string | undefined },
+  returnTo?: string,
 ): Promise<void> {
   const user = await createAccount(deps, input);
   if (user) {
     deps.audit.record({ type: 'register', userId: user.id });
-    deps.later('verification mail', () => mailVerification(deps, user));
+    deps.later('verification mail', () => mailVerification(deps, user, returnTo));
     return;
   }
   deps.later('register retry', async (audit) => {
     if (!(await deps.mayMail(input.email, audit))) return;
     const existing = await deps.users.findByEmail(input.email);
     if (existing && !existing.emailVerifiedAt && !existing.disabledAt) {
-      await mailVerification(deps, existing);
+      await mailVerification(deps, existing, returnTo);
       audit.record({
         type: 'email_verification_requested',
         userId: existing.id,
@@ -124,8 +137,11 @@ export function resendVerification(deps: LifecycleDeps, email: string): void {
   });
 }
 
-/** Always "accepted": a reset link goes out only to an enabled account. */
-export function requestPasswordReset(deps: LifecycleDeps, email: string): void {
+/**
+ * Always "accepted": a reset link goes out only to an enabled account. `returnTo` rides in the
+ * link (see mailVerification).
+ */
+export function requestPasswordReset(deps: LifecycleDeps, email: string, returnTo?: string): void {
   deps.later('password reset request', async (audit) => {
     const user = await deps.users.findByEmail(email);
     audit.record({
@@ -137,7 +153,7 @@ export function requestPasswordReset(deps: LifecycleDeps, email: string): void {
     const ttlSeconds = deps.config.email.passwordResetTtl;
     const token = await deps.tokens.issue(user.id, 'password_reset', ttlSeconds, new Date());
     deps.outbox.send(
-      passwordResetMessage(user.email, { issuer: deps.config.issuer, token, ttlSeconds }),
+      passwordResetMessage(user.email, { issuer: deps.config.issuer, token, ttlSeconds, returnTo }),
       { userId: user.id },
     );
   });
@@ -148,14 +164,15 @@ async function replacePassword(
   user: UserRecord,
   password: string,
   options: { verifyEmail: boolean; keepSid?: string },
-): Promise<number> {
+): Promise<{ revoked: number; epoch: number }> {
   const hash = await deps.trace.time('hash', () => hashPassword(password, deps.config.argon2));
   const epoch = await deps.users.setPassword(user.id, hash, { verifyEmail: options.verifyEmail });
   // The epoch goes up with the hash (one UPDATE) and in Redis with the sweep: a login that
   // checked the old password cannot create a session after this.
+  const newEpoch = epoch ?? user.securityEpoch + 1;
   const revoked = await deps.sessions.revokeAll(user.id, {
     keepSid: options.keepSid,
-    epoch: epoch ?? user.securityEpoch + 1,
+    epoch: newEpoch,
   });
   deps.outbox.send(
     passwordChangedMessage(user.email, { issuer: deps.config.issuer, at: new Date() }),
@@ -163,31 +180,33 @@ async function replacePassword(
       userId: user.id,
     },
   );
-  return revoked;
+  return { revoked, epoch: newEpoch };
 }
 
 /**
  * Sets the password of the token's user and ends every session of it. The policy is checked
  * first, so a rejected password does not burn the link. Following the link also proves the
- * address, so it counts as verified.
+ * address, so it counts as verified. Returns the user as it is now (the new epoch), so the
+ * caller may start a fresh session for whoever followed the link.
  */
 export async function confirmPasswordReset(
   deps: LifecycleDeps,
   token: string,
   password: string,
-): Promise<void> {
+): Promise<UserRecord> {
   assertPasswordAcceptable(password);
   const consumed = await deps.tokens.consume(token, 'password_reset', new Date());
   if (!consumed) throw new AuthError('invalid_one_time_token');
   const user = await deps.users.findById(consumed.userId);
   if (!user) throw new AuthError('invalid_one_time_token');
   if (user.disabledAt) throw new AuthError('account_disabled');
-  const revoked = await replacePassword(deps, user, password, { verifyEmail: true });
+  const { revoked, epoch } = await replacePassword(deps, user, password, { verifyEmail: true });
   deps.audit.record({
     type: 'password_reset',
     userId: user.id,
     details: { sessions_revoked: revoked },
   });
+  return { ...user, securityEpoch: epoch, emailVerifiedAt: user.emailVerifiedAt ?? new Date() };
 }
 
 /**
@@ -215,7 +234,7 @@ export async function changePassword(
     throw new AuthError('current_password_incorrect');
   }
   guard.succeeded();
-  const revoked = await replacePassword(deps, user, input.next, {
+  const { revoked } = await replacePassword(deps, user, input.next, {
     verifyEmail: false,
     keepSid: caller.sessionId,
   });

@@ -1,4 +1,5 @@
-// One-time tokens mailed to a user (verify an email address, reset a password):
+// One-time tokens mailed to a user (verify an email address, reset a password, prove a new
+// address before the account moves to it):
 //
 //   eaot_ <secret: 43>      (base64url of 32 bytes from the CSPRNG)
 //
@@ -11,7 +12,7 @@ import { sha256Base64Url, toBase64Url } from '../shared/base64url.ts';
 import { InvariantError } from '../shared/errors.ts';
 
 /** What a one-time token proves (the `kind` column of src/store/schema.ts takes these). */
-export const oneTimeTokenKinds = ['verify_email', 'password_reset'] as const;
+export const oneTimeTokenKinds = ['verify_email', 'password_reset', 'email_change'] as const;
 export type OneTimeTokenKind = (typeof oneTimeTokenKinds)[number];
 
 /** Prefix so a leaked token is recognisable (secret scanners) and never confused with another. */
@@ -27,26 +28,36 @@ export interface OneTimeTokenStore {
     kind: OneTimeTokenKind;
     expiresAt: Date;
     now: Date;
+    /** `email_change` only: the address the token proves. */
+    newEmail?: string | undefined;
   }): Promise<void>;
   /** Marks the token used if it is unused and unexpired; its user, or undefined. */
-  consume(
-    tokenHash: string,
-    kind: OneTimeTokenKind,
-    now: Date,
-  ): Promise<{ userId: string } | undefined>;
+  consume(tokenHash: string, kind: OneTimeTokenKind, now: Date): Promise<ConsumedToken | undefined>;
+}
+
+/** Whose token it was, and (`email_change`) the address it proves. */
+export interface ConsumedToken {
+  userId: string;
+  newEmail?: string | null | undefined;
 }
 
 /** The port endpoints use. */
 export interface OneTimeTokens {
   /** A fresh raw token (mail it; it is not kept anywhere). */
-  issue(userId: string, kind: OneTimeTokenKind, ttlSeconds: number, now: Date): Promise<string>;
+  issue(
+    userId: string,
+    kind: OneTimeTokenKind,
+    ttlSeconds: number,
+    now: Date,
+    newEmail?: string,
+  ): Promise<string>;
   /** The token's user, once; undefined when malformed, unknown, used, expired or of another kind. */
-  consume(raw: string, kind: OneTimeTokenKind, now: Date): Promise<{ userId: string } | undefined>;
+  consume(raw: string, kind: OneTimeTokenKind, now: Date): Promise<ConsumedToken | undefined>;
 }
 
 export function oneTimeTokens(store: OneTimeTokenStore): OneTimeTokens {
   return {
-    async issue(userId, kind, ttlSeconds, now) {
+    async issue(userId, kind, ttlSeconds, now, newEmail) {
       if (!(ttlSeconds > 0))
         throw new InvariantError(`one-time token TTL must be positive, got ${ttlSeconds}`);
       const raw = PREFIX + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
@@ -56,6 +67,7 @@ export function oneTimeTokens(store: OneTimeTokenStore): OneTimeTokens {
         kind,
         expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
         now,
+        newEmail,
       });
       return raw;
     },

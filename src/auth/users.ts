@@ -42,6 +42,14 @@ export interface UserStore {
     passwordHash: string,
     options?: { verifyEmail?: boolean },
   ): Promise<number | undefined>;
+  /** The display name (null clears it); the user after the change, or undefined if there is none. */
+  setName(id: string, name: string | null): Promise<UserRecord | undefined>;
+  /**
+   * Moves the account to `email`, proven by a mailed link (so verified from now), and raises the
+   * security epoch: every session carries the old address in its claims. `taken` when another
+   * account has the address (case-insensitively); undefined when there is no user.
+   */
+  setEmail(id: string, email: string, at: Date): Promise<UserRecord | 'taken' | undefined>;
   /** Marks the email verified (first time only); the user, or undefined if there is none. */
   markEmailVerified(id: string, at: Date): Promise<UserRecord | undefined>;
   /**

@@ -1,4 +1,4 @@
-// The four messages, each written once as a list of blocks and rendered twice, as plain text and
+// The messages, each written once as a list of blocks and rendered twice, as plain text and
 // as simple, accessible HTML (lang, title, real link text, no images or layout tables), so the
 // two bodies cannot drift apart. Every interpolated value is HTML-escaped in the HTML body.
 import type { EmailMessage, EmailTag } from './mailer.ts';
@@ -6,20 +6,34 @@ import type { EmailMessage, EmailTag } from './mailer.ts';
 /** A paragraph, or a link shown as its label plus the address itself (for copy and paste). */
 type Block = string | { href: string; label: string };
 
-export const verifyEmailLink = (issuer: string, token: string) =>
-  `${issuer}/api/v1/auth/verify-email?token=${encodeURIComponent(token)}`;
+/**
+ * Where the page the link opens continues after it signed the browser in (an /oauth/authorize
+ * request the user came from); the page re-checks it (safeReturnTo), the link only carries it.
+ */
+const returnToParam = (returnTo: string | undefined) =>
+  returnTo ? `&return_to=${encodeURIComponent(returnTo)}` : '';
+
+export const verifyEmailLink = (issuer: string, token: string, returnTo?: string) =>
+  `${issuer}/api/v1/auth/verify-email?token=${encodeURIComponent(token)}${returnToParam(returnTo)}`;
 
 /** The reset page; without a token it is where someone asks for a reset link. */
-export const passwordResetLink = (issuer: string, token?: string) =>
-  `${issuer}/reset-password${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+export const passwordResetLink = (issuer: string, token?: string, returnTo?: string) =>
+  `${issuer}/reset-password${token === undefined ? '' : `?token=${encodeURIComponent(token)}${returnToParam(returnTo)}`}`;
+
+interface LinkMessage {
+  issuer: string;
+  token: string;
+  ttlSeconds: number;
+  returnTo?: string | undefined;
+}
 
 export function verifyEmailMessage(
   to: string,
-  { issuer, token, ttlSeconds }: { issuer: string; token: string; ttlSeconds: number },
+  { issuer, token, ttlSeconds, returnTo }: LinkMessage,
 ): EmailMessage {
   return compose(to, 'verify_email', 'Confirm your email address', [
     `Someone, hopefully you, created an account at ${hostOf(issuer)} with this email address.`,
-    { href: verifyEmailLink(issuer, token), label: 'Confirm my email address' },
+    { href: verifyEmailLink(issuer, token, returnTo), label: 'Confirm my email address' },
     `The link works once and expires in ${humanDuration(ttlSeconds)}.`,
     'If you did not create this account, ignore this email: nothing happens without the link.',
   ]);
@@ -27,13 +41,42 @@ export function verifyEmailMessage(
 
 export function passwordResetMessage(
   to: string,
-  { issuer, token, ttlSeconds }: { issuer: string; token: string; ttlSeconds: number },
+  { issuer, token, ttlSeconds, returnTo }: LinkMessage,
 ): EmailMessage {
   return compose(to, 'password_reset', 'Reset your password', [
     `Someone asked to reset the password of your account at ${hostOf(issuer)}.`,
-    { href: passwordResetLink(issuer, token), label: 'Choose a new password' },
+    { href: passwordResetLink(issuer, token, returnTo), label: 'Choose a new password' },
     `The link works once and expires in ${humanDuration(ttlSeconds)}. Resetting signs out every session of the account.`,
     'If you did not ask for this, ignore this email: your password stays as it is.',
+  ]);
+}
+
+/** The page that asks for one click before moving the account to the proven address. */
+export const emailChangeLink = (issuer: string, token: string) =>
+  `${issuer}/account/email/confirm?token=${encodeURIComponent(token)}`;
+
+/** To the NEW address: the link that proves it; nothing changes without it. */
+export function emailChangeMessage(
+  to: string,
+  { issuer, token, ttlSeconds }: { issuer: string; token: string; ttlSeconds: number },
+): EmailMessage {
+  return compose(to, 'email_change', 'Confirm your new email address', [
+    `Someone, hopefully you, asked to move an account at ${hostOf(issuer)} to this email address.`,
+    { href: emailChangeLink(issuer, token), label: 'Confirm my new email address' },
+    `The link works once and expires in ${humanDuration(ttlSeconds)}. Confirming signs out every session of the account.`,
+    'If you did not ask for this, ignore this email: nothing changes without the link.',
+  ]);
+}
+
+/** To the OLD address, once the change took effect: the owner learns of a takeover at once. */
+export function emailChangedMessage(
+  to: string,
+  { issuer, newEmail, at }: { issuer: string; newEmail: string; at: Date },
+): EmailMessage {
+  return compose(to, 'email_changed', 'Your email address was changed', [
+    `The email address of your account at ${hostOf(issuer)} was changed to ${newEmail} on ${utc(at)}. This address no longer signs in to it, and every session was signed out.`,
+    'If this was you, there is nothing to do.',
+    'If it was not you, contact the administrator of this service at once: whoever controls the new address can now reset the password.',
   ]);
 }
 

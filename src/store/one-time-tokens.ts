@@ -16,7 +16,7 @@ import { rowCountOf } from './row-count.ts';
 
 export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
   return {
-    async replace({ tokenHash, userId, kind, expiresAt, now }) {
+    async replace({ tokenHash, userId, kind, expiresAt, now, newEmail }) {
       await atomically(db, (q) => [
         // Superseded tokens go rather than being marked used: used_at means "was consumed".
         q
@@ -28,7 +28,14 @@ export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
               isNull(oneTimeTokens.usedAt),
             ),
           ),
-        q.insert(oneTimeTokens).values({ tokenHash, userId, kind, createdAt: now, expiresAt }),
+        q.insert(oneTimeTokens).values({
+          tokenHash,
+          userId,
+          kind,
+          createdAt: now,
+          expiresAt,
+          newEmail: newEmail ?? null,
+        }),
       ]);
     },
     async consume(tokenHash, kind, now) {
@@ -43,8 +50,9 @@ export function drizzleOneTimeTokenStore(db: Db): OneTimeTokenStore {
             gt(oneTimeTokens.expiresAt, now),
           ),
         )
-        .returning({ userId: oneTimeTokens.userId });
-      return row;
+        .returning({ userId: oneTimeTokens.userId, newEmail: oneTimeTokens.newEmail });
+      if (!row) return undefined;
+      return row.newEmail === null ? { userId: row.userId } : row;
     },
   };
 }

@@ -143,11 +143,21 @@ export const oneTimeTokens = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
+    /** `email_change` only: the address the link proves and the account moves to. */
+    newEmail: citext('new_email'),
   },
   (t) => [
     index('one_time_tokens_user_kind').on(t.userId, t.kind),
     index('one_time_tokens_expires_at').on(t.expiresAt),
-    check('one_time_tokens_kind', sql`${t.kind} in ('verify_email', 'password_reset')`),
+    check(
+      'one_time_tokens_kind',
+      sql`${t.kind} in ('verify_email', 'password_reset', 'email_change')`,
+    ),
+    // The address travels with the link that proves it, and only with that kind.
+    check(
+      'one_time_tokens_new_email',
+      sql`(${t.kind} = 'email_change') = (${t.newEmail} is not null)`,
+    ),
   ],
 );
 

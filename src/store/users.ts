@@ -101,6 +101,27 @@ export function drizzleUserStore(db: Db): UserStore {
         .returning({ securityEpoch: users.securityEpoch });
       return row?.securityEpoch;
     },
+    async setName(id, name) {
+      const [row] = await db
+        .update(users)
+        .set({ name, updatedAt: new Date() })
+        .where(eq(users.id, id))
+        .returning(columns);
+      return row;
+    },
+    async setEmail(id, email, at) {
+      try {
+        const [row] = await db
+          .update(users)
+          .set({ email, emailVerifiedAt: at, securityEpoch: nextEpoch, updatedAt: at })
+          .where(eq(users.id, id))
+          .returning(columns);
+        return row;
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'taken';
+        throw error;
+      }
+    },
     async markEmailVerified(id, at) {
       const [row] = await db
         .update(users)

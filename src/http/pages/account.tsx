@@ -3,6 +3,8 @@
 import type { FC } from 'hono/jsx';
 import type { SessionInfo } from '../../auth/session-store.ts';
 import type { Consent } from '../../oauth/consents.ts';
+import type { UserProfile } from '../../auth/users.ts';
+import { Profile, SettingsForms, type SettingsState } from './account-settings.tsx';
 import { ButtonForm } from './form.tsx';
 import { Layout } from './layout.tsx';
 
@@ -33,10 +35,26 @@ export function describeUserAgent(userAgent: string): string {
   return browser ?? system ?? (userAgent ? 'Other client' : 'Unknown client');
 }
 
+/** What a finished action says on the page it returns to (`/account?done=<key>`). */
+export const NOTICES = {
+  verified: 'Your email address is confirmed and you are signed in.',
+  reset: 'Your password is changed; every other session was signed out.',
+  name: 'Your name is saved.',
+  password: 'Your password is changed; every other session was signed out.',
+  email_sent:
+    'Check the inbox of the new address: follow the link we sent there to finish the change.',
+  email_changed:
+    'Your email address is changed; every other session was signed out and the old address was told.',
+} as const;
+export type NoticeKey = keyof typeof NOTICES;
+
 export interface AccountPageProps {
   csrf: string;
-  email: string;
-  roles: string[];
+  profile: UserProfile;
+  /** A finished action's message. */
+  notice?: string | undefined;
+  /** A refused form (its message and kept values). */
+  settings?: SettingsState | undefined;
   /** Most recently used first. */
   sessions: SessionInfo[];
   /** The session of this browser. */
@@ -140,12 +158,12 @@ const SessionRow: FC<{ session: SessionInfo; current: boolean; csrf: string; n: 
 
 export const AccountPage: FC<AccountPageProps> = (props) => (
   <Layout title="Your account" wide>
-    <dl class="facts">
-      <dt>Email</dt>
-      <dd>{props.email}</dd>
-      <dt>Roles</dt>
-      <dd>{props.roles.length > 0 ? props.roles.join(', ') : 'none'}</dd>
-    </dl>
+    {props.notice ? (
+      <p class="notice" role="status">
+        {props.notice}
+      </p>
+    ) : null}
+    <Profile profile={props.profile} />
 
     <h2>Sessions</h2>
     <div class="table-wrap">
@@ -188,5 +206,7 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
         Sign out everywhere
       </ButtonForm>
     </div>
+
+    <SettingsForms csrf={props.csrf} profile={props.profile} state={props.settings ?? {}} />
   </Layout>
 );

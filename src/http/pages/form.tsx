@@ -90,11 +90,21 @@ export interface PageFormProps {
   /** Hidden fields besides the CSRF token (return_to, the reset token). */
   hidden?: Record<string, string>;
   submit: string;
+  /** The submit button's class (`danger` for an irreversible action). */
+  submitClass?: string;
   children?: Child;
 }
 
 /** A POST form with the CSRF token, the error (if any), the fields and one submit button. */
-export const PageForm: FC<PageFormProps> = ({ action, csrf, error, hidden, submit, children }) => (
+export const PageForm: FC<PageFormProps> = ({
+  action,
+  csrf,
+  error,
+  hidden,
+  submit,
+  submitClass,
+  children,
+}) => (
   <form method="post" action={action}>
     {error ? <Alert id={ERROR_ID} message={error} /> : null}
     <input type="hidden" name={FORM_CSRF_FIELD} value={csrf} />
@@ -103,7 +113,9 @@ export const PageForm: FC<PageFormProps> = ({ action, csrf, error, hidden, submi
     ))}
     {children}
     <div class="actions">
-      <button type="submit">{submit}</button>
+      <button type="submit" class={submitClass}>
+        {submit}
+      </button>
     </div>
   </form>
 );

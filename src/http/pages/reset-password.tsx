@@ -12,14 +12,22 @@ const SignInLink: FC = () => (
   </div>
 );
 
-export const ResetRequestPage: FC<{ csrf: string; email?: string; error?: string | undefined }> = ({
-  csrf,
-  email,
-  error,
-}) => (
+/** `returnTo` (checked by the route) rides in a hidden field, then in the mailed link. */
+export const ResetRequestPage: FC<{
+  csrf: string;
+  email?: string;
+  error?: string | undefined;
+  returnTo?: string | undefined;
+}> = ({ csrf, email, error, returnTo }) => (
   <Layout title="Reset your password">
     <p>Enter the email address of your account and we will send you a link to choose a new one.</p>
-    <PageForm action="/reset-password" csrf={csrf} error={error} submit="Send reset link">
+    <PageForm
+      action="/reset-password"
+      csrf={csrf}
+      error={error}
+      hidden={returnTo ? { return_to: returnTo } : {}}
+      submit="Send reset link"
+    >
       <EmailField value={email} invalid={Boolean(error)} />
     </PageForm>
     <SignInLink />
@@ -36,25 +44,29 @@ export const ResetSentPage: FC = () => (
   </Layout>
 );
 
-export const ResetConfirmPage: FC<{ csrf: string; token: string; error?: string | undefined }> = ({
-  csrf,
-  token,
-  error,
-}) => (
+export const ResetConfirmPage: FC<{
+  csrf: string;
+  token: string;
+  error?: string | undefined;
+  returnTo?: string | undefined;
+}> = ({ csrf, token, error, returnTo }) => (
   <Layout title="Choose a new password">
     <PageForm
       action="/reset-password"
       csrf={csrf}
       error={error}
-      hidden={{ token }}
+      hidden={returnTo ? { token, return_to: returnTo } : { token }}
       submit="Set new password"
     >
       <NewPasswordField label="New password" invalid={Boolean(error)} />
     </PageForm>
-    <p class="muted">Changing the password signs you out everywhere.</p>
+    <p class="muted">
+      Changing the password signs you out everywhere, then signs in this browser with the new one.
+    </p>
   </Layout>
 );
 
+/** Only when this browser could not be signed in afresh (the account changed meanwhile). */
 export const ResetDonePage: FC = () => (
   <Layout title="Password changed">
     <p class="notice">Your password is changed and every session was signed out.</p>

@@ -55,7 +55,7 @@ export const LoginPage: FC<LoginPageProps> = (props) => {
           New here? <a href={withReturn('/register', returnTo)}>Create an account</a>
         </p>
         <p>
-          <a href="/reset-password">Forgot your password?</a>
+          <a href={withReturn('/reset-password', returnTo)}>Forgot your password?</a>
         </p>
       </div>
     </Layout>

@@ -1,13 +1,14 @@
 // The account page (/account) and its buttons: revoke one session, withdraw an application's
-// access (its consent), sign out, sign out everywhere. A browser signed out (or never signed in)
-// is sent to the login page.
+// access (its consent), sign out, sign out everywhere. The profile's forms (name, password,
+// email, delete) are src/http/routes/account-settings.tsx. A browser signed out (or never
+// signed in) is sent to the login page.
 import { Hono } from 'hono';
-import { formCsrfToken } from '../browser/form-csrf.ts';
 import { signOutBrowser } from '../browser/sign-out.ts';
 import { browserSessionOf, clearBrowserSession } from '../browser/sso-cookie.ts';
 import type { AppEnv } from '../context.ts';
 import { revokeConsent } from '../../oauth/consents.ts';
-import { AccountPage } from '../pages/account.tsx';
+import { accountSettings } from './account-settings.tsx';
+import { noticeOf, renderAccount } from './account-view.tsx';
 import { ACCOUNT, form, LOGIN_FOR_ACCOUNT, withPageHeaders } from './page-kit.tsx';
 
 export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
@@ -20,21 +21,7 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
   .get('/account', async (c) => {
     const session = await browserSessionOf(c);
     if (!session) return c.redirect(LOGIN_FOR_ACCOUNT, 303);
-    const [sessions, consents, csrf] = await Promise.all([
-      c.var.services.userSessions.list(session.uid),
-      c.var.services.consents.consents.list(session.uid),
-      formCsrfToken(c),
-    ]);
-    return c.html(
-      <AccountPage
-        csrf={csrf}
-        email={session.email}
-        roles={session.roles}
-        sessions={sessions}
-        currentSid={session.sid}
-        consents={consents}
-      />,
-    );
+    return renderAccount(c, session, { notice: noticeOf(c.req.query('done')) });
   })
   .post('/account/sessions/:id/revoke', ...form, async (c) => {
     const session = await browserSessionOf(c);
@@ -97,4 +84,5 @@ export const accountPages = withPageHeaders(new Hono<AppEnv>(), [
     }
     clearBrowserSession(c);
     return c.redirect('/login', 303);
-  });
+  })
+  .route('/', accountSettings);

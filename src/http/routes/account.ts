@@ -10,7 +10,13 @@ import {
   resendVerification,
   verifyEmail,
 } from '../../auth/account-lifecycle.ts';
+import { DisplayNameSchema } from '../../auth/display-name.ts';
 import { EmailSchema } from '../../auth/email.ts';
+import {
+  changeDisplayName,
+  confirmEmailChange,
+  requestEmailChange,
+} from '../../auth/profile-changes.ts';
 import { startSession } from '../../auth/session-start.ts';
 import { clearRefreshCookies, refreshCookieOf } from '../browser/refresh-cookies.ts';
 import type { AppEnv } from '../context.ts';
@@ -152,6 +158,66 @@ const deleteRoute = createRoute({
   },
 });
 
+const nameRoute = createRoute({
+  method: 'post',
+  path: '/account/name',
+  tags: ['Account'],
+  summary: 'Change your display name (signed in)',
+  description: 'A blank name removes it. Audited as name_changed (the name itself is not logged).',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireAuth({ firstParty: true }), jsonBody()] as const,
+  request: {
+    body: json(
+      z
+        .object({ name: DisplayNameSchema.openapi({ description: 'Empty removes the name.' }) })
+        .openapi('ChangeNameRequest'),
+    ),
+  },
+  responses: {
+    204: { description: 'Saved.' },
+    ...ErrorResponses([400, 401, 403, 413, 415, 503]),
+  },
+});
+
+const emailChangeRoute = createRoute({
+  method: 'post',
+  path: '/email/change',
+  tags: ['Account'],
+  summary: 'Ask to move the account to a new email address (signed in)',
+  description:
+    'Re-checks the current password (rate limits and backoff as for login), then mails a link to the new address; nothing changes until it is followed (POST /api/v1/auth/email/change/confirm, or the page it opens). Always 202 with the same body: whether another account has the address is not said (it gets no mail).',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireAuth({ firstParty: true }), jsonBody()] as const,
+  request: {
+    body: json(
+      z
+        .object({ new_email: EmailSchema, password: z.string().min(1).max(1024) })
+        .openapi('ChangeEmailRequest'),
+    ),
+  },
+  responses: {
+    202: { description: 'Accepted.', headers: RateLimitHeaders, ...json(AcceptedSchema) },
+    ...ErrorResponses([400, 401, 403, 413, 415, 429, 503]),
+  },
+});
+
+const emailConfirmRoute = createRoute({
+  method: 'post',
+  path: '/email/change/confirm',
+  tags: ['Account'],
+  summary: 'Move the account to the new address with the mailed token',
+  description:
+    "The address becomes the account's (verified), every session of the user ends, and the old address is told by mail. 409 email_already_registered when another account took the address meanwhile.",
+  middleware: [jsonBody()] as const,
+  request: {
+    body: json(z.object({ token: OneTimeToken }).openapi('ConfirmEmailChangeRequest')),
+  },
+  responses: {
+    204: { description: 'Changed; all sessions ended.' },
+    ...ErrorResponses([400, 403, 409, 413, 415, 503]),
+  },
+});
+
 export const accountRoutes = new OpenAPIHono<AppEnv>()
   .openapi(verifyRoute, async (c) => {
     const user = await verifyEmail(c.var.services.lifecycle, c.req.valid('json').token);
@@ -226,5 +292,40 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     );
     // A browser's refresh cookie (Path=/api/v1/auth, so sent here) names a dead session now.
     if (refreshCookieOf(c) !== undefined) clearRefreshCookies(c);
+    return c.body(null, 204, noStore);
+  })
+  .openapi(nameRoute, async (c) => {
+    await changeDisplayName(
+      c.var.services.lifecycle,
+      { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
+      c.req.valid('json').name,
+    );
+    return c.body(null, 204, noStore);
+  })
+  .openapi(emailChangeRoute, async (c) => {
+    const body = c.req.valid('json');
+    const guards: RateLimitedLoginGuard[] = [];
+    await withRateLimitFields(
+      c,
+      () => guards,
+      requestEmailChange(
+        c.var.services.lifecycle,
+        { userId: c.var.auth.sub, sessionId: c.var.auth.sid },
+        { password: body.password, newEmail: body.new_email },
+        (email) => {
+          const guard = c.var.services.loginGuard(email, undefined, { turnstile: false });
+          guards.push(guard);
+          return guard;
+        },
+      ),
+    );
+    return c.json(
+      accepted('A link to confirm the change is on its way to the new address.'),
+      202,
+      noStore,
+    );
+  })
+  .openapi(emailConfirmRoute, async (c) => {
+    await confirmEmailChange(c.var.services.lifecycle, c.req.valid('json').token);
     return c.body(null, 204, noStore);
   });

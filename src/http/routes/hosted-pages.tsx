@@ -60,6 +60,22 @@ export function safeReturnTo(raw: string | undefined, issuer: string): string {
   return `${url.pathname}${url.search}`;
 }
 
+/** What a mailed link carries: nothing for the default (the account page). */
+export const linkReturnTo = (returnTo: string): string | undefined =>
+  returnTo === ACCOUNT ? undefined : returnTo;
+
+/**
+ * Sends a browser just signed in on: back to /oauth/authorize by a page that refreshes itself,
+ * not a 303 (src/http/pages/continue.tsx), anywhere else (the account page) by a 303.
+ */
+export function continueTo<E extends AppEnv>(
+  c: Context<E>,
+  returnTo: string,
+): Response | Promise<Response> {
+  if (!returnTo.startsWith('/oauth/authorize?')) return c.redirect(returnTo, 303);
+  return c.html(continuePage(returnTo, 'Signed in.'));
+}
+
 const showable = (error: unknown): error is AuthError =>
   error instanceof AuthError && error.status < 500;
 
@@ -88,8 +104,7 @@ async function signIn<E extends AppEnv>(
       details: { reason: 'replaced_by_sign_in' },
     });
   }
-  if (!returnTo.startsWith('/oauth/authorize?')) return c.redirect(returnTo, 303);
-  return c.html(continuePage(returnTo, 'Signed in.'));
+  return continueTo(c, returnTo);
 }
 
 /**
@@ -218,7 +233,7 @@ hostedPages
       await requireHuman(c, c.var.pageForm[TURNSTILE_FIELD]);
       if (c.var.config.email.requireVerification) {
         // The same page whether or not the address already had an account (as the API's 202).
-        await registerPendingVerification(c.var.services.lifecycle, input);
+        await registerPendingVerification(c.var.services.lifecycle, input, linkReturnTo(returnTo));
         return c.html(<CheckInboxPage />);
       }
       const user = await register(c.var.services.accounts, input);
@@ -231,8 +246,9 @@ hostedPages
   })
   .get('/reset-password', async (c) => {
     const token = c.req.query('token');
+    const returnTo = linkReturnTo(safeReturnTo(c.req.query('return_to'), c.var.config.issuer));
     const csrf = await formCsrfToken(c);
-    if (token === undefined) return c.html(<ResetRequestPage csrf={csrf} />);
+    if (token === undefined) return c.html(<ResetRequestPage csrf={csrf} returnTo={returnTo} />);
     if (!looksLikeOneTimeToken(token)) {
       return c.html(
         <ErrorPage
@@ -243,7 +259,7 @@ hostedPages
         400,
       );
     }
-    return c.html(<ResetConfirmPage csrf={csrf} token={token} />);
+    return c.html(<ResetConfirmPage csrf={csrf} token={token} returnTo={returnTo} />);
   })
   .post(
     '/reset-password',
@@ -251,27 +267,29 @@ hostedPages
     // Only the request mails anything; the confirm is bounded by its single-use token.
     (c, next) => (c.var.pageForm.token === undefined ? resetLimit(c, next) : next()),
     async (c) => {
-      const { email: rawEmail = '', password = '', token } = c.var.pageForm;
+      const { email: rawEmail = '', password = '', token, return_to } = c.var.pageForm;
+      const returnTo = safeReturnTo(return_to, c.var.config.issuer);
+      const carried = linkReturnTo(returnTo);
       const csrf = await formCsrfToken(c);
       if (token === undefined) {
         const email = EmailSchema.safeParse(rawEmail);
-        if (!email.success) {
-          const error = 'Enter the email address of your account.';
-          return c.html(<ResetRequestPage csrf={csrf} email={rawEmail} error={error} />, 400);
-        }
+        const again = (error: string) => (
+          <ResetRequestPage csrf={csrf} email={rawEmail} error={error} returnTo={carried} />
+        );
+        if (!email.success) return c.html(again('Enter the email address of your account.'), 400);
         try {
           await requireHuman(c, c.var.pageForm[TURNSTILE_FIELD]);
         } catch (error) {
           if (!showable(error)) throw error;
-          const page = <ResetRequestPage csrf={csrf} email={rawEmail} error={error.message} />;
-          return c.html(page, error.status, error.headers);
+          return c.html(again(error.message), error.status, error.headers);
         }
-        requestPasswordReset(c.var.services.lifecycle, email.data);
+        requestPasswordReset(c.var.services.lifecycle, email.data, carried);
         return c.html(<ResetSentPage />);
       }
+      let user: UserRecord;
       try {
         if (tooLong(password)) throw new AuthError('password_too_long');
-        await confirmPasswordReset(c.var.services.lifecycle, token, password);
+        user = await confirmPasswordReset(c.var.services.lifecycle, token, password);
       } catch (error) {
         if (!showable(error)) throw error;
         // A spent or unknown link cannot be retried with another password: say so on its own.
@@ -279,11 +297,21 @@ hostedPages
           const link = { href: '/reset-password', label: 'Ask for a new link' };
           return renderErrorPage(error, c, { title: 'This link cannot be used', link: () => link });
         }
-        const page = <ResetConfirmPage csrf={csrf} token={token} error={error.message} />;
+        const page = (
+          <ResetConfirmPage csrf={csrf} token={token} error={error.message} returnTo={carried} />
+        );
         return c.html(page, error.status);
       }
-      // Every session ended with the reset, this browser's included.
+      // Every session ended with the reset, this browser's included; whoever followed the link
+      // (they hold the account's inbox) is signed in afresh, with the new epoch, and goes on.
       clearBrowserSession(c);
-      return c.html(<ResetDonePage />);
+      try {
+        const next = returnTo === ACCOUNT ? `${ACCOUNT}?done=reset` : returnTo;
+        return await signIn(c, user, next, undefined);
+      } catch (error) {
+        // The account changed again meanwhile: the reset stands; signing in is up to them.
+        if (!(error instanceof StaleLoginError)) throw error;
+        return c.html(<ResetDonePage />);
+      }
     },
   );
