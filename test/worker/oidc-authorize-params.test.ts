@@ -213,6 +213,28 @@ describe('login_hint', () => {
     expect(page.body).toContain('Sign in to continue to Test app.');
   });
 
+  it("the sign-in page shows the application's logo, its origin alone let into img-src", async () => {
+    const logo = 'https://cdn.photo-printer.example/logo.png';
+    const { client } = await registerClient({
+      name: 'Photo Printer',
+      scopes: ['openid', 'read'],
+      logoUri: logo,
+    });
+    const { path } = await authorizePath(client.clientId);
+    const browser = new Browser();
+    const { location } = await browser.get(path);
+    const page = await browser.get(`${location!.pathname}${location!.search}`);
+    expect(page.response.status).toBe(200);
+    expect(page.body).toContain(`<img src="${logo}" alt="Photo Printer logo"`);
+    const imgSrc = /img-src ([^;]*)/.exec(
+      page.response.headers.get('Content-Security-Policy')!,
+    )?.[1];
+    expect(imgSrc?.split(' ')).toEqual(["'self'", 'data:', 'https://cdn.photo-printer.example']);
+    // Any other sign-in page keeps the plain CSP.
+    const plain = await new Browser().get('/login');
+    expect(plain.response.headers.get('Content-Security-Policy')).not.toContain('photo-printer');
+  });
+
   it('a hint that is not an email address is not shown', async () => {
     const { client } = await firstParty();
     const { path } = await authorizePath(client.clientId, { login_hint: '"><b>x</b>' });

@@ -19,13 +19,20 @@ export interface LoginPageProps {
   reauthenticate?: boolean;
   /** The registered name of the application the sign-in continues to. */
   clientName?: string | undefined;
+  /** Its registered logo (the page's CSP admits its origin: src/http/browser/logo-csp.ts). */
+  logoUri?: string | null | undefined;
 }
 
 export const LoginPage: FC<LoginPageProps> = (props) => {
-  const { csrf, returnTo, email, error, reauthenticate, clientName } = props;
+  const { csrf, returnTo, email, error, reauthenticate, clientName, logoUri } = props;
   const app = clientName ?? 'the application that sent you here';
   return (
     <Layout title="Sign in">
+      {logoUri && clientName ? (
+        <p>
+          <img src={logoUri} alt={`${clientName} logo`} width="64" height="64" />
+        </p>
+      ) : null}
       {reauthenticate ? (
         <p class="notice">
           {clientName ?? 'The application'} asks you to sign in again to continue.

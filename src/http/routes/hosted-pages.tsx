@@ -19,6 +19,7 @@ import { StaleLoginError } from '../../auth/session-start.ts';
 import type { UserRecord } from '../../auth/users.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
 import { reauthAskIn } from '../browser/reauth-marker.ts';
+import { allowLogo } from '../browser/logo-csp.ts';
 import { browserSessionOf, clearBrowserSession, signInBrowser } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
@@ -117,15 +118,21 @@ function loginHintOf(returnTo: string): string | undefined {
   return hint && hint.length <= 254 && EmailSchema.safeParse(hint).success ? hint : undefined;
 }
 
-/** The registered name of the application a sign-in for /oauth/authorize continues to. */
-async function clientNameOf<E extends AppEnv>(
+/**
+ * The registered name and logo of the application a sign-in for /oauth/authorize continues to;
+ * the logo's origin is let into this page's CSP.
+ */
+async function clientOf<E extends AppEnv>(
   c: Context<E>,
   returnTo: string,
-): Promise<string | undefined> {
+): Promise<{ name: string; logoUri: string | null } | undefined> {
   if (!returnTo.startsWith('/oauth/authorize?')) return undefined;
   const clientId = new URL(returnTo, 'http://return.to').searchParams.get('client_id');
   if (!clientId || clientId.length > 128) return undefined;
-  return (await c.var.services.oauthClients.find(clientId))?.name;
+  const client = await c.var.services.oauthClients.find(clientId);
+  if (!client) return undefined;
+  allowLogo(c, client.logoUri);
+  return { name: client.name, logoUri: client.logoUri };
 }
 
 const resetLimit = rateLimit('reset_ip');
@@ -149,14 +156,15 @@ hostedPages
       !(await ask.answeredBy({ sid: session.sid, authTime: session.auth?.time ?? 0 })),
     );
     if (session && !stale) return c.redirect(returnTo, 303);
-    const [csrf, clientName] = await Promise.all([formCsrfToken(c), clientNameOf(c, returnTo)]);
+    const [csrf, client] = await Promise.all([formCsrfToken(c), clientOf(c, returnTo)]);
     return c.html(
       <LoginPage
         csrf={csrf}
         returnTo={returnTo}
         email={loginHintOf(returnTo) ?? session?.email}
         reauthenticate={stale}
-        clientName={clientName}
+        clientName={client?.name}
+        logoUri={client?.logoUri}
       />,
     );
   })

@@ -8,9 +8,10 @@
 // (§4.1.2.1: the user agent must not be sent to an unverified URI); every other error is
 // redirected to the client with `state` and `iss`.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
+import { allowLogo, logoInCsp } from '../browser/logo-csp.ts';
 import { REAUTH_PARAM, reauthAsk, reauthMarker } from '../browser/reauth-marker.ts';
 import { browserSessionOf } from '../browser/sso-cookie.ts';
 import { passwordAuthentication } from '../../auth/session-start.ts';
@@ -58,21 +59,6 @@ const SIGN_IN_REFUSALS: Record<SignInReason, string> = {
   prompt_login: 'The user must sign in again.',
   max_age: 'The user signed in longer ago than max_age allows.',
   other_user: 'The signed-in user is not the one id_token_hint names.',
-};
-
-// The consent page shows the client's registered logo: the page CSP's img-src gains that one
-// origin, for that response only.
-const logoOrigins = new WeakMap<Request, string>();
-const logoInCsp: MiddlewareHandler<AppEnv> = async function logoInCsp(c, next) {
-  await next();
-  const origin = logoOrigins.get(c.req.raw);
-  const csp = c.res.headers.get('Content-Security-Policy');
-  if (origin && csp) {
-    c.res.headers.set(
-      'Content-Security-Policy',
-      csp.replace(/img-src ([^;]*)/, `img-src $1 ${origin}`),
-    );
-  }
 };
 
 const pageHeaders = [logoInCsp, htmlPageHeaders(), formPageHeaders(), pageErrors] as const;
@@ -169,7 +155,7 @@ async function authorizeFor<E extends AppEnv>(
       const remembered = await store.scopesOf(session.uid, client.clientId);
       if (consentNeeded(client, granted, remembered, request.prompt.includes('consent'))) {
         if (promptNone) return fail('consent_required', ERRORS.consent_required.description);
-        if (client.logoUri) logoOrigins.set(c.req.raw, new URL(client.logoUri).origin);
+        allowLogo(c, client.logoUri);
         return c.html(
           <ConsentPage
             csrf={await formCsrfToken(c)}

@@ -2,6 +2,7 @@
 // and synchronizer-token checks) and how their errors show (src/http/error-response.ts).
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { logoInCsp } from '../browser/logo-csp.ts';
 import { verifiedForm } from '../browser/form-csrf.ts';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
 import type { AppEnv } from '../context.ts';
@@ -29,6 +30,6 @@ const pageErrors = htmlErrors({
 /** The error page, the page CSP and the form pages' referrer policy and no-store on `paths`. */
 export function withPageHeaders(app: Hono<AppEnv>, paths: string[]): Hono<AppEnv> {
   const headers = htmlPageHeaders();
-  for (const path of paths) app.use(path, pageErrors, headers, formPageHeaders());
+  for (const path of paths) app.use(path, logoInCsp, pageErrors, headers, formPageHeaders());
   return app;
 }
