@@ -230,6 +230,20 @@ describe('login_hint', () => {
       page.response.headers.get('Content-Security-Policy')!,
     )?.[1];
     expect(imgSrc?.split(' ')).toEqual(["'self'", 'data:', 'https://cdn.photo-printer.example']);
+    // A wrong password shows the page again, still naming the application, with its logo.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const returnTo = /name="return_to" value="([^"]*)"/
+      .exec(page.body)?.[1]
+      ?.replace(/&amp;/g, '&');
+    const refused = await browser.post('/login', {
+      csrf,
+      email: 'nobody@example.test',
+      password: 'not the password',
+      return_to: returnTo ?? '',
+    });
+    expect(refused.response.status).toBe(401);
+    expect(refused.body).toContain('Sign in to continue to Photo Printer.');
+    expect(refused.body).toContain(`<img src="${logo}"`);
     // Any other sign-in page keeps the plain CSP.
     const plain = await new Browser().get('/login');
     expect(plain.response.headers.get('Content-Security-Policy')).not.toContain('photo-printer');

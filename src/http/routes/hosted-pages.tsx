@@ -171,17 +171,22 @@ hostedPages
   .post('/login', ...form, async (c) => {
     const { email: rawEmail = '', password = '', return_to } = c.var.pageForm;
     const returnTo = safeReturnTo(return_to, c.var.config.issuer);
-    const again = async (error: AuthError) =>
-      c.html(
+    // Shown again after a refusal, the page still names the application it continues to.
+    const again = async (error: AuthError) => {
+      const [csrf, client] = await Promise.all([formCsrfToken(c), clientOf(c, returnTo)]);
+      return c.html(
         <LoginPage
-          csrf={await formCsrfToken(c)}
+          csrf={csrf}
           returnTo={returnTo}
           email={rawEmail.slice(0, 254)}
           error={error.message}
+          clientName={client?.name}
+          logoUri={client?.logoUri}
         />,
         error.status,
         error.headers,
       );
+    };
     const email = EmailSchema.safeParse(rawEmail);
     if (!email.success || !password || tooLong(password)) {
       return again(new AuthError('invalid_request', 'Enter your email address and password.'));
