@@ -9,16 +9,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { workerVarsFor } from '../../dev/worker-vars.ts';
-import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import type { WranglerDev } from '../../dev/wrangler-dev.ts';
 import {
   assertBrowser,
   browserAvailable,
   browserRequired,
-  freePort,
-  launchChromium,
   rethrow,
+  startWorkerAndBrowser,
   warnIfSkipped,
+  workerAddress,
 } from './browser-harness.ts';
 import { ROOMY_LIMITS } from './worker-test-vars.ts';
 
@@ -63,23 +62,12 @@ describe.skipIf(!browserAvailable && !browserRequired)(
 
     beforeAll(async () => {
       assertBrowser();
-      const port = await freePort();
-      origin = `http://localhost:${port}`;
-      const startup = await Promise.allSettled([
-        startWranglerDev({
-          port,
-          quiet: process.env.E2E_VERBOSE !== '1',
-          vars: {
-            ...workerVarsFor(stack, origin, {
-              KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
-            }),
-            ...ROOMY_LIMITS,
-            REQUIRE_EMAIL_VERIFICATION: 'true',
-          },
-        }).then((w) => (worker = w)),
-        launchChromium().then((b) => (browser = b)),
-      ]);
-      for (const result of startup) if (result.status === 'rejected') throw result.reason;
+      const address = await workerAddress();
+      origin = address.origin;
+      ({ worker, browser } = await startWorkerAndBrowser(stack, address, {
+        ...ROOMY_LIMITS,
+        REQUIRE_EMAIL_VERIFICATION: 'true',
+      }));
       page = await (await browser!.newContext()).newPage();
     }, 120_000);
 

@@ -11,20 +11,19 @@ import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openToolDb } from '../../dev/db-client.ts';
-import { workerVarsFor } from '../../dev/worker-vars.ts';
-import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import type { WranglerDev } from '../../dev/wrangler-dev.ts';
 import { users } from '../../src/store/schema.ts';
 import {
   assertBrowser,
   browserAvailable,
   browserRequired,
   closeServer,
-  freePort,
-  launchChromium,
   portOf,
   rethrow,
   serve,
+  startWorkerAndBrowser,
   warnIfSkipped,
+  workerAddress,
 } from './browser-harness.ts';
 import { ownKeyPrefix, ROOMY_LIMITS } from './worker-test-vars.ts';
 
@@ -56,24 +55,13 @@ describe.skipIf(!browserAvailable && !browserRequired)('admin console in a real 
 
   beforeAll(async () => {
     assertBrowser();
-    const port = await freePort();
-    origin = `http://localhost:${port}`;
-    const started = await Promise.allSettled([
-      startWranglerDev({
-        port,
-        quiet: process.env.E2E_VERBOSE !== '1',
-        vars: {
-          ...workerVarsFor(stack, origin, {
-            KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
-          }),
-          ...ROOMY_LIMITS,
-          // The emergency rotation bumps this test's own key-set version.
-          REDIS_KEY_PREFIX: ownKeyPrefix('admin-e2e'),
-        },
-      }).then((w) => (worker = w)),
-      launchChromium().then((b) => (browser = b)),
-    ]);
-    for (const result of started) if (result.status === 'rejected') throw result.reason;
+    const address = await workerAddress();
+    origin = address.origin;
+    ({ worker, browser } = await startWorkerAndBrowser(stack, address, {
+      ...ROOMY_LIMITS,
+      // The emergency rotation bumps this test's own key-set version.
+      REDIS_KEY_PREFIX: ownKeyPrefix('admin-e2e'),
+    }));
 
     for (const email of [adminEmail, targetEmail]) {
       const registered = await json('/api/v1/auth/register', { email, password });

@@ -10,19 +10,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { workerVarsFor } from '../../dev/worker-vars.ts';
 import { ROOMY_LIMITS } from './worker-test-vars.ts';
-import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import type { WranglerDev } from '../../dev/wrangler-dev.ts';
 import {
   assertBrowser,
   browserAvailable,
   browserRequired,
   closeServer,
   freePort,
-  launchChromium,
   portOf,
   rethrow,
   serve,
+  startWorkerAndBrowser,
   warnIfSkipped,
 } from './browser-harness.ts';
 
@@ -163,25 +162,11 @@ describe.skipIf(!browserAvailable && !browserRequired)(
       // so only the CSRF checks stand in the way.
       sameSiteOrigin = `http://localhost:${portOf(sameSite)}`;
 
-      // Both at once; each is recorded as soon as it is up, so afterAll stops it even when the
-      // other one fails to start.
-      const startup = await Promise.allSettled([
-        startWranglerDev({
-          port,
-          quiet: process.env.E2E_VERBOSE !== '1',
-          vars: {
-            ...workerVarsFor(stack, workerOrigin, {
-              KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
-            }),
-            ...ROOMY_LIMITS,
-            ALLOWED_ORIGINS: appOrigin,
-            ACCESS_TOKEN_TTL: '5s',
-            CLOCK_SKEW: '0',
-          },
-        }).then((w) => (worker = w)),
-        launchChromium().then((b) => (browser = b)),
-      ]);
-      for (const result of startup) if (result.status === 'rejected') throw result.reason;
+      ({ worker, browser } = await startWorkerAndBrowser(
+        stack,
+        { port, origin: workerOrigin },
+        { ...ROOMY_LIMITS, ALLOWED_ORIGINS: appOrigin, ACCESS_TOKEN_TTL: '5s', CLOCK_SKEW: '0' },
+      ));
       context = await browser!.newContext();
       app = await context.newPage();
 

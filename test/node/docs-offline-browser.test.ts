@@ -6,20 +6,18 @@
 //
 // `UPDATE_SCREENSHOTS=1` also saves docs/screenshots/docs.png for the README.
 // Skips like browser-e2e.test.ts without Chromium (EDGE_AUTH_REQUIRE_BROWSER=1 forbids that).
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { workerVarsFor } from '../../dev/worker-vars.ts';
-import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import type { WranglerDev } from '../../dev/wrangler-dev.ts';
 import {
   assertBrowser,
   browserAvailable,
   browserRequired,
-  freePort,
-  launchChromium,
   rethrow,
+  startWorkerAndBrowser,
   warnIfSkipped,
+  workerAddress,
 } from './browser-harness.ts';
 
 warnIfSkipped('/docs offline browser test');
@@ -49,19 +47,9 @@ describe.skipIf(!browserAvailable && !browserRequired)('/docs without a network'
 
   beforeAll(async () => {
     assertBrowser();
-    const port = await freePort();
-    origin = `http://localhost:${port}`;
-    const started = await Promise.allSettled([
-      startWranglerDev({
-        port,
-        quiet: process.env.E2E_VERBOSE !== '1',
-        vars: workerVarsFor(stack, origin, {
-          KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
-        }),
-      }).then((w) => (worker = w)),
-      launchChromium().then((b) => (browser = b)),
-    ]);
-    for (const result of started) if (result.status === 'rejected') throw result.reason;
+    const address = await workerAddress();
+    origin = address.origin;
+    ({ worker, browser } = await startWorkerAndBrowser(stack, address));
   }, 120_000);
 
   afterAll(async () => {

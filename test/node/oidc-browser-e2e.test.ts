@@ -13,20 +13,19 @@ import * as oauth from 'oauth4webapi';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openToolDb } from '../../dev/db-client.ts';
-import { workerVarsFor } from '../../dev/worker-vars.ts';
-import { startWranglerDev, type WranglerDev } from '../../dev/wrangler-dev.ts';
+import type { WranglerDev } from '../../dev/wrangler-dev.ts';
 import { drizzleOAuthClientStore } from '../../src/store/oauth-clients.ts';
 import {
   assertBrowser,
   browserAvailable,
   browserRequired,
   closeServer,
-  freePort,
-  launchChromium,
   portOf,
   rethrow,
   serve,
+  startWorkerAndBrowser,
   warnIfSkipped,
+  workerAddress,
 } from './browser-harness.ts';
 import { ROOMY_LIMITS } from './worker-test-vars.ts';
 
@@ -69,22 +68,9 @@ describe.skipIf(!browserAvailable && !browserRequired)('OpenID Connect in a real
     });
     appOrigin = `http://127.0.0.1:${portOf(app)}`;
     // Asked for once the app listens: a port freed a moment ago could otherwise go to the app.
-    const port = await freePort();
-    issuerUrl = `http://localhost:${port}`;
-    const started = await Promise.allSettled([
-      startWranglerDev({
-        port,
-        quiet: process.env.E2E_VERBOSE !== '1',
-        vars: {
-          ...workerVarsFor(stack, issuerUrl, {
-            KEY_ENCRYPTION_KEY: `e2e:${randomBytes(32).toString('base64url')}`,
-          }),
-          ...ROOMY_LIMITS,
-        },
-      }).then((w) => (worker = w)),
-      launchChromium().then((b) => (browser = b)),
-    ]);
-    for (const result of started) if (result.status === 'rejected') throw result.reason;
+    const address = await workerAddress();
+    issuerUrl = address.origin;
+    ({ worker, browser } = await startWorkerAndBrowser(stack, address, ROOMY_LIMITS));
     const tool = openToolDb({ STACK_URL: stack.url });
     const created = await drizzleOAuthClientStore(tool.db).create({
       name: 'Photo Printer',

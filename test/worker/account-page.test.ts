@@ -72,7 +72,7 @@ describe('account page: display name', () => {
     const foreign = await browser.post(
       '/account/name',
       { csrf, name: 'Mallory' },
-      'https://evil.example',
+      { Origin: 'https://evil.example' },
     );
     expect(foreign.response.status).toBe(403);
     expect(foreign.body).toContain('CSRF check failed');
@@ -165,7 +165,7 @@ describe('account page: delete the account', () => {
     const foreign = await browser.post(
       '/account/delete',
       { csrf, delete_password: PASSWORD },
-      'https://evil.example',
+      { Origin: 'https://evil.example' },
     );
     expect(foreign.response.status).toBe(403);
     await login(user.email);

@@ -4,59 +4,14 @@
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { users } from '../../src/store/schema.ts';
-import { freshIp } from './abuse-fixtures.ts';
 import { PASSWORD, registerUser } from './auth-fixtures.ts';
 import { testDb } from './db-fixtures.ts';
-import { sendWithEnv } from './helpers.ts';
-import { ISSUER } from './oauth-fixtures.ts';
+import { csrfOf, PageBrowser } from './page-browser.ts';
 
-export class ConsoleBrowser {
-  readonly cookies = new Map<string, string>();
-  readonly ip = freshIp();
-
-  readonly env: Record<string, string>;
-
-  constructor(env: Record<string, string> = {}) {
-    this.env = env;
-  }
-
-  get origin(): string {
-    return new URL(this.env.ISSUER ?? ISSUER).origin;
-  }
-
-  async request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await sendWithEnv(path, this.env, {
-      redirect: 'manual',
-      ...init,
-      headers: {
-        'CF-Connecting-IP': this.ip,
-        ...(cookie ? { Cookie: cookie } : {}),
-        ...init.headers,
-      },
-    });
-    for (const line of response.headers.getAll('Set-Cookie')) {
-      const [pair = ''] = line.split(';');
-      const at = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (/max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    const location = response.headers.get('Location');
-    return { response, body: await response.text(), location: location ?? undefined };
-  }
-
-  get = (path: string) => this.request(path);
-
-  post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    this.request(path, {
-      method: 'POST',
-      body: new URLSearchParams(fields),
-      headers: { Origin: this.origin, ...headers },
-    });
-
-  /** Opens `page`, takes its form token, and posts `fields` to `action` with it. */
-  async submit(page: string, action: string, fields: Record<string, string> = {}) {
+/** The shared cookie jar (test/worker/page-browser.ts), signing in and opening pages strictly. */
+export class ConsoleBrowser extends PageBrowser {
+  /** Opens `page` (which must answer 200), takes its form token, and posts `fields` to `action`. */
+  override async submit(page: string, action: string, fields: Record<string, string> = {}) {
     const opened = await this.get(page);
     expect(opened.response.status, opened.body.slice(0, 300)).toBe(200);
     return this.post(action, { csrf: csrfOf(opened.body), ...fields });
@@ -76,11 +31,7 @@ export class ConsoleBrowser {
   }
 }
 
-export const csrfOf = (html: string) => {
-  const token = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('no CSRF field on the page');
-  return token;
-};
+export { csrfOf };
 
 /** A registered user given `roles` in SQL before signing in (the session's scope follows). */
 export async function userWithRoles(roles: string[], email?: string) {

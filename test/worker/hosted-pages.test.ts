@@ -2,69 +2,14 @@
 // page (which sets the form cookie), POST its form with the hidden CSRF token, follow nothing
 // (redirects are asserted), and keep the cookies it was given.
 import { describe, expect, it } from 'vitest';
-import { freshIp, type Overrides } from './abuse-fixtures.ts';
 import { auditRowsOfUser } from './audit-fixtures.ts';
 import { freshEmail, login, PASSWORD, postJson, registerUser } from './auth-fixtures.ts';
-import { expectRefusal, sendWithEnv } from './helpers.ts';
+import { expectRefusal } from './helpers.ts';
 import { tokenMailedTo } from './mail-fixtures.ts';
+import { csrfOf, PageBrowser as Browser, SSO } from './page-browser.ts';
 
-const ORIGIN = 'http://auth.test';
-const SSO = '__Host-ea_sso';
 const FORM = '__Host-ea_form';
 const NEW_PASSWORD = 'an entirely different passphrase 77';
-
-/** A cookie jar and a client address of its own (so rate limits are per test). */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  readonly ip = freshIp();
-  private readonly env: Overrides;
-
-  constructor(env: Overrides = {}) {
-    this.env = env;
-  }
-
-  async request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await sendWithEnv(path, this.env, {
-      redirect: 'manual',
-      ...init,
-      headers: {
-        'CF-Connecting-IP': this.ip,
-        ...(cookie ? { Cookie: cookie } : {}),
-        ...init.headers,
-      },
-    });
-    for (const line of response.headers.getAll('Set-Cookie')) {
-      const [pair = ''] = line.split(';');
-      const at = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (/max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { response, body: await response.text() };
-  }
-
-  get = (path: string) => this.request(path);
-
-  /** GETs `page` for its CSRF token, then POSTs `fields` (plus the token) to `action`. */
-  async submit(page: string, action: string, fields: Record<string, string> = {}) {
-    const csrf = csrfOf((await this.get(page)).body);
-    return this.post(action, { csrf, ...fields });
-  }
-
-  post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    this.request(path, {
-      method: 'POST',
-      body: new URLSearchParams(fields),
-      headers: { Origin: ORIGIN, ...headers },
-    });
-}
-
-const csrfOf = (html: string) => {
-  const token = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('no CSRF field on the page');
-  return token;
-};
 
 async function signedIn(email?: string) {
   const user = await registerUser(email ?? freshEmail('pages'));

@@ -1,11 +1,10 @@
-// OIDC authorization tests (the hosted pages as a browser sees them): a browser with a cookie jar that signs in on the hosted pages (a
-// real browser session, with its authentication time), authorize URLs with PKCE, the code
+// OIDC authorization tests (the hosted pages as a browser sees them): a browser that signs in
+// on the hosted pages (a real browser session, with its authentication time), authorize URLs with PKCE, the code
 // exchange, and reads of what the stores hold (session records, browser sessions).
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { freshIp } from './abuse-fixtures.ts';
 import { PASSWORD, registerUser } from './auth-fixtures.ts';
-import { sendWithEnv } from './helpers.ts';
+import { csrfOf, PageBrowser, SSO } from './page-browser.ts';
 import {
   basicAuth,
   ISSUER,
@@ -20,64 +19,17 @@ import { createStores } from '../../src/store/index.ts';
 import { redisSessionStore } from '../../src/store/session-store.ts';
 import { sessionKeys } from '../../src/store/session-redis-keys.ts';
 
-export const SSO = '__Host-ea_sso';
-
-/** A cookie jar and a client address of its own (so rate limits are per test). */
-export class Browser {
-  readonly cookies = new Map<string, string>();
-  readonly ip = freshIp();
-
-  async request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await sendWithEnv(
-      path,
-      {},
-      {
-        redirect: 'manual',
-        ...init,
-        headers: {
-          'CF-Connecting-IP': this.ip,
-          ...(cookie ? { Cookie: cookie } : {}),
-          ...init.headers,
-        },
-      },
-    );
-    for (const line of response.headers.getAll('Set-Cookie')) {
-      const [pair = ''] = line.split(';');
-      const at = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (/max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    const location = response.headers.get('Location');
-    return {
-      response,
-      body: await response.text(),
-      location: location ? new URL(location, ISSUER) : undefined,
-    };
-  }
-
-  get = (path: string) => this.request(path);
-
-  post = (path: string, fields: Record<string, string>) =>
-    this.request(path, {
-      method: 'POST',
-      body: new URLSearchParams(fields),
-      headers: { Origin: ISSUER },
-    });
-
-  /** The browser session this browser is signed into: user id and session id. */
-  get sso(): { uid: string; sid: string } | undefined {
-    const [uid, sid] = (this.cookies.get(SSO) ?? '').split('.');
-    return uid && sid ? { uid, sid } : undefined;
+/**
+ * The shared cookie jar (test/worker/page-browser.ts), reading each redirect as a URL: these
+ * tests look into the client's callback (code, error, state, iss).
+ */
+export class Browser extends PageBrowser<URL | undefined> {
+  constructor() {
+    super({}, (raw, origin) => (raw ? new URL(raw, origin) : undefined));
   }
 }
 
-export const csrfOf = (html: string) => {
-  const token = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('no CSRF field on the page');
-  return token;
-};
+export { csrfOf, SSO };
 
 /** The sign-in page at `path` (with its return_to), filled in and posted. */
 export async function signInAt(browser: Browser, path: string, email: string) {
