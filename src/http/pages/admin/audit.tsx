@@ -3,7 +3,7 @@
 import type { FC } from 'hono/jsx';
 import type { AuditEventRecord } from '../../../audit/store.ts';
 import { Alert } from '../layout.tsx';
-import { AdminFrame, Time } from './frame.tsx';
+import { AdminFrame, DataTable, Time } from './frame.tsx';
 
 export interface AuditFilters {
   user_id?: string | undefined;
@@ -66,53 +66,42 @@ export const AuditPage: FC<AuditPageProps> = ({ events, filters, next, paged, er
     {events.length === 0 ? (
       <p class="muted">No event matches.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <caption>Events, newest first.</caption>
-          <thead>
-            <tr>
-              <th scope="col">At</th>
-              <th scope="col">Type</th>
-              <th scope="col">User</th>
-              <th scope="col">From</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((event) => (
-              <tr>
-                <td>
-                  <Time at={event.at} />
-                </td>
-                <td>
-                  <a href={query({ ...filters, type: event.type })}>{event.type}</a>
-                </td>
-                <td>
-                  {event.userId ? (
-                    // The id's first block is enough to tell rows apart; the link has it all.
-                    <a
-                      class="mono"
-                      href={query({ ...filters, user_id: event.userId })}
-                      title={event.userId}
-                    >
-                      {`${event.userId.slice(0, 8)}…`}
-                    </a>
-                  ) : (
-                    <span class="muted">-</span>
-                  )}
-                </td>
-                <td>
-                  {event.ip ?? <span class="muted">-</span>}
-                  {event.requestId ? <small>{event.requestId}</small> : null}
-                </td>
-                <td>
-                  <code>{JSON.stringify(event.details)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={'Events, newest first.'}
+        columns={['At', 'Type', 'User', 'From', 'Details']}
+      >
+        {events.map((event) => (
+          <tr>
+            <td>
+              <Time at={event.at} />
+            </td>
+            <td>
+              <a href={query({ ...filters, type: event.type })}>{event.type}</a>
+            </td>
+            <td>
+              {event.userId ? (
+                // The id's first block is enough to tell rows apart; the link has it all.
+                <a
+                  class="mono"
+                  href={query({ ...filters, user_id: event.userId })}
+                  title={event.userId}
+                >
+                  {`${event.userId.slice(0, 8)}…`}
+                </a>
+              ) : (
+                <span class="muted">-</span>
+              )}
+            </td>
+            <td>
+              {event.ip ?? <span class="muted">-</span>}
+              {event.requestId ? <small>{event.requestId}</small> : null}
+            </td>
+            <td>
+              <code>{JSON.stringify(event.details)}</code>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     )}
     <div class="actions">
       {paged ? <a href={query(filters)}>Newest</a> : null}

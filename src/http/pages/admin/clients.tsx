@@ -2,7 +2,7 @@
 // (after a registration or a rotation) the one time it exists in clear.
 import type { FC } from 'hono/jsx';
 import type { OAuthClient } from '../../../oauth/clients.ts';
-import { AdminFrame, Notice, Time } from './frame.tsx';
+import { AdminFrame, DataTable, Notice, Time } from './frame.tsx';
 
 export const ClientsPage: FC<{ clients: OAuthClient[]; notice?: string | undefined }> = ({
   clients,
@@ -16,41 +16,28 @@ export const ClientsPage: FC<{ clients: OAuthClient[]; notice?: string | undefin
     {clients.length === 0 ? (
       <p class="muted">No client is registered.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <caption>Registered clients, by id.</caption>
-          <thead>
-            <tr>
-              <th scope="col">Client</th>
-              <th scope="col">Type</th>
-              <th scope="col">Grant types</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {clients.map((client) => (
-              <tr>
-                <td>
-                  <a href={`/admin/clients/${encodeURIComponent(client.clientId)}`}>
-                    {client.name}
-                  </a>
-                  <small>{client.clientId}</small>
-                </td>
-                <td>
-                  {client.type}
-                  {client.firstParty ? <small>first party</small> : null}
-                </td>
-                <td>{client.grantTypes.join(', ')}</td>
-                <td>{client.scopes.join(' ')}</td>
-                <td>
-                  <Time at={client.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={'Registered clients, by id.'}
+        columns={['Client', 'Type', 'Grant types', 'Scopes', 'Created']}
+      >
+        {clients.map((client) => (
+          <tr>
+            <td>
+              <a href={`/admin/clients/${encodeURIComponent(client.clientId)}`}>{client.name}</a>
+              <small>{client.clientId}</small>
+            </td>
+            <td>
+              {client.type}
+              {client.firstParty ? <small>first party</small> : null}
+            </td>
+            <td>{client.grantTypes.join(', ')}</td>
+            <td>{client.scopes.join(' ')}</td>
+            <td>
+              <Time at={client.createdAt} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     )}
   </AdminFrame>
 );

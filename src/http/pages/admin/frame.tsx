@@ -66,3 +66,24 @@ export const Notice: FC<{ message?: string | undefined }> = ({ message }) =>
       {message}
     </p>
   ) : null;
+
+/** A console table: scrolls sideways on a narrow screen, says what it lists, one row a thing. */
+export const DataTable: FC<{ caption: Child; columns: string[]; children?: Child }> = ({
+  caption,
+  columns,
+  children,
+}) => (
+  <div class="table-wrap">
+    <table>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th scope="col">{column}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+);

@@ -4,7 +4,7 @@
 import type { FC } from 'hono/jsx';
 import type { SigningKeyState } from '../../../auth/keys/lifecycle.ts';
 import { ButtonForm } from '../form.tsx';
-import { AdminFrame, Notice, Time } from './frame.tsx';
+import { AdminFrame, DataTable, Notice, Time } from './frame.tsx';
 
 export interface KeyRow {
   kid: string;
@@ -64,38 +64,27 @@ export const KeysPage: FC<KeysPageProps> = ({ csrf, issuer, keys, rotationDue, n
         </>
       ) : null}
     </p>
-    <div class="table-wrap">
-      <table>
-        <caption>
-          A key is published before it signs and stays published until its tokens expired.
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Key id</th>
-            <th scope="col">State</th>
-            <th scope="col">Timeline</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((key) => (
-            <tr data-kid={key.kid}>
-              <td>
-                <span class="mono">{key.kid}</span>
-                <small>
-                  generation {key.generation}, RSA {key.modulusBits}, KEK {key.kekId}
-                </small>
-              </td>
-              <td>
-                <span class={key.state === 'revoked' ? 'tag off' : 'tag'}>{key.state}</span>
-              </td>
-              <td>
-                <Timeline signingKey={key} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={'A key is published before it signs and stays published until its tokens expired.'}
+      columns={['Key id', 'State', 'Timeline']}
+    >
+      {keys.map((key) => (
+        <tr data-kid={key.kid}>
+          <td>
+            <span class="mono">{key.kid}</span>
+            <small>
+              generation {key.generation}, RSA {key.modulusBits}, KEK {key.kekId}
+            </small>
+          </td>
+          <td>
+            <span class={key.state === 'revoked' ? 'tag off' : 'tag'}>{key.state}</span>
+          </td>
+          <td>
+            <Timeline signingKey={key} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
     <h2>Rotation</h2>
     <p>
       <strong>Schedule rotation</strong> runs the hourly cron's step now: when the current key is

@@ -7,7 +7,7 @@ import type { Consent } from '../../../oauth/consents.ts';
 import { FORM_CSRF_FIELD } from '../../browser/form-csrf.ts';
 import { describeUserAgent } from '../account.tsx';
 import { ButtonForm } from '../form.tsx';
-import { AdminFrame, Notice, Time } from './frame.tsx';
+import { AdminFrame, DataTable, Notice, Time } from './frame.tsx';
 import { UserState } from './users.tsx';
 
 export interface UserPageProps {
@@ -111,70 +111,51 @@ export const UserPage: FC<UserPageProps> = ({
       {sessions.length === 0 ? (
         <p class="muted">No live session.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption>Live sessions, most recently used first.</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last used</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.map((session) => (
-                <tr>
-                  <td>
-                    {describeUserAgent(session.userAgent)}
-                    {session.userAgent ? <small>{session.userAgent}</small> : null}
-                  </td>
-                  <td>{session.ip || <span class="muted">unknown</span>}</td>
-                  <td>
-                    <Time at={session.createdAt} />
-                  </td>
-                  <td>
-                    <Time at={session.lastUsedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={'Live sessions, most recently used first.'}
+          columns={['Device', 'IP address', 'Signed in', 'Last used']}
+        >
+          {sessions.map((session) => (
+            <tr>
+              <td>
+                {describeUserAgent(session.userAgent)}
+                {session.userAgent ? <small>{session.userAgent}</small> : null}
+              </td>
+              <td>{session.ip || <span class="muted">unknown</span>}</td>
+              <td>
+                <Time at={session.createdAt} />
+              </td>
+              <td>
+                <Time at={session.lastUsedAt} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <h2>Applications</h2>
       {consents.length === 0 ? (
         <p class="muted">No consent given to a third-party application.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption>Third-party applications this user allowed.</caption>
-            <thead>
-              <tr>
-                <th scope="col">Application</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Allowed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {consents.map((consent) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/clients/${encodeURIComponent(consent.clientId)}`}>
-                      {consent.clientName}
-                    </a>
-                    <small>{consent.clientId}</small>
-                  </td>
-                  <td>{consent.scopes.join(' ')}</td>
-                  <td>
-                    <Time at={consent.updatedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={'Third-party applications this user allowed.'}
+          columns={['Application', 'Scopes', 'Allowed']}
+        >
+          {consents.map((consent) => (
+            <tr>
+              <td>
+                <a href={`/admin/clients/${encodeURIComponent(consent.clientId)}`}>
+                  {consent.clientName}
+                </a>
+                <small>{consent.clientId}</small>
+              </td>
+              <td>{consent.scopes.join(' ')}</td>
+              <td>
+                <Time at={consent.updatedAt} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </AdminFrame>
   );

@@ -2,7 +2,7 @@
 // admin API's), each row linking to the user's page.
 import type { FC } from 'hono/jsx';
 import type { UserRecord } from '../../../auth/users.ts';
-import { AdminFrame, Notice, Time } from './frame.tsx';
+import { AdminFrame, DataTable, Notice, Time } from './frame.tsx';
 
 export interface UsersPageProps {
   users: UserRecord[];
@@ -36,37 +36,26 @@ export const UsersPage: FC<UsersPageProps> = ({ users, query, next, paged, notic
     {users.length === 0 ? (
       <p class="muted">No user matches.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <caption>Users by email{query ? `, matching "${query}"` : ''}.</caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Roles</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((user) => (
-              <tr>
-                <td>
-                  <a href={`/admin/users/${user.id}`}>{user.email}</a>
-                </td>
-                <td>{user.name ?? <span class="muted">-</span>}</td>
-                <td>{user.roles.join(', ') || <span class="muted">none</span>}</td>
-                <td>
-                  <UserState user={user} />
-                </td>
-                <td>
-                  <Time at={user.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={<>Users by email{query ? `, matching "${query}"` : ''}.</>}
+        columns={['Email', 'Name', 'Roles', 'State', 'Created']}
+      >
+        {users.map((user) => (
+          <tr>
+            <td>
+              <a href={`/admin/users/${user.id}`}>{user.email}</a>
+            </td>
+            <td>{user.name ?? <span class="muted">-</span>}</td>
+            <td>{user.roles.join(', ') || <span class="muted">none</span>}</td>
+            <td>
+              <UserState user={user} />
+            </td>
+            <td>
+              <Time at={user.createdAt} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     )}
     <div class="actions">
       {paged ? (
