@@ -210,6 +210,33 @@ export async function confirmPasswordReset(
 }
 
 /**
+ * The signed-in user's current password, checked behind the same guard as login (rate limits
+ * and backoff), so a stolen access token alone cannot guess it or act with it: what a password
+ * change, an email change and deleting the account ask first. The user it belongs to.
+ */
+export async function recheckPassword(
+  deps: LifecycleDeps,
+  userId: string,
+  password: string,
+  guardFor: (email: string) => LoginGuard,
+): Promise<UserRecord> {
+  assertWellFormedPassword(password);
+  const user = await deps.users.findById(userId);
+  if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
+  const guard = guardFor(user.email);
+  await guard.admit();
+  const { ok } = await deps.trace.time('hash', () =>
+    verifyPassword(password, user.passwordHash, deps.config.argon2),
+  );
+  if (!ok) {
+    await guard.failed(user.id);
+    throw new AuthError('current_password_incorrect');
+  }
+  guard.succeeded();
+  return user;
+}
+
+/**
  * A signed-in user's new password: the current one is checked behind the same guard as login
  * (rate limits and backoff), so a stolen access token cannot be used to guess it; every other
  * session of the user ends.
@@ -222,18 +249,7 @@ export async function changePassword(
 ): Promise<void> {
   assertWellFormedPassword(input.current);
   assertPasswordAcceptable(input.next);
-  const user = await deps.users.findById(caller.userId);
-  if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
-  const guard = guardFor(user.email);
-  await guard.admit();
-  const { ok } = await deps.trace.time('hash', () =>
-    verifyPassword(input.current, user.passwordHash, deps.config.argon2),
-  );
-  if (!ok) {
-    await guard.failed(user.id);
-    throw new AuthError('current_password_incorrect');
-  }
-  guard.succeeded();
+  const user = await recheckPassword(deps, caller.userId, input.current, guardFor);
   const { revoked } = await replacePassword(deps, user, input.next, {
     verifyEmail: false,
     keepSid: caller.sessionId,
@@ -257,19 +273,7 @@ export async function deleteOwnAccount(
   password: string,
   guardFor: (email: string) => LoginGuard,
 ): Promise<void> {
-  assertWellFormedPassword(password);
-  const user = await deps.users.findById(caller.userId);
-  if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
-  const guard = guardFor(user.email);
-  await guard.admit();
-  const { ok } = await deps.trace.time('hash', () =>
-    verifyPassword(password, user.passwordHash, deps.config.argon2),
-  );
-  if (!ok) {
-    await guard.failed(user.id);
-    throw new AuthError('current_password_incorrect');
-  }
-  guard.succeeded();
+  const user = await recheckPassword(deps, caller.userId, password, guardFor);
   const { sessions } = await deleteUser(deps, user.id);
   deps.audit.record({
     type: 'account_deleted',

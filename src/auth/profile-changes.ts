@@ -11,10 +11,9 @@
 // and a taken address gets no mail.
 import { emailChangedMessage, emailChangeMessage } from '../email/templates.ts';
 import { AuthError } from '../shared/errors.ts';
-import type { LifecycleDeps } from './account-lifecycle.ts';
-import { assertWellFormedPassword, type LoginGuard } from './accounts.ts';
+import { type LifecycleDeps, recheckPassword } from './account-lifecycle.ts';
+import type { LoginGuard } from './accounts.ts';
 import { DISPLAY_NAME_MAX, hasForbiddenNameCharacter } from './display-name.ts';
-import { verifyPassword } from './passwords.ts';
 import type { UserRecord } from './users.ts';
 
 /** Sets (or, blank, clears) the display name; the user after the change. */
@@ -33,29 +32,6 @@ export async function changeDisplayName(
   const user = await deps.users.setName(caller.userId, name || null);
   if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
   deps.audit.record({ type: 'name_changed', userId: user.id, sessionId: caller.sessionId });
-  return user;
-}
-
-/** The current password, checked behind the login guard; the user it belongs to. */
-async function recheckPassword(
-  deps: LifecycleDeps,
-  userId: string,
-  password: string,
-  guardFor: (email: string) => LoginGuard,
-): Promise<UserRecord> {
-  assertWellFormedPassword(password);
-  const user = await deps.users.findById(userId);
-  if (!user) throw new AuthError('invalid_token', 'The user no longer exists.');
-  const guard = guardFor(user.email);
-  await guard.admit();
-  const { ok } = await deps.trace.time('hash', () =>
-    verifyPassword(password, user.passwordHash, deps.config.argon2),
-  );
-  if (!ok) {
-    await guard.failed(user.id);
-    throw new AuthError('current_password_incorrect');
-  }
-  guard.succeeded();
   return user;
 }
 
