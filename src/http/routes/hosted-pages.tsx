@@ -20,7 +20,8 @@ import type { UserRecord } from '../../auth/users.ts';
 import { formCsrfToken } from '../browser/form-csrf.ts';
 import { reauthAskIn } from '../browser/reauth-marker.ts';
 import { allowLogo } from '../browser/logo-csp.ts';
-import { browserSessionOf, clearBrowserSession, signInBrowser } from '../browser/sso-cookie.ts';
+import { signInReplacing } from '../browser/sign-in.ts';
+import { browserSessionOf, clearBrowserSession } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { renderErrorPage } from '../error-response.ts';
@@ -83,11 +84,9 @@ const showable = (error: unknown): error is AuthError =>
 const tooLong = (password: string) => password.length > 1024;
 
 /**
- * Signs the browser in and sends it on. Back to /oauth/authorize it goes by a page that
- * refreshes itself, not a 303 (src/http/pages/continue.tsx). A browser that was signed in
- * already (a re-authentication asked by /oauth/authorize, or another account) leaves that
- * browser session behind: it is ended, so it neither lingers toward SESSION_CAP nor vouches for
- * anything later.
+ * Signs the browser in (src/http/browser/sign-in.ts: the sign-in it replaces ends) and sends
+ * it on. Back to /oauth/authorize it goes by a page that refreshes itself, not a 303
+ * (src/http/pages/continue.tsx).
  */
 async function signIn<E extends AppEnv>(
   c: Context<E>,
@@ -95,16 +94,7 @@ async function signIn<E extends AppEnv>(
   returnTo: string,
   replaced: { uid: string; sid: string } | undefined,
 ): Promise<Response> {
-  const sessionId = await signInBrowser(c, user);
-  c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId });
-  if (replaced && (await c.var.services.userSessions.revokeOwn(replaced.uid, replaced.sid))) {
-    c.var.services.audit.record({
-      type: 'session_revoked',
-      userId: replaced.uid,
-      sessionId: replaced.sid,
-      details: { reason: 'replaced_by_sign_in' },
-    });
-  }
+  await signInReplacing(c, user, replaced);
   return continueTo(c, returnTo);
 }
 

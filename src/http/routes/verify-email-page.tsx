@@ -11,7 +11,8 @@ import { verifyEmail } from '../../auth/account-lifecycle.ts';
 import { looksLikeOneTimeToken } from '../../auth/one-time-tokens.ts';
 import { checkOrigin } from '../browser/origin-check.ts';
 import { formPageHeaders, htmlPageHeaders } from '../browser/security-headers.ts';
-import { browserSessionOf, signInBrowser } from '../browser/sso-cookie.ts';
+import { signInReplacing } from '../browser/sign-in.ts';
+import { browserSessionOf } from '../browser/sso-cookie.ts';
 import { AuthError } from '../../shared/errors.ts';
 import type { AppEnv } from '../context.ts';
 import { renderErrorPage } from '../error-response.ts';
@@ -63,16 +64,7 @@ export const verifyEmailPage = new Hono<AppEnv>()
       const user = await verifyEmail(c.var.services.lifecycle, token);
       // Another account's sign-in in this browser gives way to the one just proven.
       const replaced = await browserSessionOf(c);
-      const sessionId = await signInBrowser(c, user);
-      c.var.services.audit.record({ type: 'login_success', userId: user.id, sessionId });
-      if (replaced && (await c.var.services.userSessions.revokeOwn(replaced.uid, replaced.sid))) {
-        c.var.services.audit.record({
-          type: 'session_revoked',
-          userId: replaced.uid,
-          sessionId: replaced.sid,
-          details: { reason: 'replaced_by_sign_in' },
-        });
-      }
+      await signInReplacing(c, user, replaced);
       c.header('Cache-Control', noStore['Cache-Control']);
       return continueTo(c, returnTo === ACCOUNT ? `${ACCOUNT}?done=verified` : returnTo);
     } catch (error) {
